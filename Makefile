@@ -1,0 +1,55 @@
+# kpi-workbook: `make report` and `make test` each set up .venv on first use.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PERIOD ?=
+JOBS ?= 2
+PYTEST_ARGS ?=
+
+.PHONY: report test test-unit test-notebooks test-browser lab sample-data bench lint clean help
+
+help:
+	@echo "make report        run every notebook on the sample data into reports/<period>/"
+	@echo "make test          unit, reference, notebook and browser tests"
+	@echo "make lab           JupyterLab on the notebooks"
+	@echo "make sample-data   regenerate data/sample/ (deterministic)"
+	@echo "make bench         scale and speed measurements -> benchmarks/RESULTS.md"
+
+# The stamp is newer than pyproject.toml once the install succeeded: no second install after that.
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3" >/dev/null
+	@touch $(STAMP)
+
+report: $(STAMP)
+	MPLBACKEND=Agg $(BIN)/kpi-report run --jobs $(JOBS) $(if $(PERIOD),--period $(PERIOD))
+
+test: test-unit test-notebooks test-browser
+
+test-unit: $(STAMP)
+	MPLBACKEND=Agg $(BIN)/python -m pytest -q -m "not browser" --doctest-modules kpi_analysis tests $(PYTEST_ARGS)
+
+test-notebooks: $(STAMP)
+	MPLBACKEND=Agg $(BIN)/python -m pytest -q -p no:cacheprovider --nbval-lax --nbval-cell-timeout=900 notebooks
+
+test-browser: $(STAMP)
+	bash scripts/install-browser.sh
+	$(BIN)/python -m pytest -q -m browser tests/browser $(PYTEST_ARGS)
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab notebooks
+
+sample-data: $(STAMP)
+	$(BIN)/kpi-report sample-data --out data/sample
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py
+
+lint: $(STAMP)
+	$(BIN)/ruff check kpi_analysis tests benchmarks
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info

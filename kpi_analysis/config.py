@@ -1,0 +1,300 @@
+"""``workbook.yml``: where the data is, how the client's columns map, locale, targets, report jobs.
+
+A config may ``extends:`` a base file (paths relative to the file that names them); the client's
+file overrides the base key by key (mappings merge, lists and values replace). Every key is checked:
+an unknown or misspelled key, or a value of the wrong kind, raises one :class:`ConfigError` naming
+the key path and suggesting the closest valid key.
+"""
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import schema as _schema
+from ._validate import closest
+
+ANY = object()  # a mapping whose keys are free (table names are checked separately)
+
+# The shape of a valid config: nested dicts of key -> type (or a nested shape).
+SHAPE: dict[str, Any] = {
+    "extends": (str, type(None)),
+    "company": {"name": str, "logo": (str, type(None))},
+    "locale": str,
+    "currency": str,
+    "data": {
+        "dir": str,
+        "connection": (str, type(None)),
+        "tables": ANY,
+    },
+    "targets": ANY,
+    "analyses": ANY,
+    "report": {
+        "notebooks_dir": str,
+        "output_dir": str,
+        "cell_timeout": int,
+        "start_timeout": int,
+        "kernel": str,
+        "jobs": list,
+        "pdf": bool,
+    },
+}
+TABLE_KEYS = {"path": str, "sheet": (str, int), "columns": dict, "values": dict, "query": str}
+JOB_KEYS = {"name": str, "notebook": str, "parameters": dict}
+
+DEFAULTS: dict[str, Any] = {
+    "extends": None,
+    "company": {"name": "", "logo": None},
+    "locale": "en",
+    "currency": "VND",
+    "data": {"dir": "data/sample", "connection": None, "tables": {}},
+    "targets": {},
+    "analyses": {},
+    "report": {"notebooks_dir": "notebooks", "output_dir": "reports", "cell_timeout": 600,
+               "start_timeout": 120, "kernel": "python3", "jobs": [], "pdf": False},
+}
+FILE_TYPES = (".csv", ".parquet", ".xlsx")
+
+
+class ConfigError(ValueError):
+    """A workbook config that does not follow the documented shape."""
+
+
+def merge(base: Mapping, override: Mapping) -> dict:
+    """Deep-merge ``override`` into ``base``: mappings merge key by key, anything else replaces."""
+    out = copy.deepcopy(dict(base))
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+            out[key] = merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def _read_yaml(path: Path) -> dict:
+    import yaml
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"config file not found: {path}") from None
+    try:
+        loaded = yaml.safe_load(text) or {}
+    except yaml.YAMLError as err:
+        raise ConfigError(f"{path}: not valid YAML: {err}") from None
+    if not isinstance(loaded, dict):
+        raise ConfigError(f"{path}: the top level must be a mapping of keys, got {type(loaded).__name__}.")
+    return loaded
+
+
+def _layers(path: Path, seen: tuple = ()) -> list[tuple[Path, dict]]:
+    path = path.resolve()
+    if path in seen:
+        raise ConfigError(f"{path}: 'extends' loops back to a file already read: {[str(p) for p in seen]}.")
+    raw = _read_yaml(path)
+    parent = raw.get("extends")
+    layers = _layers((path.parent / parent), seen + (path,)) if parent else []
+    return layers + [(path, raw)]
+
+
+def load(path: str | Path | None = None) -> dict:
+    """Read, layer and check a workbook config; ``None`` or "" gives the defaults.
+
+    Relative paths in ``data.dir``, ``data.tables.*.path``, ``report.*_dir`` and ``company.logo``
+    are resolved against the directory of the file that set them.
+    """
+    cfg = copy.deepcopy(DEFAULTS)
+    if not path:
+        cfg["_base_dir"] = str(Path.cwd())
+        return cfg
+    for layer_path, raw in _layers(Path(path)):
+        check(raw, source=layer_path)
+        cfg = merge(cfg, _resolve_paths(raw, layer_path.parent))
+    cfg["_base_dir"] = str(Path(path).resolve().parent)
+    cfg["_path"] = str(Path(path).resolve())
+    return cfg
+
+
+def _resolve_paths(raw: dict, base: Path) -> dict:
+    raw = copy.deepcopy(raw)
+
+    def absolute(p):
+        return str((base / p).resolve()) if p and not Path(p).is_absolute() else p
+
+    data = raw.get("data") or {}
+    if "dir" in data:
+        data["dir"] = absolute(data["dir"])
+    for spec in (data.get("tables") or {}).values():
+        if isinstance(spec, dict) and spec.get("path") and "dir" in data:
+            spec["path"] = str(Path(data["dir"]) / spec["path"]) if not Path(spec["path"]).is_absolute() \
+                else spec["path"]
+    report = raw.get("report") or {}
+    for key in ("notebooks_dir", "output_dir"):
+        if report.get(key):
+            report[key] = absolute(report[key])
+    company = raw.get("company") or {}
+    if company.get("logo"):
+        company["logo"] = absolute(company["logo"])
+    return raw
+
+
+def check(raw: Mapping, *, source: Any = "workbook.yml") -> None:
+    """Raise one ConfigError listing every unknown key or wrongly typed value in ``raw``."""
+    problems: list[str] = []
+    _check_shape(raw, SHAPE, "", problems)
+    tables = ((raw.get("data") or {}).get("tables") or {})
+    if isinstance(tables, Mapping):
+        for name, spec in tables.items():
+            if name not in _schema.TABLES:
+                hint = closest(name, _schema.TABLES)
+                problems.append(f"data.tables.{name}: unknown table" + (f"; did you mean {hint}?" if hint
+                                else f"; the tables are {list(_schema.TABLES)}"))
+                continue
+            if isinstance(spec, str):
+                continue  # shorthand: `leads: leads.csv`
+            if not isinstance(spec, Mapping):
+                problems.append(f"data.tables.{name}: expected a mapping or a file name, got {spec!r}")
+                continue
+            _check_shape(spec, TABLE_KEYS, f"data.tables.{name}.", problems)
+            wanted = _schema.columns(name)
+            for client, canonical in (spec.get("columns") or {}).items():
+                if canonical not in wanted:
+                    hint = closest(str(canonical), wanted)
+                    problems.append(f"data.tables.{name}.columns: {client!r} maps to {canonical!r}, not a "
+                                    f"column of {name}" + (f"; did you mean {hint}?" if hint else
+                                                           f"; its columns are {wanted}"))
+            for column in (spec.get("values") or {}):
+                if column not in wanted:
+                    problems.append(f"data.tables.{name}.values: {column!r} is not a column of {name}; "
+                                    f"its columns are {wanted}")
+    jobs = ((raw.get("report") or {}).get("jobs") or [])
+    for i, job in enumerate(jobs if isinstance(jobs, list) else []):
+        if not isinstance(job, Mapping) or "notebook" not in job:
+            problems.append(f"report.jobs[{i}]: each job needs at least 'notebook: NAME.ipynb', got {job!r}")
+            continue
+        _check_shape(job, JOB_KEYS, f"report.jobs[{i}].", problems)
+    locale = raw.get("locale")
+    if locale is not None and locale not in ("en", "vi"):
+        problems.append(f"locale: must be 'en' or 'vi', got {locale!r}")
+    if problems:
+        raise ConfigError(f"{source}: {len(problems)} problem(s):\n- " + "\n- ".join(problems))
+
+
+def _check_shape(raw: Mapping, shape: Mapping, prefix: str, problems: list[str]) -> None:
+    if not isinstance(raw, Mapping):
+        problems.append(f"{prefix.rstrip('.') or 'top level'}: expected a mapping, got {raw!r}")
+        return
+    for key, value in raw.items():
+        if key not in shape:
+            hint = closest(str(key), shape)
+            problems.append(f"{prefix}{key}: unknown key" + (f"; did you mean {hint[0]!r}?" if hint
+                            else f"; valid keys are {list(shape)}"))
+            continue
+        expected = shape[key]
+        if expected is ANY:
+            if value is not None and not isinstance(value, Mapping):
+                problems.append(f"{prefix}{key}: expected a mapping, got {value!r}")
+        elif isinstance(expected, dict):
+            if value is not None:
+                _check_shape(value, expected, f"{prefix}{key}.", problems)
+        elif not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+            kinds = expected if isinstance(expected, tuple) else (expected,)
+            names = " or ".join("null" if k is type(None) else k.__name__ for k in kinds)
+            problems.append(f"{prefix}{key}: expected {names}, got {value!r}")
+
+
+@dataclass
+class Workbook:
+    """A loaded config plus where its tables are: what a notebook needs to load data.
+
+    Examples
+    --------
+    >>> wb = open_workbook(None, data_dir="data/sample")   # doctest: +SKIP
+    >>> leads = wb.load("leads")                           # doctest: +SKIP
+    """
+    settings: dict
+    data_dir: Path
+    locale: str
+    currency: str
+    _cache: dict = field(default_factory=dict, repr=False)
+
+    def table_spec(self, table: str) -> dict:
+        _schema._check_table(table)
+        spec = (self.settings["data"].get("tables") or {}).get(table) or {}
+        return {"path": spec} if isinstance(spec, str) else dict(spec)
+
+    def source_path(self, table: str) -> Path | None:
+        """The file (or Parquet folder) the table is read from, or None when there is none."""
+        spec = self.table_spec(table)
+        if spec.get("path"):
+            p = Path(spec["path"])
+            p = p if p.is_absolute() else self.data_dir / p
+            return p if p.exists() else None
+        for suffix in FILE_TYPES:
+            candidate = self.data_dir / f"{table}{suffix}"
+            if candidate.exists():
+                return candidate
+        folder = self.data_dir / table
+        return folder if folder.is_dir() else None
+
+    def source_paths(self) -> dict[str, Path]:
+        """Every canonical table that has a source, with its path (for fingerprints)."""
+        return {t: p for t in _schema.TABLES if (p := self.source_path(t)) is not None}
+
+    def has(self, table: str) -> bool:
+        return self.source_path(table) is not None
+
+    def load(self, table: str):
+        """The validated canonical ``table`` (read once, then cached)."""
+        from . import data
+
+        if table not in self._cache:
+            path = self.source_path(table)
+            if path is None:
+                spec = self.table_spec(table)
+                where = spec.get("path") or f"{self.data_dir}/{table}.csv|.parquet|.xlsx"
+                raise FileNotFoundError(f"{table}: no data file found (looked for {where}).")
+            spec = self.table_spec(table)
+            self._cache[table] = data.load(table, path, spec.get("columns"), values=spec.get("values"),
+                                           sheet=spec.get("sheet"))
+        return self._cache[table]
+
+    def validate_all(self) -> dict[str, str]:
+        """Validate every table that has a source: {table: "ok" or the full problem message}."""
+        out = {}
+        for table in self.source_paths():
+            try:
+                self._cache.pop(table, None)
+                self.load(table)
+                out[table] = "ok"
+            except (ValueError, FileNotFoundError) as err:
+                out[table] = str(err)
+        return out
+
+    def analysis_settings(self, name: str) -> dict:
+        return dict((self.settings.get("analyses") or {}).get(name) or {})
+
+
+def open_workbook(config_path: str | Path | None = None, *, data_dir: str | Path | None = None,
+                  locale: str = "") -> Workbook:
+    """Load ``config_path`` (defaults when empty) and point it at ``data_dir`` (overrides ``data.dir``).
+
+    ``locale`` overrides the config's locale when not empty.
+    """
+    settings = load(config_path)
+    if data_dir:
+        base = Path(data_dir).resolve()
+        tables = settings["data"].get("tables") or {}
+        for spec in tables.values():  # table paths follow the data dir given on the command line
+            if isinstance(spec, dict) and spec.get("path"):
+                spec["path"] = str(base / Path(spec["path"]).name)
+    else:
+        base = Path(settings["data"]["dir"])
+        if not base.is_absolute():
+            base = Path(settings["_base_dir"]) / base
+    locale = locale or settings["locale"]
+    if locale not in ("en", "vi"):
+        raise ConfigError(f"locale must be 'en' or 'vi', got {locale!r}.")
+    return Workbook(settings=settings, data_dir=base, locale=locale, currency=settings["currency"])

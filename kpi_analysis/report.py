@@ -1,0 +1,1210 @@
+"""The scheduled report runner behind ``kpi-report run``.
+
+One run executes every report notebook with papermill for one month and writes, into
+``reports/<period>/``:
+
+* ``<job>.ipynb``: the executed notebook (code, outputs, the error of a failed cell);
+* ``<job>.html``: the same notebook rendered without code cells, self-contained (CSS and PNG
+  figures embedded, no script or stylesheet from the network), data-derived text escaped;
+* ``index.html``: every notebook with its status, duration and headline numbers;
+* ``manifest.json``: per notebook the status, error (failing cell, exception), duration, parameters,
+  headline numbers (read back with :func:`kpi_analysis.record.read_records`), package versions and
+  the sha256 fingerprint of every input file.
+
+Safety rules (see ``docs/scheduling.md``):
+
+* parameters are checked against each notebook's ``parameters`` cell before anything runs;
+* the run is built in a hidden folder beside the target and moved into place only when every
+  notebook succeeded, so ``reports/<period>/`` always holds a complete, successful report;
+* a run with a failed notebook is kept as ``reports/<period>.failed-<UTC time>/`` and the earlier
+  complete report (if any) stays untouched; the exit code says what happened (:data:`EXIT_CODES`).
+
+Extension points: ``run(..., postprocess=[...])`` calls each hook with the build folder and the
+manifest before the folder is moved into place (a PDF printer writes its files there, so they are
+swapped in atomically with the rest); :func:`render_html` renders one executed notebook.
+"""
+from __future__ import annotations
+
+import ast
+import base64
+import contextlib
+import datetime as _dt
+import html
+import json
+import math
+import mimetypes
+import os
+import re
+import shutil
+import sys
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import i18n
+from ._validate import closest
+
+__all__ = [
+    "COMMON_PARAMETERS", "EXIT_CODES", "EXIT_OK", "EXIT_FAILED", "EXIT_USAGE", "EXIT_LOCKED",
+    "EXIT_INTERRUPTED", "Job", "Parameter", "ReportError", "ParameterError", "RunResult",
+    "notebook_parameters", "check_parameters", "parse_cli_value", "plan_jobs", "resolve_parameters",
+    "last_complete_month", "render_html", "render_index", "package_versions", "run",
+]
+
+#: Parameters every report notebook declares; the runner sets them (the brief's notebook contract).
+COMMON_PARAMETERS = ("period", "data_dir", "config_path", "locale")
+#: Of those, the ones only the runner sets (``--period``, ``--data``, ``--config``), never a job.
+RUNNER_PARAMETERS = ("period", "data_dir", "config_path")
+
+EXIT_OK = 0           # every notebook ran; reports/<period>/ holds the new report
+EXIT_FAILED = 1       # at least one notebook failed; kept as <period>.failed-<time>/, old report intact
+EXIT_USAGE = 2        # bad command line, config, parameter or data: nothing was executed
+EXIT_LOCKED = 3       # another run for the same period and output folder is still going
+EXIT_INTERRUPTED = 130  # stopped by Ctrl-C / SIGTERM; the attempt is kept as a failed folder
+EXIT_CODES = {
+    EXIT_OK: "every notebook ran; the report is in place",
+    EXIT_FAILED: "a notebook failed; the attempt is kept as <period>.failed-<time>/, any earlier report stays",
+    EXIT_USAGE: "usage, config, parameter or data validation error; nothing was executed",
+    EXIT_LOCKED: "another run for this period is in progress",
+    EXIT_INTERRUPTED: "interrupted; the attempt is kept as <period>.failed-<time>/",
+}
+
+#: Inline matplotlib in the kernel renders PNG through Agg without a display, and, unlike a bare
+#: ``MPLBACKEND=Agg`` inherited from cron or CI, puts figures into the cell outputs.
+KERNEL_ENV = {
+    "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+    "PYTHONHASHSEED": "0",  # same set/dict-of-str order in every run: identical reports
+    "PYDEVD_DISABLE_FILE_VALIDATION": "1",  # silences a debugger warning in every kernel's stderr
+}
+KERNEL_ARGS = ["--IPKernelApp.log_level=ERROR"]  # no "running over TCP" warning per kernel on our stderr
+
+PACKAGES = ("kpi-workbook", "pandas", "numpy", "scipy", "statsmodels", "matplotlib", "seaborn", "pandera",
+            "Babel", "papermill", "nbconvert", "nbclient", "nbformat", "ipykernel", "jupyter_client",
+            "ipywidgets", "pyarrow", "openpyxl", "PyYAML", "duckdb", "ibis-framework")
+
+_PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+_TEMPLATES = Path(__file__).with_name("templates")
+_RECORD_MIME = "application/vnd.kpi-workbook.record+json"
+_WIDGET_MIMES = ("application/vnd.jupyter.widget-view+json", "application/vnd.jupyter.widget-state+json")
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+_t = i18n.catalog("report", {
+    "title": {"en": "KPI report {period}", "vi": "Báo cáo KPI {period}"},
+    "generated": {"en": "Generated {when} (UTC) in {duration}.", "vi": "Tạo lúc {when} (UTC), mất {duration}."},
+    "status_ok": {"en": "complete", "vi": "hoàn tất"},
+    "status_failed": {"en": "failed", "vi": "lỗi"},
+    "overall_ok": {"en": "All {n} notebooks ran.", "vi": "Cả {n} sổ tay đều chạy xong."},
+    "overall_failed": {"en": "{failed} of {n} notebooks failed. This attempt is kept for inspection; an "
+                                 "earlier complete report for {period}, if there is one, is unchanged.",
+                       "vi": "{failed} trên {n} sổ tay bị lỗi. Lần chạy này được giữ lại để kiểm tra; "
+                             "báo cáo hoàn chỉnh trước đó của {period} (nếu có) không bị thay đổi."},
+    "col_notebook": {"en": "Notebook", "vi": "Sổ tay"},
+    "col_status": {"en": "Status", "vi": "Trạng thái"},
+    "col_duration": {"en": "Duration", "vi": "Thời gian chạy"},
+    "col_headline": {"en": "Headline numbers", "vi": "Số liệu chính"},
+    "seconds": {"en": "{s} s", "vi": "{s} giây"},
+    "failed_at": {"en": "Failed at cell {cell}: {error}", "vi": "Lỗi tại ô {cell}: {error}"},
+    "failed_stage": {"en": "Failed ({stage}): {error}", "vi": "Lỗi ({stage}): {error}"},
+    "notebook_link": {"en": "notebook (.ipynb)", "vi": "sổ tay (.ipynb)"},
+    "manifest_link": {"en": "Machine-readable manifest", "vi": "Tệp kê khai cho máy đọc"},
+    "back": {"en": "All reports for {period}", "vi": "Tất cả báo cáo kỳ {period}"},
+    "banner_failed": {"en": "This notebook did not finish. {error}",
+                      "vi": "Sổ tay này không chạy xong. {error}"},
+    "table_rows": {"en": "table, {n} rows", "vi": "bảng, {n} dòng"},
+    "more_items": {"en": "… {n} more", "vi": "… thêm {n}"},
+    "none": {"en": "none recorded", "vi": "không có"},
+    "carried": {"en": "from an earlier run ({when})", "vi": "từ lần chạy trước ({when})"},
+    "logo_alt": {"en": "Company logo", "vi": "Logo công ty"},
+})
+
+
+class ReportError(Exception):
+    """A problem found before anything ran (config, parameters, data, paths): exit code 2."""
+    exit_code = EXIT_USAGE
+
+
+class ParameterError(ReportError, ValueError):
+    """A job or command-line parameter the notebook does not accept (name, type or value)."""
+
+
+class ReportLocked(ReportError):
+    """Another run holds the lock for this period and output folder."""
+    exit_code = EXIT_LOCKED
+
+
+# ----------------------------------------------------------------------------------------------
+# Parameters: what a notebook accepts, and checking what we pass
+# ----------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Parameter:
+    """One assignment in a notebook's ``parameters`` cell."""
+    name: str
+    type: str      # the annotation or type comment ("str", "list[str]", "int | None"), or inferred
+    default: str   # the source text of the default value
+    help: str
+
+    @property
+    def accepts(self) -> str:
+        """What values the parameter accepts, in words (used in error messages and ``params``)."""
+        return _describe(_type_node(self.type))
+
+
+def notebook_parameters(notebook: str | os.PathLike) -> dict[str, Parameter]:
+    """The parameters a notebook declares in its cell tagged ``parameters``, by name.
+
+    Names, annotations, defaults and help come from papermill's ``inspect_notebook``; a parameter
+    without an annotation gets the type of its literal default (``x = 0.5`` is a float), and
+    assignments papermill's line pattern misses (``x: str | None = None``, values over several
+    lines) are read from the cell's syntax tree.
+
+    Raises
+    ------
+    ReportError
+        The file is missing or not a notebook, or it has no cell tagged ``parameters``.
+    """
+    import nbformat
+    import papermill
+
+    path = Path(notebook)
+    if not path.is_file():
+        raise ReportError(f"notebook not found: {path}")
+    try:
+        nb = nbformat.read(path, as_version=4)
+    except Exception as err:  # nbformat raises several kinds for a file that is not a notebook
+        raise ReportError(f"{path}: not a readable notebook ({err}).") from None
+    cell = next((c for c in nb.cells if "parameters" in c.get("metadata", {}).get("tags", [])), None)
+    if cell is None:
+        raise ReportError(f"{path.name}: no cell tagged 'parameters'; the runner cannot pass the period "
+                          f"and data paths to it (tag the cell holding {', '.join(COMMON_PARAMETERS)}).")
+    found: dict[str, Parameter] = {}
+    for name, p in papermill.inspect_notebook(str(path)).items():
+        type_name = p["inferred_type_name"]
+        if type_name in ("None", "", None):
+            type_name = _literal_type(p["default"])
+        found[name] = Parameter(name, type_name, p["default"], p["help"] or "")
+    for name, (annotation, default, help_text) in _assignments(cell.source).items():
+        if name not in found:
+            found[name] = Parameter(name, annotation or _literal_type(default), default, help_text)
+    return found
+
+
+def _assignments(source: str) -> dict[str, tuple[str, str, str]]:
+    # papermill's regex reads one line per parameter; the syntax tree catches the rest.
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return {}
+    lines = source.splitlines()
+    out = {}
+    for node in tree.body:
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
+            names, annotation, value = [node.target.id], ast.unparse(node.annotation), node.value
+        elif isinstance(node, ast.Assign) and all(isinstance(t, ast.Name) for t in node.targets):
+            names, annotation, value = [t.id for t in node.targets], "", node.value
+        else:
+            continue
+        last = lines[node.end_lineno - 1] if node.end_lineno else ""
+        comment = last.split("#", 1)[1].strip() if "#" in last[node.end_col_offset or 0:] else ""
+        for name in names:
+            out[name] = (annotation, ast.unparse(value), comment)
+    return out
+
+
+def _literal_type(default: str) -> str:
+    try:
+        value = ast.literal_eval(default)
+    except (ValueError, SyntaxError, TypeError):
+        return "any"
+    if value is None:
+        return "any"
+    if isinstance(value, tuple):
+        return "list"
+    return type(value).__name__ if isinstance(value, (str, bool, int, float, list, dict)) else "any"
+
+
+# A parsed type: ("any",), ("none",), ("str",), ("int",), ("float",), ("bool",), ("dict",),
+# ("list", elem), ("choice", (values...)), ("union", (nodes...)).
+_SIMPLE = {"str": ("str",), "int": ("int",), "float": ("float",), "bool": ("bool",), "dict": ("dict",),
+           "Dict": ("dict",), "Mapping": ("dict",), "list": ("list", ("any",)), "List": ("list", ("any",)),
+           "tuple": ("list", ("any",)), "Sequence": ("list", ("any",)), "NoneType": ("none",),
+           "Any": ("any",), "object": ("any",), "any": ("any",)}
+
+
+def _type_node(type_name: str) -> tuple:
+    try:
+        expr = ast.parse(type_name.strip(), mode="eval").body
+    except SyntaxError:
+        return ("any",)
+    return _node(expr)
+
+
+def _node(expr: ast.AST) -> tuple:
+    if isinstance(expr, ast.Constant) and expr.value is None:
+        return ("none",)
+    if isinstance(expr, ast.Constant) and isinstance(expr.value, str):  # "list[str]" as a string
+        return _type_node(expr.value)
+    if isinstance(expr, ast.Name):
+        return _SIMPLE.get(expr.id, ("any",))
+    if isinstance(expr, ast.Attribute):  # typing.List -> List
+        return _SIMPLE.get(expr.attr, ("any",))
+    if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.BitOr):
+        return _union(_node(expr.left), _node(expr.right))
+    if isinstance(expr, ast.Subscript):
+        head = expr.value.attr if isinstance(expr.value, ast.Attribute) else getattr(expr.value, "id", "")
+        args = expr.slice.elts if isinstance(expr.slice, ast.Tuple) else [expr.slice]
+        if head == "Optional":
+            return _union(_node(args[0]), ("none",))
+        if head == "Union":
+            out = _node(args[0])
+            for a in args[1:]:
+                out = _union(out, _node(a))
+            return out
+        if head == "Literal":
+            values = tuple(a.value for a in args if isinstance(a, ast.Constant))
+            return ("choice", values)
+        if head in ("list", "List", "Sequence", "tuple", "Tuple"):
+            elems = [a for a in args if not (isinstance(a, ast.Constant) and a.value is Ellipsis)]
+            return ("list", _node(elems[0]) if len(elems) == 1 else ("any",))
+        if head in ("dict", "Dict", "Mapping"):
+            return ("dict",)
+    return ("any",)
+
+
+def _union(a: tuple, b: tuple) -> tuple:
+    items = (a[1] if a[0] == "union" else (a,)) + (b[1] if b[0] == "union" else (b,))
+    return ("union", items)
+
+
+def _describe(node: tuple) -> str:
+    kind = node[0]
+    if kind == "any":
+        return "any plain JSON value"
+    if kind == "none":
+        return "null"
+    if kind == "list":
+        return "a list" + ("" if node[1] == ("any",) else f" of {_describe(node[1])}")
+    if kind == "choice":
+        return "one of " + ", ".join(json.dumps(v, ensure_ascii=False) for v in node[1])
+    if kind == "union":
+        return " or ".join(_describe(n) for n in node[1])
+    return {"str": "str", "int": "int", "float": "float (a number)", "bool": "bool (true/false)",
+            "dict": "a mapping (JSON object)"}[kind]
+
+
+def _accepts(node: tuple, value: Any) -> bool:
+    kind = node[0]
+    if kind == "any":
+        return True
+    if kind == "none":
+        return value is None
+    if kind == "str":
+        return isinstance(value, str)
+    if kind == "bool":
+        return isinstance(value, bool)
+    if kind == "int":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if kind == "float":
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if kind == "dict":
+        return isinstance(value, dict)
+    if kind == "list":
+        return isinstance(value, list) and all(_accepts(node[1], v) for v in value)
+    if kind == "choice":
+        return any(value == v and type(value) is type(v) for v in node[1])
+    if kind == "union":
+        return any(_accepts(n, value) for n in node[1])
+    return False
+
+
+def _conform(node: tuple, value: Any) -> Any:
+    """An accepted value in the declared type's own form (an int given for a float becomes a float)."""
+    if node[0] == "float" and isinstance(value, int):
+        return float(value)
+    if node[0] == "list":
+        return [_conform(node[1], v) for v in value]
+    if node[0] == "union" and not any(n[0] == "int" for n in node[1]) and isinstance(value, int) \
+            and not isinstance(value, bool) and any(n[0] == "float" for n in node[1]):
+        return float(value)
+    return value
+
+
+_TRUE, _FALSE = {"true", "yes", "on", "1"}, {"false", "no", "off", "0"}
+
+
+def parse_cli_value(text: str, type_name: str) -> Any:
+    """A ``-p NAME VALUE`` string as the value the parameter's declared type asks for.
+
+    A ``str`` parameter takes the text as is (``-p code 007`` stays ``"007"``, unlike papermill's
+    own YAML parsing); ``int``/``float`` parse the number; ``bool`` takes true/false/yes/no/1/0;
+    lists and mappings are JSON (``-p by '["region", "product"]'``); an undeclared type takes JSON
+    when the text is JSON and the text otherwise.
+
+    Raises
+    ------
+    ValueError
+        The text is not a value of that type.
+
+    Examples
+    --------
+    >>> parse_cli_value("007", "str"), parse_cli_value("007", "int"), parse_cli_value("yes", "bool")
+    ('007', 7, True)
+    >>> parse_cli_value('["a", "b"]', "list[str]")
+    ['a', 'b']
+    """
+    node = _type_node(type_name)
+    value = _parse_as(node, text)
+    if value is _NOPE or not _accepts(node, value):
+        raise ValueError(f"{text!r} is not {_describe(node)}")
+    return _conform(node, value)
+
+
+_NOPE = object()
+
+
+def _parse_as(node: tuple, text: str) -> Any:
+    kind = node[0]
+    if kind == "str":
+        return text
+    if kind == "none":
+        return None if text.strip().lower() in ("null", "none", "") else _NOPE
+    if kind == "int":
+        return int(text) if re.fullmatch(r"\s*[+-]?\d+\s*", text) else _NOPE
+    if kind == "float":
+        try:
+            value = float(text)
+        except ValueError:
+            return _NOPE
+        return value if math.isfinite(value) else _NOPE
+    if kind == "bool":
+        low = text.strip().lower()
+        return True if low in _TRUE else False if low in _FALSE else _NOPE
+    if kind == "choice":
+        for v in node[1]:
+            parsed = _parse_as((type(v).__name__,) if isinstance(v, (str, int, float, bool)) else ("any",), text)
+            if parsed == v and type(parsed) is type(v):
+                return v
+        return _NOPE
+    if kind == "union":
+        members = sorted(node[1], key=lambda n: n[0] == "str")  # str last: "3" for int | str is 3
+        if ("none",) in members and text.strip().lower() in ("null", "none"):
+            return None
+        for member in members:
+            if member == ("none",):
+                continue
+            parsed = _parse_as(member, text)
+            if parsed is not _NOPE and _accepts(member, parsed):
+                return parsed
+        return _NOPE
+    try:  # list, dict, any: JSON
+        return json.loads(text)
+    except (json.JSONDecodeError, ValueError):
+        return text if kind == "any" else _NOPE
+
+
+def _plain(value: Any) -> Any:
+    """A config value as plain JSON: dates -> ISO strings, numpy scalars -> Python, paths -> str."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, (_dt.date, _dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
+    if hasattr(value, "item") and type(value).__module__ == "numpy":
+        return value.item()
+    return value
+
+
+def _json_safe(value: Any) -> bool:
+    try:
+        json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def check_parameters(job: str, declared: Mapping[str, Parameter], values: Mapping[str, Any], *,
+                     notebook: str = "") -> tuple[dict[str, Any], list[str]]:
+    """Check ``values`` against a notebook's declared parameters.
+
+    Returns the cleaned values (plain JSON, in the declared type's form) and the list of problems,
+    each one sentence naming the notebook, the parameter and what it accepts. Strings in
+    ``values`` wrapped as :class:`CliText` are parsed for the declared type first.
+
+    Examples
+    --------
+    >>> declared = {"n": Parameter("n", "int", "3", "how many")}
+    >>> check_parameters("demo", declared, {"n": 5})
+    ({'n': 5}, [])
+    >>> check_parameters("demo", declared, {"m": 5})[1]
+    ["notebook demo: unknown parameter 'm'; did you mean 'n'? It accepts: n (int)."]
+    """
+    label = notebook or job
+    clean: dict[str, Any] = {}
+    problems: list[str] = []
+    accepted = ", ".join(f"{p.name} ({p.accepts})" for p in declared.values())
+    for name, raw in values.items():
+        if name not in declared:
+            hint = closest(name, declared)
+            problems.append(f"notebook {label}: unknown parameter {name!r}"
+                            + (f"; did you mean {hint[0]!r}?" if hint else ";")
+                            + f" It accepts: {accepted}.")
+            continue
+        spec = declared[name]
+        node = _type_node(spec.type)
+        if isinstance(raw, CliText):
+            try:
+                clean[name] = parse_cli_value(str(raw), spec.type)
+            except ValueError:
+                problems.append(f"notebook {label}: parameter {name!r} must be {spec.accepts}"
+                                f"{_default_note(spec)}; got {str(raw)!r} on the command line.")
+            continue
+        value = _plain(raw)
+        if not _json_safe(value):
+            problems.append(f"notebook {label}: parameter {name!r} must be a plain JSON value "
+                            f"({spec.accepts}); got {raw!r} ({type(raw).__name__}).")
+        elif not _accepts(node, value):
+            problems.append(f"notebook {label}: parameter {name!r} must be {spec.accepts}"
+                            f"{_default_note(spec)}; got {value!r} ({type(value).__name__}).")
+        else:
+            clean[name] = _conform(node, value)
+    return clean, problems
+
+
+def _default_note(spec: Parameter) -> str:
+    parts = [f"default {spec.default}"] + ([spec.help] if spec.help else [])
+    return " (" + ": ".join(parts) + ")"
+
+
+class CliText(str):
+    """A parameter value typed on the command line: parsed for the notebook's declared type."""
+
+
+# ----------------------------------------------------------------------------------------------
+# Jobs
+# ----------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Job:
+    """One notebook execution in a report: output files are named after ``name``."""
+    name: str
+    notebook: Path
+    parameters: dict = field(default_factory=dict)
+
+
+def plan_jobs(settings: Mapping, *, only: Sequence[str] | None = None) -> list[Job]:
+    """The report jobs of a loaded config: ``report.jobs`` or, when empty, every notebook.
+
+    ``only`` keeps the jobs with those names (a job's name defaults to its notebook's file stem).
+    """
+    report = settings.get("report") or {}
+    nb_dir = Path(report.get("notebooks_dir") or "notebooks")
+    if not nb_dir.is_absolute():
+        nb_dir = Path(settings.get("_base_dir") or ".") / nb_dir
+    specs = report.get("jobs") or []
+    if specs:
+        jobs = []
+        for spec in specs:
+            path = Path(spec["notebook"])
+            path = path if path.is_absolute() else nb_dir / path
+            if path.suffix != ".ipynb":
+                path = path.with_name(path.name + ".ipynb")
+            jobs.append(Job(str(spec.get("name") or path.stem), path, dict(spec.get("parameters") or {})))
+    else:
+        if not nb_dir.is_dir():
+            raise ReportError(f"notebooks folder not found: {nb_dir} (report.notebooks_dir in the config).")
+        jobs = [Job(p.stem, p, {}) for p in sorted(nb_dir.glob("*.ipynb"))]
+        if not jobs:
+            raise ReportError(f"no notebooks (*.ipynb) in {nb_dir}.")
+    names = [j.name for j in jobs]
+    if dupes := sorted({n for n in names if names.count(n) > 1}):
+        raise ReportError(f"report.jobs: job names must be unique (they name the output files); "
+                          f"repeated: {dupes}. Give each job a 'name'.")
+    bad = [n for n in names if not re.fullmatch(r"[\w.-]+", n) or n in ("index", "manifest")]
+    if bad:
+        raise ReportError(f"report.jobs: job names become file names: use letters, digits, '_', '-', '.' "
+                          f"and not 'index'/'manifest'; got {bad}.")
+    if only:
+        unknown = [n for n in only if n not in names]
+        if unknown:
+            hints = "; ".join(f"{u!r}: did you mean {closest(u, names)}?" for u in unknown)
+            raise ReportError(f"--only: no job named {unknown} ({hints}); the jobs are {names}.")
+        jobs = [j for j in jobs if j.name in only]
+    return jobs
+
+
+def resolve_parameters(jobs: Sequence[Job], *, common: Mapping[str, Any],
+                       overrides: Mapping[str, Any] = None) -> dict[str, dict[str, Any]]:
+    """The checked parameters of every job, or one :class:`ParameterError` listing every problem.
+
+    Order of precedence: ``common`` (period, data_dir, config_path, locale: set by the runner)
+    < the job's own ``parameters`` < ``overrides``. An override ``"NAME"`` applies to every job whose
+    notebook declares NAME (and must be declared by at least one); ``"JOB:NAME"`` to that job only.
+    Override values that are :class:`CliText` are parsed for each notebook's declared type.
+    """
+    overrides = dict(overrides or {})
+    problems: list[str] = []
+    out: dict[str, dict[str, Any]] = {}
+    declared_by_job = {}
+    for job in jobs:
+        try:
+            declared_by_job[job.name] = notebook_parameters(job.notebook)
+        except ReportError as err:
+            problems.append(f"job {job.name}: {err}")
+    names = {j.name for j in jobs}
+    for key in overrides:
+        if ":" in key:
+            job_name, name = key.split(":", 1)
+            if job_name not in names:
+                problems.append(f"-p {key}: no job named {job_name!r} in this run; the jobs are {sorted(names)}.")
+        elif declared_by_job and not any(key in d for d in declared_by_job.values()):
+            hints = closest(key, {n for d in declared_by_job.values() for n in d})
+            problems.append(f"-p {key}: no notebook in this run declares a parameter {key!r}"
+                            + (f"; did you mean {hints[0]!r}?" if hints else "."))
+    for job in jobs:
+        declared = declared_by_job.get(job.name)
+        if declared is None:
+            continue
+        label = job.notebook.name if job.name == job.notebook.stem else f"{job.notebook.name} (job {job.name})"
+        missing = [p for p in COMMON_PARAMETERS if p not in declared]
+        if missing:
+            problems.append(f"notebook {label}: its parameters cell lacks {missing}; every report notebook "
+                            f"declares {list(COMMON_PARAMETERS)} so the runner can pass the period and data.")
+            continue
+        fixed = [p for p in RUNNER_PARAMETERS if p in job.parameters]
+        if fixed:
+            problems.append(f"job {job.name}: {fixed} are set by the runner (--period, --data, --config), "
+                            f"not by a job's parameters.")
+        values = dict(common)
+        values.update({k: v for k, v in job.parameters.items() if k not in RUNNER_PARAMETERS})
+        for key, value in overrides.items():
+            if ":" in key:
+                job_name, name = key.split(":", 1)
+                if job_name == job.name:
+                    values[name] = value
+            elif key in declared:
+                values[key] = value
+        clean, found = check_parameters(job.name, declared, values, notebook=label)
+        problems += found
+        out[job.name] = clean
+    if problems:
+        raise ParameterError(f"{len(problems)} parameter problem(s), nothing was run:\n- " + "\n- ".join(problems))
+    return out
+
+
+# ----------------------------------------------------------------------------------------------
+# The period: last complete month in the data
+# ----------------------------------------------------------------------------------------------
+
+def last_complete_month(workbook) -> str:
+    """The last month both ``sales`` and ``leads`` cover to its last day, as "YYYY-MM".
+
+    A month counts as complete when the table's latest date (``sales.date``, ``leads.created_at``)
+    is on or after the month's last day; with both tables present the earlier of their answers
+    wins, so the report never covers a month one of them has only partly.
+    """
+    import pandas as pd
+
+    answers = {}
+    for table, column in (("sales", "date"), ("leads", "created_at")):
+        if not workbook.has(table):
+            continue
+        dates = workbook.load(table)[column].dropna()
+        if dates.empty:
+            continue
+        last = pd.Timestamp(dates.max()).normalize()
+        month = last.to_period("M")
+        if last < month.to_timestamp(how="end").normalize():
+            month -= 1
+        answers[table] = month
+    if not answers:
+        raise ReportError("cannot tell the last complete month: no sales or leads data found; pass --period YYYY-MM.")
+    return str(min(answers.values()))
+
+
+# ----------------------------------------------------------------------------------------------
+# Rendering
+# ----------------------------------------------------------------------------------------------
+
+def _strip_for_report(nb) -> Any:
+    """A copy of an executed notebook for the manager's HTML: without record outputs (they are in the
+    index and manifest), widget views (they need a live kernel), stderr streams (warnings) and the
+    widget state (which would make nbconvert add a script from a CDN)."""
+    import copy
+
+    nb = copy.deepcopy(nb)
+    nb.metadata.pop("widgets", None)
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        kept = []
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            if _RECORD_MIME in data or any(m in data for m in _WIDGET_MIMES):
+                continue
+            if out.get("output_type") == "stream" and out.get("name") == "stderr":
+                continue
+            kept.append(out)
+        cell.outputs = kept
+    return nb
+
+
+def _notebook_title(nb, fallback: str) -> str:
+    if nb.metadata.get("title"):
+        return str(nb.metadata["title"])
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.startswith("#"):
+                    return line.lstrip("#").strip() or fallback
+    return fallback
+
+
+def render_html(nb, *, title: str, locale: str = "en", period: str = "", error: str = "",
+                company: str = "", index_href: str = "index.html") -> str:
+    """An executed notebook (nbformat node) as one self-contained HTML page without code.
+
+    Code cells' inputs and prompts are hidden; markdown and outputs stay, with figures as embedded
+    PNG and the CSS inlined. No ``<script>`` or stylesheet is loaded from the network (the stock
+    template's require.js, MathJax, Mermaid and widget scripts are left out). ``error`` shows a
+    banner at the top of a failed notebook. Text is escaped by nbconvert (text outputs), by pandas
+    (HTML tables) and here (title, banner, company).
+    """
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(template_name="kpi_report", extra_template_basedirs=[str(_TEMPLATES)],
+                            exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    resources = {
+        "metadata": {"name": title},
+        "kpi": {
+            "title": title, "lang": locale, "company": company, "period": period,
+            "back": _t("back", locale, period=period) if period else "",
+            "index_href": index_href,
+            "banner": _t("banner_failed", locale, error=error) if error else "",
+        },
+    }
+    nb = _strip_for_report(nb)
+    nb.metadata["title"] = title
+    body, _ = exporter.from_notebook_node(nb, resources=resources)
+    return body
+
+
+def _fmt_scalar(value: Any, locale: str) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, int):
+        return i18n.number(value, locale)
+    if isinstance(value, float):
+        mag = abs(value)
+        digits = 0 if mag >= 100 else 2 if mag >= 1 else 3
+        return i18n.number(value, locale, digits=digits)
+    return str(value)
+
+
+def _headline_items(headline: Mapping, locale: str, *, limit: int = 8) -> list[tuple[str, str]]:
+    """(label, text) pairs for the index: scalars as is, dicts flattened one level, tables counted."""
+    items: list[tuple[str, str]] = []
+    for name, value in headline.items():
+        if isinstance(value, dict):
+            scalars = [(k, v) for k, v in value.items() if not isinstance(v, (dict, list))]
+            for k, v in scalars[:limit]:
+                items.append((f"{name}.{k}", _fmt_scalar(v, locale)))
+            if len(scalars) > limit:
+                items.append((name, _t("more_items", locale, n=len(scalars) - limit)))
+        elif isinstance(value, list):
+            if value and all(isinstance(v, dict) for v in value):
+                items.append((name, _t("table_rows", locale, n=len(value))))
+            else:
+                shown = ", ".join(_fmt_scalar(v, locale) for v in value[:limit])
+                extra = f" {_t('more_items', locale, n=len(value) - limit)}" if len(value) > limit else ""
+                items.append((name, shown + extra))
+        else:
+            items.append((name, _fmt_scalar(value, locale)))
+    return items
+
+
+def _logo_data_uri(path: str | None) -> str:
+    if not path or not Path(path).is_file():
+        return ""
+    mime = mimetypes.guess_type(path)[0] or "application/octet-stream"
+    if not mime.startswith("image/"):
+        return ""
+    return f"data:{mime};base64," + base64.b64encode(Path(path).read_bytes()).decode("ascii")
+
+
+def render_index(manifest: Mapping, *, locale: str = "en") -> str:
+    """The report's ``index.html``: one row per notebook with status, duration and headline numbers.
+
+    Every piece of text is escaped (Jinja autoescape), so a rep called ``<script>`` stays text.
+    """
+    import jinja2
+
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(_TEMPLATES)), autoescape=True,
+                             keep_trailing_newline=True)
+    notebooks = []
+    for entry in manifest["notebooks"]:
+        error = entry.get("error") or {}
+        if entry["status"] == "ok":
+            status_text, detail = _t("status_ok", locale), ""
+        else:
+            status_text = _t("status_failed", locale)
+            detail = _error_line(error, locale)
+        notebooks.append({
+            "name": entry["name"], "title": entry.get("title") or entry["name"], "status": entry["status"],
+            "status_text": status_text, "detail": detail,
+            "duration": _t("seconds", locale, s=i18n.number(entry.get("duration_s") or 0, locale, digits=1)),
+            "html": entry["outputs"].get("html"), "ipynb": entry["outputs"].get("ipynb"),
+            "headline": _headline_items(entry.get("headline") or {}, locale),
+            "carried": _t("carried", locale, when=entry.get("started_at", "")) if entry.get("carried_over") else "",
+        })
+    failed = sum(e["status"] != "ok" for e in manifest["notebooks"])
+    n = len(manifest["notebooks"])
+    overall = (_t("overall_ok", locale, n=n) if not failed
+               else _t("overall_failed", locale, failed=failed, n=n, period=manifest["period"]))
+    company = manifest.get("company") or {}
+    return env.get_template("index.html.j2").render(
+        lang=locale, title=_t("title", locale, period=manifest["period"]),
+        company=company.get("name") or "", logo=_logo_data_uri(company.get("logo")),
+        logo_alt=_t("logo_alt", locale),
+        generated=_t("generated", locale, when=manifest["finished_at"][:19].replace("T", " "),
+                     duration=_t("seconds", locale, s=i18n.number(manifest["duration_s"], locale, digits=1))),
+        overall=overall, ok=not failed, notebooks=notebooks,
+        cols={k: _t(f"col_{k}", locale) for k in ("notebook", "status", "duration", "headline")},
+        none=_t("none", locale), notebook_link=_t("notebook_link", locale),
+        manifest_link=_t("manifest_link", locale),
+    )
+
+
+def _error_line(error: Mapping, locale: str) -> str:
+    text = f"{error.get('ename') or ''}: {error.get('evalue') or ''}".strip(": ")
+    if error.get("cell_index") is not None:
+        return _t("failed_at", locale, cell=error["cell_index"], error=text)
+    return _t("failed_stage", locale, stage=error.get("stage", "?"), error=text)
+
+
+# ----------------------------------------------------------------------------------------------
+# Executing one notebook (runs in the main process or in a worker process)
+# ----------------------------------------------------------------------------------------------
+
+@contextlib.contextmanager
+def _kernel_environment():
+    saved = {k: os.environ.get(k) for k in KERNEL_ENV}
+    os.environ.update(KERNEL_ENV)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def _now() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def _failing_cell(executed, source) -> dict:
+    """Where an executed notebook stopped: index and id in the *source* notebook, and the cell's code."""
+    for cell in executed.cells:
+        if cell.cell_type != "code":
+            continue
+        errored = any(o.get("output_type") == "error" for o in cell.get("outputs", []))
+        status = cell.get("metadata", {}).get("papermill", {}).get("status")
+        if errored or status in ("failed", "running"):
+            ids = [c.get("id") for c in source.cells]
+            index = ids.index(cell.get("id")) if cell.get("id") in ids else None
+            err = next((o for o in cell.get("outputs", []) if o.get("output_type") == "error"), {})
+            return {"cell_index": index, "cell_id": cell.get("id"), "execution_count": cell.get("execution_count"),
+                    "cell_source": cell.source[:500], "ename": err.get("ename"), "evalue": err.get("evalue"),
+                    "traceback": _ANSI.sub("", "\n".join(err.get("traceback", [])))[-4000:] or None}
+    return {}
+
+
+def execute_job(task: Mapping[str, Any]) -> dict:
+    """Execute and render one notebook; returns its manifest entry. Never raises for a notebook error.
+
+    ``task`` keys: name, notebook, build_dir, parameters, kernel, cell_timeout, start_timeout,
+    locale, period, company. Top level and picklable so ``--jobs N`` can run it in worker processes.
+    """
+    import nbformat
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    from .record import read_records
+
+    name, source_path = task["name"], Path(task["notebook"])
+    build = Path(task["build_dir"])
+    ipynb, page = build / f"{name}.ipynb", build / f"{name}.html"
+    started, t0 = _now(), time.perf_counter()
+    error: dict | None = None
+    with _kernel_environment():
+        try:
+            papermill.execute_notebook(
+                str(source_path), str(ipynb), parameters=dict(task["parameters"]),
+                kernel_name=task["kernel"], start_timeout=task["start_timeout"],
+                execution_timeout=task["cell_timeout"], cwd=str(source_path.parent),
+                progress_bar=False, log_output=False, request_save_on_cell_execute=True,
+                extra_arguments=list(KERNEL_ARGS))
+        except PapermillExecutionError as err:
+            error = {"stage": "execute", "ename": err.ename, "evalue": err.evalue}
+        except Exception as err:  # kernel start timeout, cell timeout, dead kernel: all end the notebook
+            error = {"stage": "kernel" if not ipynb.exists() else "execute",
+                     "ename": type(err).__name__, "evalue": str(err).strip()}
+    duration = time.perf_counter() - t0
+    source = nbformat.read(source_path, as_version=4)
+    executed = nbformat.read(ipynb, as_version=4) if ipynb.exists() else source
+    if not ipynb.exists():  # the kernel never started: keep the notebook as it would have run
+        nbformat.write(executed, ipynb)
+    if error is not None:
+        where = _failing_cell(executed, source) if executed is not source else {}
+        error = {**where, **{k: v for k, v in error.items() if v is not None or k not in where}}
+        error.setdefault("cell_index", None)
+    title = _notebook_title(source, name)
+    headline: dict = {}
+    try:
+        headline = read_records(dict(executed))
+    except (KeyError, TypeError, ValueError) as err:
+        error = error or {"stage": "records", "cell_index": None, "ename": type(err).__name__, "evalue": str(err)}
+    try:
+        banner = _error_line(error, task["locale"]) if error else ""
+        page.write_text(render_html(executed, title=title, locale=task["locale"], period=task["period"],
+                                    error=banner, company=task.get("company") or ""), encoding="utf-8")
+    except Exception as err:  # a notebook whose outputs nbconvert cannot render still gets reported
+        error = error or {"stage": "render", "cell_index": None, "ename": type(err).__name__, "evalue": str(err)}
+    language = executed.metadata.get("language_info", {})
+    return {
+        "name": name, "notebook": str(source_path), "title": title,
+        "status": "ok" if error is None else "failed", "error": error,
+        "started_at": started, "duration_s": round(duration, 3),
+        "parameters": dict(task["parameters"]), "headline": headline,
+        "outputs": {"ipynb": ipynb.name, "html": page.name if page.exists() else None},
+        "kernel": {"name": task["kernel"], "language_version": language.get("version")},
+    }
+
+
+# ----------------------------------------------------------------------------------------------
+# The run
+# ----------------------------------------------------------------------------------------------
+
+def package_versions(names: Iterable[str] = PACKAGES) -> dict[str, str | None]:
+    """Installed versions of the packages a report depends on (``None`` when not installed)."""
+    from importlib import metadata
+
+    out: dict[str, str | None] = {"python": sys.version.split()[0]}
+    for name in names:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+def _fingerprints(paths: Mapping[str, Path]) -> dict[str, dict]:
+    from .data import fingerprint
+
+    out = {}
+    for key, path in paths.items():
+        path = Path(path)
+        size = sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) if path.is_dir() else path.stat().st_size
+        out[key] = {"path": str(path), "sha256": fingerprint(path), "bytes": size}
+    return out
+
+
+@dataclass
+class RunResult:
+    """What ``run`` did: ``status`` "ok"/"failed", where the report ended up, and its manifest."""
+    status: str
+    exit_code: int
+    report_dir: Path
+    manifest: dict
+    failed: list[str] = field(default_factory=list)
+    target: Path | None = None  # reports/<period>/ (holds the new report only when status is "ok")
+
+
+@contextlib.contextmanager
+def _lock(out_root: Path, period: str):
+    try:
+        import fcntl
+    except ImportError:  # no advisory locks (Windows): runs for one period must not overlap
+        yield
+        return
+    path = out_root / f".{period}.lock"
+    with open(path, "a+") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ReportLocked(f"another kpi-report run for {period} is writing to {out_root} "
+                               f"(lock {path}); try again when it has finished.") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _stamp() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+
+
+def _unique(path: Path) -> Path:
+    candidate, i = path, 1
+    while candidate.exists():
+        candidate, i = path.with_name(f"{path.name}-{i}"), i + 1
+    return candidate
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two directories (Linux ``renameat2(RENAME_EXCHANGE)``); False if unsupported."""
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    rc = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)
+    return rc == 0
+
+
+def _swap_into_place(build: Path, target: Path) -> None:
+    """Make ``build`` the new ``target``; the old target, if any, is removed afterwards."""
+    if not target.exists():
+        os.rename(build, target)  # atomic
+        return
+    if _exchange(build, target):  # one atomic step: readers see the old or the new report
+        shutil.rmtree(build)  # now holds the previous report
+        return
+    previous = _unique(target.with_name(f".{target.name}.previous-{_stamp()}"))
+    os.rename(target, previous)  # the only moment without a report: between these two renames
+    try:
+        os.rename(build, target)
+    except OSError:
+        os.rename(previous, target)
+        raise
+    shutil.rmtree(previous)
+
+
+def _sweep_stale_builds(out_root: Path, period: str) -> list[Path]:
+    # Under the lock no other run of this period is building: a leftover folder is a crashed run.
+    kept = []
+    for stale in out_root.glob(f".{period}.building-*"):
+        dest = _unique(out_root / f"{period}.failed-{stale.name.split('building-', 1)[1].split('-')[0]}-crashed")
+        os.rename(stale, dest)
+        kept.append(dest)
+    return kept
+
+
+def run(config_path: str | os.PathLike | None = "workbook.yml", *, period: str | None = None,
+        data_dir: str | os.PathLike | None = None, out_dir: str | os.PathLike | None = None,
+        only: Sequence[str] | None = None, jobs: int = 1, locale: str | None = None,
+        overrides: Mapping[str, Any] | None = None, cell_timeout: int | None = None,
+        start_timeout: int | None = None, kernel: str | None = None,
+        on_start: Callable[[str], None] | None = None, on_finish: Callable[[dict], None] | None = None,
+        on_plan: Callable[[str, list], None] | None = None,
+        postprocess: Sequence[Callable[[Path, dict], None]] = ()) -> RunResult:
+    """Run the report notebooks for one month into ``<out_dir>/<period>/``.
+
+    Parameters
+    ----------
+    config_path : path, default "workbook.yml"
+        The workbook config (``extends:`` layering is done by ``config.load``).
+    period : str, optional
+        "YYYY-MM"; default: :func:`last_complete_month` of the data.
+    data_dir, out_dir : path, optional
+        Override ``data.dir`` and ``report.output_dir`` of the config.
+    only : list of str, optional
+        Run only these jobs; the other notebooks of an existing complete report are kept as they are.
+    jobs : int, default 1
+        Notebooks executed at once, each in its own worker process when more than 1.
+    locale : {"en", "vi"}, optional
+        Report language; default the config's ``locale``. Passed to every notebook.
+    overrides : mapping, optional
+        ``{"NAME": value}`` for every notebook declaring NAME, ``{"JOB:NAME": value}`` for one job;
+        :class:`CliText` values are parsed for each notebook's declared type.
+    cell_timeout, start_timeout, kernel
+        Override ``report.cell_timeout`` (seconds per cell), ``report.start_timeout`` (seconds for the
+        kernel to start) and ``report.kernel`` (kernel name, passed to papermill explicitly).
+    on_start, on_finish, on_plan : callable, optional
+        Progress callbacks: job name when it starts (sequential runs only), its manifest entry when
+        it finishes, and ``(period, jobs)`` once the plan is checked.
+    postprocess : sequence of callable, optional
+        Each is called as ``hook(build_dir, manifest)`` after the notebooks, index and manifest are
+        written and before the folder is moved into place (e.g. printing PDFs next to the HTML).
+        A hook that raises fails the run like a notebook does.
+
+    Returns
+    -------
+    RunResult
+        ``exit_code`` 0 when every notebook ran (the report is at ``target``), 1 when any failed (the
+        attempt is at ``report_dir`` = ``<period>.failed-<UTC time>``, any earlier report untouched).
+
+    Raises
+    ------
+    ReportError
+        Config, data, period or parameter problems found before anything ran (exit code 2), or
+        :class:`ReportLocked` (exit code 3).
+    """
+    from . import config as _config
+
+    if jobs < 1:
+        raise ReportError(f"--jobs must be at least 1; got {jobs}.")
+    if period is not None and not _PERIOD.match(str(period)):
+        raise ReportError(f"--period must be a month as YYYY-MM (e.g. 2026-10); got {period!r}.")
+    if locale not in (None, "") and locale not in i18n.LOCALES:
+        raise ReportError(f"--locale must be one of {list(i18n.LOCALES)}; got {locale!r}.")
+    config_file = Path(config_path).resolve() if config_path else None
+    try:
+        wb = _config.open_workbook(config_file, data_dir=data_dir, locale=locale or "")
+    except (ValueError, FileNotFoundError) as err:
+        raise ReportError(str(err)) from None
+    settings = wb.settings
+    report = settings.get("report") or {}
+    if period is None:
+        try:
+            period = last_complete_month(wb)
+        except (ValueError, FileNotFoundError) as err:
+            raise ReportError(f"cannot tell the last complete month from the data: {err}") from None
+    plan = plan_jobs(settings, only=only)
+    common = {"period": period, "data_dir": str(Path(wb.data_dir).resolve()),
+              "config_path": str(config_file) if config_file else "", "locale": wb.locale}
+    params = resolve_parameters(plan, common=common, overrides=overrides)
+    if on_plan:
+        on_plan(period, [j.name for j in plan])
+
+    out_root = Path(out_dir) if out_dir else Path(report.get("output_dir") or "reports")
+    if not out_root.is_absolute():
+        out_root = (Path(settings.get("_base_dir") or ".") / out_root) if not out_dir else out_root.resolve()
+    out_root.mkdir(parents=True, exist_ok=True)
+    target = out_root / period
+    sources = {f"data:{t}": p for t, p in sorted(wb.source_paths().items())}
+    if config_file:
+        sources["config"] = config_file
+    versions = package_versions()
+    company = settings.get("company") or {}
+    kernel_name = kernel or report.get("kernel") or "python3"
+    with _lock(out_root, period):
+        _sweep_stale_builds(out_root, period)
+        build = out_root / f".{period}.building-{_stamp()}-{os.getpid()}"
+        build.mkdir()
+        started, t0 = _now(), time.perf_counter()
+        try:
+            inputs = _fingerprints(sources)
+            tasks = [{"name": j.name, "notebook": str(j.notebook), "build_dir": str(build),
+                      "parameters": params[j.name], "kernel": kernel_name,
+                      "cell_timeout": int(cell_timeout or report.get("cell_timeout") or 600),
+                      "start_timeout": int(start_timeout or report.get("start_timeout") or 120),
+                      "locale": wb.locale, "period": period, "company": company.get("name") or ""}
+                     for j in plan]
+            entries = _execute_all(tasks, jobs=jobs, on_start=on_start, on_finish=on_finish,
+                                   extra=lambda task: {"packages": versions, "inputs": {
+                                       **inputs, "notebook": _fingerprints({"notebook": task["notebook"]})["notebook"]}})
+            after = _fingerprints(sources)
+            notes = [f"{key} changed while the report ran (sha256 {inputs[key]['sha256'][:12]} -> "
+                     f"{after[key]['sha256'][:12]}); re-run for a consistent report."
+                     for key in inputs if after.get(key, {}).get("sha256") != inputs[key]["sha256"]]
+            order = [j.name for j in plan]
+            entries.sort(key=lambda e: order.index(e["name"]))
+            if only and (target / "manifest.json").is_file():
+                entries = _carry_over(target, build, entries, keep_order=order)
+            manifest = {
+                "period": period, "status": "ok" if all(e["status"] == "ok" for e in entries) else "failed",
+                "started_at": started, "finished_at": _now(),
+                "duration_s": round(time.perf_counter() - t0, 3), "jobs": jobs, "locale": wb.locale,
+                "config": str(config_file) if config_file else None, "data_dir": common["data_dir"],
+                "company": {"name": company.get("name") or "", "logo": company.get("logo")},
+                "packages": versions, "inputs": inputs, "notes": notes, "notebooks": entries,
+            }
+            _write_outputs(build, manifest)
+            for hook in postprocess:
+                try:
+                    hook(build, manifest)
+                except Exception as err:  # the report is incomplete without the hook's output
+                    manifest["status"] = "failed"
+                    manifest["notes"].append(f"post-processing {getattr(hook, '__name__', hook)!s} failed: "
+                                             f"{type(err).__name__}: {err}")
+                    _write_outputs(build, manifest)
+        except BaseException:  # interrupted or crashed: keep what was built, never touch the target
+            os.rename(build, _unique(out_root / f"{period}.failed-{_stamp()}"))
+            raise
+        failed = [e["name"] for e in manifest["notebooks"] if e["status"] != "ok"]
+        if manifest["status"] == "ok":
+            _swap_into_place(build, target)
+            return RunResult("ok", EXIT_OK, target, manifest, [], target)
+        kept = _unique(out_root / f"{period}.failed-{_stamp()}")
+        os.rename(build, kept)
+        return RunResult("failed", EXIT_FAILED, kept, manifest, failed, target)
+
+
+def _write_outputs(build: Path, manifest: dict) -> None:
+    (build / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False, allow_nan=False)
+                                         + "\n", encoding="utf-8")
+    (build / "index.html").write_text(render_index(manifest, locale=manifest["locale"]), encoding="utf-8")
+
+
+def _carry_over(target: Path, build: Path, entries: list[dict], *, keep_order: list[str]) -> list[dict]:
+    """For ``--only`` runs: copy the other notebooks of the existing complete report into the build."""
+    previous = json.loads((target / "manifest.json").read_text(encoding="utf-8"))
+    ran = {e["name"] for e in entries}
+    carried = []
+    for old in previous.get("notebooks", []):
+        if old["name"] in ran:
+            continue
+        for fname in target.glob(f"{old['name']}.*"):
+            if fname.is_file():
+                shutil.copy2(fname, build / fname.name)
+        carried.append({**old, "carried_over": True})
+    order = [e["name"] for e in previous.get("notebooks", [])] + [n for n in keep_order]
+    merged = carried + entries
+    merged.sort(key=lambda e: order.index(e["name"]) if e["name"] in order else len(order))
+    return merged
+
+
+def _execute_all(tasks: list[dict], *, jobs: int, on_start, on_finish, extra) -> list[dict]:
+    entries = []
+    if jobs == 1 or len(tasks) <= 1:
+        for task in tasks:
+            if on_start:
+                on_start(task["name"])
+            entry = {**execute_job(task), **extra(task)}
+            entries.append(entry)
+            if on_finish:
+                on_finish(entry)
+        return entries
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    # "spawn": a fresh interpreter per worker, no inherited threads or locks from the caller.
+    pool = ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=multiprocessing.get_context("spawn"))
+    try:
+        futures = {pool.submit(execute_job, task): task for task in tasks}
+        for future in as_completed(futures):
+            task = futures[future]
+            try:
+                entry = future.result()
+            except Exception as err:  # the worker process itself died (out of memory, killed)
+                entry = {"name": task["name"], "notebook": task["notebook"], "title": task["name"],
+                         "status": "failed", "started_at": _now(), "duration_s": 0.0,
+                         "error": {"stage": "worker", "cell_index": None, "ename": type(err).__name__,
+                                   "evalue": str(err)},
+                         "parameters": task["parameters"], "headline": {},
+                         "outputs": {"ipynb": None, "html": None}, "kernel": {"name": task["kernel"]}}
+            entry = {**entry, **extra(task)}
+            entries.append(entry)
+            if on_finish:
+                on_finish(entry)
+    except BaseException:
+        for process in list(getattr(pool, "_processes", {}).values()):  # stop running notebooks now
+            process.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+    return entries

@@ -1,0 +1,273 @@
+"""Fixtures for the browser suite: headless Chromium, a throw-away JupyterLab, a generated report.
+
+The browser is Debian's ``chromium`` (``scripts/install-browser.sh``), driven by the Python
+``playwright`` package through ``executable_path``; no browser is downloaded. Without a Chromium
+every browser test skips with one clear message; with one, a browser that fails to start is an error.
+
+Screenshots of every page visited go to ``tests/browser/artifacts/`` (git-ignored), or to
+``$KPI_BROWSER_ARTIFACTS``.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from kpi_analysis import pdf
+
+ROOT = Path(__file__).resolve().parents[2]
+NOTEBOOKS = ROOT / "notebooks"
+ARTIFACTS = Path(os.environ.get("KPI_BROWSER_ARTIFACTS") or Path(__file__).with_name("artifacts"))
+PERIOD = "2026-10"
+LOCAL_SCHEMES = ("file:", "data:", "blob:", "about:")
+
+
+def notebook_paths() -> list[Path]:
+    """The notebooks shipped in ``notebooks/`` (the suite is parametrized over whatever exists)."""
+    return sorted(p for p in NOTEBOOKS.glob("*.ipynb") if not p.name.startswith("."))
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", text).strip("_")[:120]
+
+
+# --------------------------------------------------------------------------------------------- browser
+@pytest.fixture(scope="session")
+def chromium_executable() -> str:
+    found = pdf.find_chromium()
+    if found is None:
+        pytest.skip("browser tests need Chromium and none was found (looked at $KPI_CHROMIUM, "
+                    "/usr/bin/chromium and PATH); install it with scripts/install-browser.sh "
+                    "(Debian's 'chromium' package)")
+    return found
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_executable):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=chromium_executable, args=list(pdf.CHROMIUM_ARGS))
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS
+
+
+@dataclass
+class Watched:
+    """A page plus everything it did that a test may want to assert about."""
+
+    page: object
+    console_errors: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+    blocked: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+
+
+def watch(context, *, allowed_prefixes: tuple[str, ...]) -> Watched:
+    """Open a page in ``context`` that records console errors and blocks requests off the machine.
+
+    Every request whose URL does not start with one of ``allowed_prefixes`` is aborted and listed
+    in ``.blocked``: the test then fails on it, so "no request leaves the machine" is checked, not
+    assumed.
+    """
+
+    def route(r):
+        if r.request.url.startswith(allowed_prefixes):
+            r.continue_()
+        else:
+            watched.blocked.append(r.request.url)
+            r.abort("blockedbyclient")
+
+    context.route("**/*", route)
+    page = context.new_page()
+    watched = Watched(page)
+    page.on("console", lambda m: watched.console_errors.append(f"{m.text} @ {m.location}")
+            if m.type == "error" else None)
+    page.on("pageerror", lambda e: watched.page_errors.append(str(e)))
+    page.on("requestfailed", lambda r: watched.failed.append(f"{r.url}: {r.failure}"))
+    return watched
+
+
+@pytest.fixture()
+def offline_page(browser):
+    """A page that may load only local files (``file:``/``data:``): a report opened from disk offline."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="block")
+    yield watch(context, allowed_prefixes=LOCAL_SCHEMES)
+    context.close()
+
+
+# ------------------------------------------------------------------------------------------ JupyterLab
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _write_json(path: Path, data: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data), encoding="utf-8")
+
+
+@dataclass
+class Lab:
+    url: str
+    token: str
+    root: Path
+    log: Path
+
+    def notebook_url(self, relative: str) -> str:
+        return f"{self.url}/lab/tree/{relative}?token={self.token}&reset"
+
+
+def lab_notebook_copy(source: Path, folder: Path) -> Path:
+    """Copy ``source`` into ``folder`` with absolute data/config paths injected as parameters.
+
+    The copy gets papermill's "injected-parameters" cell (exactly what the report runner does), so
+    the notebook reads the project's sample data and config from a temporary folder; the original
+    in ``notebooks/`` is never opened by JupyterLab and so can never be saved over.
+    """
+    import nbformat
+    from papermill.iorw import load_notebook_node
+    from papermill.parameterize import parameterize_notebook
+
+    nb = load_notebook_node(str(source))
+    wanted = {"period": PERIOD, "data_dir": str(ROOT / "data" / "sample"),
+              "config_path": str(ROOT / "workbook.yml")}
+    declared = _declared_parameters(nb)
+    params = {k: v for k, v in wanted.items() if k in declared}
+    if params:
+        nb = parameterize_notebook(nb, params, report_mode=False)
+    target = folder / source.name
+    nbformat.write(nb, target)
+    return target
+
+
+def _declared_parameters(nb) -> set[str]:
+    for cell in nb.cells:
+        if cell.cell_type == "code" and "parameters" in cell.get("metadata", {}).get("tags", []):
+            return set(re.findall(r"^([A-Za-z_]\w*)\s*(?::[^=]*)?=", cell.source, flags=re.M))
+    return set()
+
+
+@pytest.fixture(scope="session")
+def jupyter_lab(chromium_executable, tmp_path_factory):
+    """JupyterLab from the project's environment on a loopback port with a one-off token.
+
+    Config, runtime, data, settings, workspace, IPython and matplotlib folders are all temporary,
+    so the run neither reads nor writes the user's ``~/.jupyter`` or ``~/.local/share/jupyter``.
+    Notebooks are served from a temporary root holding copies (see :func:`lab_notebook_copy`).
+    """
+    base = tmp_path_factory.mktemp("jupyterlab")
+    root = base / "root"
+    (root / "notebooks").mkdir(parents=True)
+    for path in notebook_paths():
+        lab_notebook_copy(path, root / "notebooks")
+    dirs = {name: base / name for name in ("config", "runtime", "data", "settings", "workspaces",
+                                           "ipython", "mpl")}
+    for d in dirs.values():
+        d.mkdir()
+    settings = dirs["settings"]
+    # Every cell stays in the page (no virtual scrolling), and no news/update check reaches out.
+    _write_json(settings / "@jupyterlab" / "notebook-extension" / "tracker.jupyterlab-settings",
+                {"windowingMode": "none"})
+    _write_json(settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings",
+                {"fetchNews": "false", "checkForUpdates": False})
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "JPY_"))}
+    env.update({
+        "JUPYTER_CONFIG_DIR": str(dirs["config"]), "JUPYTER_RUNTIME_DIR": str(dirs["runtime"]),
+        "JUPYTER_DATA_DIR": str(dirs["data"]), "JUPYTERLAB_SETTINGS_DIR": str(settings),
+        "JUPYTERLAB_WORKSPACES_DIR": str(dirs["workspaces"]), "IPYTHONDIR": str(dirs["ipython"]),
+        "MPLCONFIGDIR": str(dirs["mpl"]), "JUPYTER_PLATFORM_DIRS": "1", "PYTHONUNBUFFERED": "1",
+    })
+    port, token = _free_port(), secrets.token_hex(16)
+    log = base / "jupyterlab.log"
+    cmd = [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
+           "--ServerApp.port_retries=0", "--allow-root", "--ServerApp.terminals_enabled=False",
+           f"--IdentityProvider.token={token}",
+           f"--ServerApp.root_dir={root}", "--ServerApp.allow_remote_access=False",
+           "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+           "--LabApp.news_url=", "--LabApp.expose_app_in_browser=True"]
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"JupyterLab exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
+            try:
+                with urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"JupyterLab did not answer within 90 s:\n{log.read_text()[-3000:]}")
+            time.sleep(0.3)
+        yield Lab(url=url, token=token, root=root, log=log)
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=20)
+        except ProcessLookupError:
+            pass
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+
+
+@pytest.fixture()
+def lab_page(browser, jupyter_lab):
+    """A page that may talk only to the local JupyterLab server (and inline data)."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, service_workers="block")
+    watched = watch(context, allowed_prefixes=(jupyter_lab.url.replace("http:", "ws:"),
+                                               jupyter_lab.url + "/") + LOCAL_SCHEMES)
+    watched.page.set_default_timeout(30_000)
+    yield watched
+    context.close()
+
+
+# ---------------------------------------------------------------------------------------------- report
+@pytest.fixture(scope="session")
+def report_dir(tmp_path_factory) -> Path:
+    """A report for ``PERIOD`` generated by the real runner (``kpi-report run``) into a temp folder."""
+    if not notebook_paths():
+        pytest.fail("no notebooks in notebooks/: nothing to report on")
+    out = tmp_path_factory.mktemp("reports")
+    cmd = [sys.executable, "-m", "kpi_analysis.cli", "run", "--period", PERIOD, "--out", str(out)]
+    started = time.monotonic()
+    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=1500,
+                          env={**os.environ, "MPLBACKEND": "Agg"})
+    elapsed = time.monotonic() - started
+    folder = out / PERIOD if (out / PERIOD / "index.html").is_file() else out
+    if not (folder / "index.html").is_file():
+        pytest.fail(f"`kpi-report run` wrote no index.html under {out} (exit {done.returncode}, "
+                    f"{elapsed:.0f} s):\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}")
+    (folder / ".runner-output.txt").write_text(
+        f"exit {done.returncode} after {elapsed:.1f} s\n{done.stdout}\n{done.stderr}", encoding="utf-8")
+    return folder
+
+
+def screenshot(page, artifacts: Path, name: str) -> Path:
+    path = artifacts / f"{slug(name)}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
