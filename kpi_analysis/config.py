@@ -244,12 +244,33 @@ class Workbook:
         return {t: p for t in _schema.TABLES if (p := self.source_path(t)) is not None}
 
     def has(self, table: str) -> bool:
-        return self.source_path(table) is not None
+        return self.source_path(table) is not None or self._engine_query(table) is not None
+
+    def _engine_query(self, table: str) -> str | None:
+        """The SQL table or query the table comes from (``data.connection``, a DuckDB file), else None."""
+        from . import engine
+
+        return engine.workbook_query(self, table)
+
+    def reduce(self, name: str, **kwargs):
+        """Analysis ``name``'s reduced table, computed in the engine where the data lives.
+
+        ``name`` is one of "nps", "reps", "promo", "feasibility", "scorecard"; keyword arguments are
+        those of the pandas reduction (``nps.counts``, ``reps.counts``, ``promo.daily_sums``,
+        ``feasibility.monthly_drivers``, ``scorecard.totals``). See :mod:`kpi_analysis.engine`.
+        """
+        from . import engine
+
+        return engine.workbook_reduce(self, name, **kwargs)
 
     def load(self, table: str):
         """The validated canonical ``table`` (read once, then cached)."""
         from . import data
 
+        if table not in self._cache and self._engine_query(table) is not None:
+            from . import engine  # SQL tables and queries: validated in the engine, then fetched
+
+            self._cache[table] = engine.workbook_load(self, table)
         if table not in self._cache:
             path = self.source_path(table)
             if path is None:

@@ -29,6 +29,7 @@ from ._result import ResultMixin, html_table, jsonable
 from ._validate import check_choice, check_confidence, reject_rows, require_columns
 
 __all__ = ["assess", "monthly_drivers", "lookup_perspective", "parse_period", "default_target_period",
+           "p_hit_from_paths",
            "Feasibility", "BASES", "VERDICTS", "DEFAULT_BANDS", "MODELS"]
 
 SEED = 20261028
@@ -51,10 +52,10 @@ _t = i18n.catalog("feasibility", {
               "(khoảng {level} từ {low} đến {high}).",
     },
     "basis_absolute": {"en": "absolute value", "vi": "giá trị tuyệt đối"},
-    "basis_same_period_last_year": {"en": "{growth} vs the same period last year ({baseline})",
-                                    "vi": "{growth} so với cùng kỳ năm trước ({baseline})"},
-    "basis_last_12_months": {"en": "{growth} vs the last 12 months ({baseline} for a period this long)",
-                             "vi": "{growth} so với 12 tháng gần nhất ({baseline} cho kỳ dài tương ứng)"},
+    "basis_same_period_last_year": {"en": "{growth} vs the same period last year, {baseline}",
+                                    "vi": "{growth} so với cùng kỳ năm trước, {baseline}"},
+    "basis_last_12_months": {"en": "{growth} vs the last 12 months, {baseline} for a period this long",
+                             "vi": "{growth} so với 12 tháng gần nhất, {baseline} cho kỳ dài tương ứng"},
     "observed_part": {"en": "{months} month(s) of the period are already known: {value}.",
                       "vi": "{months} tháng của kỳ đã có số liệu thực tế: {value}."},
     "p_hit": {"en": "Chance of hitting it: {p} (models range {low} to {high}). Verdict: {verdict}.",
@@ -70,10 +71,12 @@ _t = i18n.catalog("feasibility", {
                          "the {n} past year-on-year changes of {months}-month totals (largest {max}).",
                    "vi": "Mức tăng trưởng cần có ({growth} so với cùng kỳ) cao hơn {pct} trong {n} lần thay "
                          "đổi so với cùng kỳ của tổng {months} tháng trong quá khứ (cao nhất {max})."},
-    "calibration": {"en": "Backtest ({n} forecasts from {origins} past origins): past {level} intervals "
-                          "held the actual {cov} of the time (months: {cov_month}); {judgement}",
-                    "vi": "Kiểm định lùi ({n} dự báo từ {origins} mốc trong quá khứ): khoảng {level} trước "
-                          "đây chứa giá trị thực tế {cov} số lần (theo tháng: {cov_month}); {judgement}"},
+    "calibration": {"en": "Backtest ({n} past forecast origins x {origins} models): past {level} intervals "
+                          "of the period total held the actual {cov} of the time (single months: "
+                          "{cov_month}); {judgement}",
+                    "vi": "Kiểm định lùi ({n} mốc dự báo trong quá khứ x {origins} mô hình): khoảng {level} "
+                          "của tổng kỳ trước đây chứa giá trị thực tế {cov} số lần (từng tháng: {cov_month}); "
+                          "{judgement}"},
     "calib_good": {"en": "P(hit) can be taken at face value.",
                    "vi": "có thể tin xác suất đạt ở mức đã nêu."},
     "calib_narrow": {"en": "intervals were too narrow, so P(hit) is overconfident (too close to 0 or 1).",
@@ -83,11 +86,12 @@ _t = i18n.catalog("feasibility", {
     "calib_none": {"en": "Backtest not possible: the history is too short.",
                    "vi": "Không thể kiểm định lùi: chuỗi dữ liệu quá ngắn."},
     "drivers": {"en": "Revenue = leads x conversion x deal size: moving alone, one lever would need "
-                      "{alone}; shared equally, each needs {shared}. {levers}",
+                      "{alone}; shared equally, each needs {shared}. Share of past year-on-year changes at "
+                      "least that large (alone / shared): {levers}.",
                 "vi": "Doanh thu = số lead x tỷ lệ chuyển đổi x giá trị đơn: nếu chỉ một yếu tố thay đổi, "
-                      "nó cần {alone}; nếu chia đều, mỗi yếu tố cần {shared}. {levers}"},
-    "lever": {"en": "{driver} has grown at least that much in {share} of past periods",
-              "vi": "{driver} đã tăng ít nhất mức đó trong {share} số kỳ trước đây"},
+                      "nó cần {alone}; nếu chia đều, mỗi yếu tố cần {shared}. Tỷ lệ số lần thay đổi so với "
+                      "cùng kỳ trước đây đạt ít nhất mức đó (đơn lẻ / chia đều): {levers}."},
+    "lever": {"en": "{driver} {alone} / {shared}", "vi": "{driver} {alone} / {shared}"},
     "driver_leads": {"en": "leads", "vi": "số lead"},
     "driver_conversion": {"en": "conversion", "vi": "tỷ lệ chuyển đổi"},
     "driver_deal_size": {"en": "deal size", "vi": "giá trị đơn trung bình"},
@@ -96,10 +100,9 @@ _t = i18n.catalog("feasibility", {
                      "period; combined P(hit) = equal-weight average of the models; seed {seed}.",
                "vi": "Phương pháp: {n_paths} đường mô phỏng cho mỗi mô hình ({models}), cộng dồn trong kỳ "
                      "mục tiêu; xác suất chung = trung bình đều của các mô hình; seed {seed}."},
-    "model_ets": {"en": "exponential smoothing ETS(A,Ad,A) on the log scale",
-                  "vi": "san bằng mũ ETS(A,Ad,A) trên thang log"},
-    "model_ets_ns": {"en": "exponential smoothing ETS(A,Ad,N), no seasonality",
-                     "vi": "san bằng mũ ETS(A,Ad,N), không mùa vụ"},
+    "model_ets": {"en": "exponential smoothing ETS(A,A,A)", "vi": "san bằng mũ ETS(A,A,A)"},
+    "model_ets_ns": {"en": "exponential smoothing ETS(A,A,N), no seasonality",
+                     "vi": "san bằng mũ ETS(A,A,N), không mùa vụ"},
     "model_sarima_boot": {"en": "seasonal ARIMA(1,0,0)(0,1,0)12 with drift and bootstrapped residuals",
                           "vi": "ARIMA mùa vụ (1,0,0)(0,1,0)12 có xu hướng, phần dư bootstrap"},
     "model_arima_boot": {"en": "ARIMA(1,1,0) with drift and bootstrapped residuals, no seasonality",
@@ -118,8 +121,10 @@ _t = i18n.catalog("feasibility", {
                                "the original scale (additive) instead of the log scale.",
                          "vi": "{n} tháng có giá trị bằng 0 hoặc âm (ví dụ {examples}): mô hình được ước "
                                "lượng trên thang gốc (cộng tính) thay vì thang log."},
-    "note_incomplete": {"en": "The last month in the data ({month}) is incomplete and is left out.",
-                        "vi": "Tháng cuối trong dữ liệu ({month}) chưa đủ ngày nên không được dùng."},
+    "note_incomplete": {"en": "Incomplete months left out: {months} (the data start or end inside the "
+                              "window in which deals close).",
+                        "vi": "Các tháng chưa đủ dữ liệu không được dùng: {months} (dữ liệu bắt đầu hoặc "
+                              "kết thúc giữa chừng thời gian chốt đơn)."},
     "note_baseline_forecast": {"en": "Part of the baseline period is still in the future: the baseline is "
                                      "simulated jointly with the target period.",
                                "vi": "Một phần kỳ gốc chưa diễn ra: kỳ gốc được mô phỏng cùng với kỳ mục tiêu."},
@@ -270,7 +275,10 @@ def monthly_drivers(leads: pd.DataFrame, *, created: str = "created_at", closed:
         ``month`` (first day), ``leads`` (leads **created** that month), ``closed`` (leads won or lost
         with ``closed_at`` in the month), ``won`` (won deals **closed** that month), ``revenue`` (sum
         of their deal values), ``conversion = won / leads``, ``deal_size = revenue / won``,
-        ``win_rate = won / closed`` and ``complete`` (the data cover the whole month).
+        ``win_rate = won / closed`` and ``complete`` (False for a last month the data do not cover
+        to its end, and for warm-up months at the start: those that begin before the data have run
+        for the 95th percentile of the time to close, whose closes miss leads created before the data).
+        :func:`assess` leaves incomplete months at either end out of the history and counts them.
 
     Notes
     -----
@@ -320,7 +328,11 @@ def monthly_drivers(leads: pd.DataFrame, *, created: str = "created_at", closed:
     out["deal_size"] = out["revenue"] / out["won"].where(out["won"] > 0)
     out["win_rate"] = out["won"] / out["closed"].where(out["closed"] > 0)
     month_end = (months + pd.offsets.MonthEnd(0)).normalize()
-    out["complete"] = np.asarray(month_end <= pd.Timestamp(last).normalize())
+    # Warm-up: a month's closes include leads created before it; until the data have run for the
+    # usual time to close (95th percentile), some of those leads predate the data and are missing.
+    lag = ((cl - cr)[done].dt.total_seconds() / 86400).dropna()
+    warm_until = cr.min().normalize() + pd.Timedelta(days=float(np.quantile(lag, 0.95)) if len(lag) else 0.0)
+    out["complete"] = np.asarray((month_end <= pd.Timestamp(last).normalize()) & (months >= warm_until))
     return out
 
 
@@ -346,6 +358,18 @@ def _is_leads(df: pd.DataFrame) -> bool:
 
 def _is_drivers(df: pd.DataFrame) -> bool:
     return {"month", "leads", "won", "revenue"} <= set(df.columns)
+
+
+def _complete_drivers(drivers: pd.DataFrame) -> tuple[pd.DataFrame, int, int]:
+    """Drop incomplete months at either end of a drivers table (``complete`` column, if any)."""
+    if "complete" not in drivers.columns or len(drivers) == 0:
+        return drivers, 0, len(drivers)
+    ok = drivers["complete"].astype(bool).to_numpy()
+    if not ok.any():
+        raise ValueError("drivers.complete: no month is complete (the data cover less than the time to "
+                         "close a deal); nothing to analyse.")
+    first, end = int(np.argmax(ok)), len(ok) - int(np.argmax(ok[::-1]))
+    return drivers.iloc[first:end], first, end
 
 
 def _to_month(values, *, table: str, column: str) -> pd.DatetimeIndex:
@@ -390,11 +414,13 @@ def _history_series(history, *, month: str, value: str | None, kpi: str | None):
                     rule="must be numeric")
         y = pd.Series(vals.to_numpy(dtype=float), index=months)
         name = kpi or value
-        if drivers is not None and "complete" in drivers.columns and not bool(drivers["complete"].iloc[-1]):
-            notes.append(("note_incomplete", {"month": str(months[-1].strftime("%Y-%m"))}))
-            excluded["incomplete last month"] = 1
-            y = y.iloc[:-1]
-            drivers = drivers.iloc[:-1]
+        if drivers is not None:
+            drivers, first, end = _complete_drivers(drivers)
+            if first or end < len(y):
+                cut = [m.strftime("%Y-%m") for m in list(months[:first]) + list(months[end:])]
+                notes.append(("note_incomplete", {"months": ", ".join(cut)}))
+                excluded["incomplete months (warm-up or data end)"] = len(cut)
+                y = y.iloc[first:end]
     else:
         raise TypeError(f"history must be a DataFrame (month/value, monthly drivers or lead rows) or a "
                         f"monthly Series; got {type(history).__name__}.")
@@ -445,6 +471,9 @@ def _prepare(y: pd.Series, as_of: str | None, excluded: dict, notes: list) -> _P
     seasonal = len(y) >= 2 * _SEASON
     if not seasonal:
         notes.append(("note_short", {"n": len(y)}))
+    for key, values in notes:
+        if key in ("note_gap", "note_nonpositive", "note_short"):
+            warnings.warn(_t(key, "en", **values), UserWarning, stacklevel=3)
     y.index.freq = "MS"
     return _Prepared(y=y.astype(float), log=not nonpos.any(), seasonal=seasonal)
 
@@ -459,7 +488,7 @@ def _simulate_ets(z: np.ndarray, seasonal: bool, h: int, n: int, rng: np.random.
     """ETS(A,Ad,A) (or A,Ad,N) fitted by statsmodels; Gaussian innovations simulated by statsmodels."""
     from statsmodels.tools.sm_exceptions import ConvergenceWarning
     from statsmodels.tsa.exponential_smoothing.ets import ETSModel
-    kw = dict(error="add", trend="add", damped_trend=True)
+    kw = dict(error="add", trend="add", damped_trend=False)
     if seasonal:
         kw.update(seasonal="add", seasonal_periods=_SEASON)
     converged = True
@@ -511,6 +540,7 @@ def _simulate_arboot(z: np.ndarray, seasonal: bool, h: int, n: int, rng: np.rand
 
 
 _SIMULATORS = {"ets": _simulate_ets, "sarima_boot": _simulate_arboot}
+_SHORT = {"ets": "ETS", "ets_ns": "ETS", "sarima_boot": "SARIMA-boot", "arima_boot": "ARIMA-boot"}
 
 
 def _simulate(prep: _Prepared, models, h: int, n: int, seeds) -> tuple[dict, list]:
@@ -693,20 +723,20 @@ class Feasibility(ResultMixin):
         if self.n_backtest:
             judgement = ("calib_narrow" if self.coverage < self.confidence - 0.15 else
                          "calib_wide" if self.coverage > min(0.99, self.confidence + 0.15) else "calib_good")
-            lines.append(_t("calibration", locale, n=self.n_backtest,
-                            origins=self.backtest["origin"].nunique(), level=lvl, cov=pct(self.coverage, 0),
+            lines.append(_t("calibration", locale, n=self.n_backtest // max(1, len(self.table)),
+                            origins=len(self.table), level=lvl, cov=pct(self.coverage, 0),
                             cov_month=pct(self.coverage_month, 0), judgement=_t(judgement, locale)))
         else:
             lines.append(_t("calib_none", locale))
         if self.drivers is not None:
             d = self.drivers.set_index("driver")
             levers = "; ".join(_t("lever", locale, driver=_t(f"driver_{k}", locale),
-                                  share=pct(1 - d.loc[k, "percentile_alone"], 0))
-                               for k in DRIVERS if not math.isnan(d.loc[k, "percentile_alone"]))
+                                  alone=pct(d.loc[k, "share_alone"], 0), shared=pct(d.loc[k, "share_shared"], 0))
+                               for k in DRIVERS)
             lines.append(_t("drivers", locale, alone=i18n.percent(d.loc["leads", "needed_alone"], locale,
                                                                   signed=True),
                             shared=i18n.percent(d.loc["leads", "needed_shared"], locale, digits=2, signed=True),
-                            levers=(levers + ".") if levers else ""))
+                            levers=levers))
         st = self.smart_table(locale)
         lines.append(_t("smart_header", locale,
                         items=", ".join(f"{c} {s}" for c, s in zip(st["criterion"], st["status"]))))
@@ -735,6 +765,38 @@ class Feasibility(ResultMixin):
             self, ax, locale, months_shown=months_shown, **kwargs)
 
 
+def p_hit_from_paths(paths, target, *, direction: str = "higher_is_better") -> float:
+    """Share of simulated paths whose total over the period reaches ``target``.
+
+    Each row of ``paths`` is one simulated path of the period's months; the rows are summed first and
+    the target compared with each sum. Adding up the months' interval bounds instead would be wrong:
+    it ignores how errors in different months offset or reinforce each other.
+
+    Parameters
+    ----------
+    paths : array_like, shape (n_paths, n_months) or (n_paths,)
+        Simulated monthly values of the target period (already-observed months can be added as
+        constant columns).
+    target : float or array_like of shape (n_paths,)
+        Target total (one per path when the baseline is itself simulated).
+    direction : {"higher_is_better", "lower_is_better"}
+        Hit means total >= target (or <= target).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(1)
+    >>> months = rng.normal(100 / 3, 10 / np.sqrt(3), size=(200_000, 3))  # total ~ N(100, 10)
+    >>> round(p_hit_from_paths(months, 120), 3)
+    0.023
+    """
+    check_choice(direction, name="direction", options=DIRECTIONS)
+    arr = np.asarray(paths, dtype=float)
+    totals = arr.sum(axis=1) if arr.ndim == 2 else arr
+    if arr.ndim not in (1, 2) or len(totals) == 0 or not np.all(np.isfinite(totals)):
+        raise ValueError("paths must be a non-empty (n_paths, n_months) array of finite numbers.")
+    return float(np.mean(_hit(totals, np.asarray(target, dtype=float), direction)))
+
+
 def _hit(totals: np.ndarray, target, direction: str) -> np.ndarray:
     return totals >= target if direction == "higher_is_better" else totals <= target
 
@@ -756,13 +818,17 @@ def _rolling_yoy(x: pd.Series, window: int) -> pd.Series:
 
 
 def _percentile(values: np.ndarray, x: float) -> float:
-    """Share of past values strictly below ``x`` (ties count half), NaN without history."""
-    from scipy.stats import percentileofscore
+    """Share of past values strictly below ``x`` (ties count half), NaN without history.
+
+    scipy's ``percentileofscore(kind="mean")`` computes the same share but treats 0.1 and
+    1.1 - 1 as different; growth rates computed two ways need ties within rounding error.
+    """
     values = np.asarray(values, dtype=float)
     values = values[np.isfinite(values)]
     if len(values) == 0 or not np.isfinite(x):
         return math.nan
-    return float(percentileofscore(values, x, kind="mean") / 100)
+    tie = np.isclose(values, x, rtol=1e-9, atol=1e-12)
+    return float((np.sum((values < x) & ~tie) + 0.5 * np.sum(tie)) / len(values))
 
 
 # ------------------------------------------------------------------------------------------- assess
@@ -899,6 +965,7 @@ def assess(history, target: float, period: str, *, basis: str = "same_period_las
             raise TypeError(f"drivers must be lead rows or a monthly_drivers table; got {type(drivers).__name__}.")
         drv = monthly_drivers(drivers) if _is_leads(drivers) else drivers
         require_columns(drv, table="drivers", columns=["month", "leads", "won", "revenue"])
+        drv = _complete_drivers(drv)[0]
     prep = _prepare(y, as_of, excluded, notes)
     last = prep.y.index[-1]
     p_end = p_start + pd.DateOffset(months=p_months - 1)
@@ -979,7 +1046,7 @@ def _evaluate(ctx: dict, *, target: float, basis: str) -> Feasibility:
     if basis != "absolute" and baseline <= 0:
         raise ValueError(f"a growth target needs a positive baseline; the baseline is {baseline:g}.")
     target_abs = float(np.mean(np.concatenate(list(targets.values()))))
-    p_by = {m: float(np.mean(_hit(totals[m], targets[m], direction))) for m in totals}
+    p_by = {m: p_hit_from_paths(totals[m], targets[m], direction=direction) for m in totals}
     p_hit = float(np.mean(list(p_by.values())))
     pooled = np.concatenate(list(totals.values()))
     lvl = ctx["confidence"]
@@ -1061,9 +1128,12 @@ def _driver_table(ctx: dict, growth: float, ly_known: bool) -> pd.DataFrame | No
     for k in (*DRIVERS, "revenue"):
         past = (series[k] / series[k].shift(_SEASON) - 1).replace([np.inf, -np.inf], np.nan).dropna()
         sh = growth if k == "revenue" else shared
+        pv = past.to_numpy()
         rows.append({"driver": k, "baseline": baseline[k], "needed_alone": float(growth),
-                     "percentile_alone": _percentile(past.to_numpy(), growth), "needed_shared": float(sh),
-                     "percentile_shared": _percentile(past.to_numpy(), sh),
+                     "percentile_alone": _percentile(pv, growth), "needed_shared": float(sh),
+                     "percentile_shared": _percentile(pv, sh),
+                     "share_alone": float(np.mean(pv >= growth)) if len(pv) else math.nan,
+                     "share_shared": float(np.mean(pv >= sh)) if len(pv) else math.nan,
                      "past_median": float(past.median()) if len(past) else math.nan,
                      "past_max": float(past.max()) if len(past) else math.nan, "n_past": int(len(past))})
     return pd.DataFrame(rows)
@@ -1117,10 +1187,11 @@ def _plot_fan(r: Feasibility, ax, locale, *, months_shown=24, **kwargs):
     ax.fill_between(xs, join(q[1]), join(q[3]), color=color, alpha=0.30,
                     label=_t("lbl_band", locale, level=i18n.percent(0.5, locale, digits=0)))
     ax.plot(xs, join(q[2]), color=color, lw=2, label=_t("lbl_median", locale))
-    start, end = ctx["p_start"], ctx["p_end"] + pd.offsets.MonthEnd(0)
-    ax.axvspan(start - pd.Timedelta(days=15), end - pd.Timedelta(days=15), color="C3", alpha=0.06)
-    ax.hlines(r.target / ctx["p_months"], start - pd.Timedelta(days=15), end - pd.Timedelta(days=15),
-              color="C3", lw=2, ls="--", label=_t("lbl_target", locale))
+    half = pd.Timedelta(days=15)  # points sit on month starts: the period spans half a month either side
+    start, end = ctx["p_start"] - half, ctx["p_end"] + half
+    ax.axvspan(start, end, color="C3", alpha=0.06)
+    ax.hlines(r.target / ctx["p_months"], start, end, color="C3", lw=2, ls="--", label=_t("lbl_target", locale))
+    ax.yaxis.set_major_formatter(lambda v, _: i18n.number(v, locale))
     ax.set(title=_t("title_fan", locale, kpi=r.kpi), xlabel=_t("ax_month", locale), ylabel=r.kpi)
     ax.legend(loc="upper left", fontsize="small")
     return ax
@@ -1139,9 +1210,11 @@ def _plot_totals(r: Feasibility, ax, locale, **kwargs):
             label=_t("lbl_hit", locale, p=i18n.percent(r.p_hit, locale, digits=0)), **kwargs)
     for i, (m, t) in enumerate(ctx["totals"].items()):
         ax.hist(t, bins=bins, weights=np.full(len(t), 1 / len(pooled)), histtype="step", color=f"C{i}",
-                label=f"{_t('model_' + _model_key(m, ctx['prep'].seasonal), locale).split(' ')[0]} "
+                label=f"{_SHORT[_model_key(m, ctx['prep'].seasonal)]} "
                       f"{i18n.percent(float(np.mean(_hit(t, ctx['targets'][m], r.direction))), locale, digits=0)}")
     ax.axvline(r.target, color="C3", ls="--", lw=2, label=_t("lbl_target_line", locale))
+    ax.xaxis.set_major_formatter(lambda v, _: i18n.number(v, locale))
+    ax.tick_params(axis="x", labelrotation=20)
     label = _period_label(r.period, locale)
     ax.set(title=_t("title_totals", locale, period=label), xlabel=_t("ax_total", locale, kpi=r.kpi, period=label),
            ylabel=_t("ax_density", locale))

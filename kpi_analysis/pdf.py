@@ -18,7 +18,7 @@ import shutil
 import threading
 from pathlib import Path
 
-__all__ = ["html_to_pdf", "find_chromium", "CHROMIUM_ARGS"]
+__all__ = ["CHROMIUM_ARGS", "find_chromium", "html_to_pdf"]
 
 #: Command-line switches for headless Chromium on a locked-down machine: no sandbox (root in CI),
 #: no GPU, and none of Chromium's own background connections (updates, sync, QUIC probes), which a
@@ -167,7 +167,7 @@ def html_to_pdf(html_path: str | os.PathLike, pdf_path: str | os.PathLike, *, pa
 
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(f".{target.name}.part")
-    job = lambda: _print(source.resolve(), partial, browser=browser, paper=paper,  # noqa: E731
+    job = lambda: _print(source.resolve(), partial, browser=browser, paper=paper,
                          timeout_ms=timeout * 1000)
     try:
         _run_outside_event_loop(job)
@@ -189,7 +189,7 @@ def _run_outside_event_loop(job):
     def work():
         try:
             box["value"] = job()
-        except BaseException as exc:  # re-raised in the caller's thread
+        except BaseException as exc:  # noqa: BLE001 (re-raised in the caller's thread)
             box["error"] = exc
 
     worker = threading.Thread(target=work, name="kpi-html-to-pdf")

@@ -101,6 +101,19 @@ _t = i18n.catalog("promo", {
                                       "promotion to locations, interval by inverting the same test",
                                 "vi": "suy luận hoán vị trên {n_assign} cách gán khuyến mãi cho các điểm "
                                       "bán, khoảng tin cậy bằng cách đảo ngược cùng kiểm định"},
+    "inference_ar1": {"en": "feasible GLS with AR(1) errors and a t distribution on {df} degrees of "
+                            "freedom",
+                      "vi": "GLS khả thi với sai số AR(1) và phân phối t, {df} bậc tự do"},
+    "method_classic": {"en": "AB/BA crossover, two-sample t test on the period differences (Senn 2002)",
+                       "vi": "thiết kế chéo AB/BA, kiểm định t hai mẫu trên chênh lệch giữa hai kỳ (Senn 2002)"},
+    "method_crossover_units": {"en": "AB/BA crossover on the daily difference between {a} and {b}; {inference}",
+                               "vi": "thiết kế chéo AB/BA trên chênh lệch hằng ngày giữa {a} và {b}; {inference}"},
+    "method_did_generic": {"en": "difference-in-differences ({n} rows, {units} units); {inference}",
+                           "vi": "khác biệt kép ({n} dòng, {units} đơn vị); {inference}"},
+    "method_mde": {"en": "analytic minimum detectable effect from the long-run variance of the daily "
+                         "difference (AR(1) model) over {days} days of history",
+                   "vi": "hiệu quả tối thiểu phát hiện được, tính giải tích từ phương sai dài hạn của chênh "
+                         "lệch hằng ngày (mô hình AR(1)) trên {days} ngày dữ liệu lịch sử"},
     "inference_cluster": {"en": "cluster-robust (CR1) standard errors with t on {df} degrees of freedom",
                           "vi": "sai số chuẩn vững theo cụm (CR1) với phân phối t, {df} bậc tự do"},
     "inference_ols": {"en": "conventional OLS standard errors", "vi": "sai số chuẩn OLS thông thường"},
@@ -329,6 +342,16 @@ def _hac_fit(y: np.ndarray, X: np.ndarray, lags: int):
                             use_t=True)
 
 
+def _ar1_fit(y: np.ndarray, X: np.ndarray):
+    """Feasible GLS with AR(1) errors (iterated Cochrane-Orcutt, statsmodels GLSAR)."""
+    import statsmodels.api as sm
+    return sm.GLSAR(y, X, rho=1).iterative_fit(maxiter=10)
+
+
+def _daily_fit(y: np.ndarray, X: np.ndarray, inference: str, lags: int):
+    return _ar1_fit(y, X) if inference == "ar1" else _hac_fit(y, X, lags)
+
+
 def _t_inference(est: float, se: float, df: float, confidence: float) -> tuple[float, float, float]:
     from scipy import stats
     if not (np.isfinite(se) and se > 0 and df > 0):
@@ -387,7 +410,7 @@ class PreCheck(ResultMixin):
     n_days: int
     confidence: float
     table: pd.DataFrame = field(repr=False)
-    method: str = "Pearson correlation; MAPE of the scaled difference; HAC slope with TOST; placebo"
+    method: str = "Pearson correlation; MAPE of the scaled difference; AR(1) GLS slope with TOST; placebo"
 
     def headline(self) -> dict:
         keys = ["correlation", "mape", "level_ratio", "slope", "slope_p", "equivalence_p", "margin",
@@ -420,7 +443,7 @@ class PreCheck(ResultMixin):
 
 def prechecks(treated: pd.Series, control: pd.Series, *, confidence: float = 0.95,
               margin: float = 0.10, min_correlation: float = 0.5, max_mape: float = 0.25,
-              lags: int | None = None, label: str = "treated") -> PreCheck:
+              label: str = "treated") -> PreCheck:
     """Were the treated and control series comparable in the baseline?
 
     Parameters
@@ -435,8 +458,6 @@ def prechecks(treated: pd.Series, control: pd.Series, *, confidence: float = 0.9
         per 30 days. A drift ``s`` biases a February/March crossover by about ``s / 2``.
     min_correlation, max_mape : float
         Thresholds under which the series are called not comparable.
-    lags : int, optional
-        HAC lags; the Newey-West rule by default.
 
     Returns
     -------
@@ -477,24 +498,26 @@ def prechecks(treated: pd.Series, control: pd.Series, *, confidence: float = 0.9
     with np.errstate(divide="ignore", invalid="ignore"):
         mape = float(np.nanmean(np.where(t_ != 0, np.abs(t_ - k * c_) / np.abs(t_), np.nan)))
     days = (both.index - both.index[0]).days.to_numpy(float) / 30.0
-    lags = _nw_lags(n) if lags is None else lags
     alpha = 1 - confidence
-    fit = _hac_fit(r, np.column_stack([np.ones(n), days]), lags)
+    fit = _ar1_fit(r, np.column_stack([np.ones(n), days]))
     slope, se = float(fit.params[1]), float(fit.bse[1])
     df = float(fit.df_resid)
     slope_p = float(fit.pvalues[1])
     eq_p = float(max(stats.t.sf((slope + margin) / se, df), stats.t.cdf((slope - margin) / se, df)))
     half = (np.arange(n) >= n // 2).astype(float)
-    pfit = _hac_fit(r, np.column_stack([np.ones(n), half]), lags)
+    pfit = _ar1_fit(r, np.column_stack([np.ones(n), half]))
     placebo, placebo_p = float(pfit.params[1]), float(pfit.pvalues[1])
     reasons = []
     if not (corr >= min_correlation):
         reasons.append("correlation")
     if not (mape <= max_mape):
         reasons.append("mape")
-    if slope_p < alpha and abs(slope) > margin:
+    # the drift and placebo tests are one family of warnings: Holm keeps the false-alarm rate at alpha
+    from statsmodels.stats.multitest import multipletests
+    slope_adj, placebo_adj = multipletests([slope_p, placebo_p], method="holm")[1]
+    if slope_adj < alpha and abs(slope) > margin:
         reasons.append("trend")
-    if placebo_p < alpha:
+    if placebo_adj < alpha:
         reasons.append("placebo")
     table = pd.DataFrame({"treated": label, "date": both.index, "treated_value": t_,
                           "scaled_control": k * c_, "scaled_difference": r,
@@ -556,7 +579,13 @@ class CrossoverResult(ResultMixin):
             ok = self.carryover_p >= 1 - self.confidence
             lines.append(_t("carryover", locale, p=_fmt_p(self.carryover_p, locale),
                             verdict=_t("carryover_ok" if ok else "carryover_bad", locale)))
-        lines.append(i18n.text("common", "method", locale, method=self.method))
+        if self.design == "classic":
+            words = _t("method_classic", locale)
+        else:
+            words = _t("method_crossover_units", locale, a=self.units[0], b=self.units[1],
+                       inference=_t(f"inference_{self.inference}", locale, lags=self.lags, df=int(self.df),
+                                    n_boot=i18n.number(self.table.attrs.get("n_boot", 0), locale)))
+        lines.append(i18n.text("common", "method", locale, method=words))
         return "\n".join(lines)
 
     def plot(self, ax=None, *, locale: str = "en"):
@@ -571,7 +600,7 @@ class CrossoverResult(ResultMixin):
 
 def crossover(data: pd.DataFrame, *, outcome: str, unit: str, period: str, treated: str,
               time: str | None = None, baseline=None, scale: str = "level", dow_adjust: bool = False,
-              inference: str = "hac", lags: int | None = None, n_boot: int = 999,
+              inference: str = "ar1", lags: int | None = None, n_boot: int = 999,
               confidence: float = 0.95, seed: int = SEED) -> CrossoverResult:
     """AB/BA crossover: the treatment effect from both the within-unit and the period contrast.
 
@@ -593,9 +622,12 @@ def crossover(data: pd.DataFrame, *, outcome: str, unit: str, period: str, treat
         Analyse the outcome as is or its logarithm (effect then a log ratio).
     dow_adjust : bool, default False
         Daily design: add day-of-week effects to the difference series (``time`` must be dates).
-    inference : {"hac", "block_bootstrap"}, default "hac"
-        Daily design: Newey-West HAC or moving-block bootstrap standard errors, both with a t
-        distribution on the regression's residual degrees of freedom.
+    inference : {"ar1", "hac", "block_bootstrap"}, default "ar1"
+        Daily design: feasible GLS with AR(1) errors (iterated Cochrane-Orcutt), Newey-West HAC, or
+        moving-block bootstrap standard errors, each with a t distribution on the regression's residual
+        degrees of freedom. AR(1) GLS is the default because in simulations of 90-day AB/BA tests with
+        autocorrelated daily noise it kept the false-positive rate closest to nominal (about 6% at
+        rho = 0.5, 9% at 0.7 for a 5% test) where HAC rejected 12-22% (see tests/test_promo.py).
     lags : int, optional
         HAC lags / bootstrap block length; the Newey-West rule ``floor(4 (n/100)^(2/9))`` by default.
     n_boot : int, default 999
@@ -637,7 +669,7 @@ def crossover(data: pd.DataFrame, *, outcome: str, unit: str, period: str, treat
     """
     confidence = check_confidence(confidence)
     check_choice(scale, name="scale", options=SCALES)
-    check_choice(inference, name="inference", options=("hac", "block_bootstrap"))
+    check_choice(inference, name="inference", options=("ar1", "hac", "block_bootstrap"))
     cols = [outcome, unit, period, treated] + ([time] if time else [])
     require_columns(data, table="data", columns=cols)
     frame = data[cols].copy()
@@ -766,10 +798,10 @@ def _crossover_daily(frame, *, outcome, unit, period, treated, time, baseline, s
             raise TypeError(f"data.{time}: day-of-week adjustment needs dates.")
         X = np.column_stack([X, _dow_matrix(paired.index.to_series())])
     n = len(D)
-    lags = _nw_lags(n) if lags is None else int(lags)
+    lags = (_nw_lags(n) if lags is None else int(lags)) if inference != "ar1" else 1
     k1, k2 = plist.index(p1), plist.index(p2)
     c_eff = np.zeros(X.shape[1]); c_eff[k1], c_eff[k2] = 0.5, -0.5
-    fitD, fitS = _hac_fit(D, X, lags), _hac_fit(S, X, lags)
+    fitD, fitS = _daily_fit(D, X, inference, lags), _daily_fit(S, X, inference, lags)
     df = float(fitD.df_resid)
 
     def contrast(fit, c):
@@ -796,6 +828,7 @@ def _crossover_daily(frame, *, outcome, unit, period, treated, time, baseline, s
     if c_car is not None:
         rows.append(_contrast_row("carryover", carry, carry_se, df, confidence))
     table = pd.DataFrame(rows)
+    table.attrs["n_boot"] = n_boot
     delta = 0.5 * (fitD.params[k1] + fitD.params[k2])  # the units' gap without promotion
     fitted_dow = X[:, len(plist):] @ fitD.params[len(plist):] if dow_adjust else np.zeros(n)
     daily = pd.DataFrame({"time": paired.index, "period": per.to_numpy(), u1: paired[u1].to_numpy(),
@@ -803,11 +836,11 @@ def _crossover_daily(frame, *, outcome, unit, period, treated, time, baseline, s
     sign = np.where(daily["period"] == p1, 1.0, np.where(daily["period"] == p2, -1.0, 0.0))
     daily["effect"] = sign * (daily["difference"] - daily["gap"])
     daily["treated_unit"] = np.where(sign > 0, str(u1), np.where(sign < 0, str(u2), ""))
-    resid_sd = float(np.sqrt(fitD.scale))
+    resid_sd = float(np.std(D - X @ fitD.params, ddof=X.shape[1]))
     daily["effect_sd"] = np.where(sign != 0, math.sqrt(resid_sd ** 2 + se ** 2), math.nan)
     r = rows[0]
-    inf_name = (f"Newey-West HAC ({lags} lags)" if inference == "hac"
-                else f"moving-block bootstrap (block {lags}, {n_boot} resamples)")
+    inf_name = {"ar1": "AR(1) feasible GLS", "hac": f"Newey-West HAC ({lags} lags)",
+                "block_bootstrap": f"moving-block bootstrap (block {lags}, {n_boot} resamples)"}[inference]
     return CrossoverResult(
         estimate=eff, se=se, ci_low=r["ci_low"], ci_high=r["ci_high"], p_value=r["p_value"], df=df,
         statistic=r["statistic"], period_effect=pe, period_se=pse, carryover=carry,
@@ -861,7 +894,10 @@ class DiDResult(ResultMixin):
             _t("effect_did", locale, estimate=i18n.number(self.estimate, locale, digits=4),
                se=i18n.number(self.se, locale, digits=4), ci=ci, p=_fmt_p(self.p_value, locale),
                n=i18n.number(self.n, locale)),
-            i18n.text("common", "method", locale, method=self.method)])
+            i18n.text("common", "method", locale, method=_t(
+                "method_did_generic", locale, n=i18n.number(self.n, locale), units=self.n_units,
+                inference=_t(f"inference_{self.inference}", locale, df=int(self.df) if np.isfinite(self.df)
+                             else "–", n_assign=i18n.number(self.n_assignments, locale))))])
 
     def plot(self, ax=None, *, locale: str = "en"):
         import matplotlib.pyplot as plt
@@ -1094,7 +1130,7 @@ def _randomization(frame, *, yt, Xt, D_obs, groups, others, unit, key, treated, 
     known breakpoints: the interval is found exactly.
     """
     units = pd.Series(frame[unit].to_numpy())
-    keys = pd.Series(frame[key].to_numpy())
+    keys = pd.Series(pd.factorize(frame[key])[0])  # integer codes: dates compare reliably
     ulist = list(pd.unique(units))
     paths = {}
     for u in ulist:
@@ -1181,3 +1217,783 @@ def _randomization(frame, *, yt, Xt, D_obs, groups, others, unit, key, treated, 
         lo = float(min([b for b in bps if pval(b) > alpha] + [lo])) if np.isfinite(lo) else lo
         hi = float(max([b for b in bps if pval(b) > alpha] + [hi])) if np.isfinite(hi) else hi
     return p0, lo, hi, m, (seed if sampled else None), sampled
+
+
+# ---------------------------------------------------------------------------------------------
+# The location promotion test end to end
+# ---------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, eq=False)
+class PromoResult(ResultMixin):
+    """Location promotion test (see :func:`analyze`). Money fields are in the outcome's unit."""
+
+    design: str  # "crossover" or "did"
+    outcome: str
+    estimate: float  # incremental outcome per promotion location-day
+    ci_low: float
+    ci_high: float
+    p_value: float
+    lift: float  # fraction: +0.12 = +12% over the counterfactual
+    lift_ci_low: float
+    lift_ci_high: float
+    total: float  # incremental outcome over all analysed promotion location-days
+    total_ci_low: float
+    total_ci_high: float
+    treated_days: int
+    counterfactual_per_day: float
+    significant: bool
+    carryover_p: float
+    comparable: bool
+    trend_confirmed: bool
+    pre_correlation: float
+    pre_mape: float
+    placebo_p: float
+    equivalence_p: float
+    method: str
+    inference: str
+    scale: str
+    confidence: float
+    seed: int | None
+    washout_days: int
+    dow_adjust: bool
+    currency: str
+    locations: tuple
+    treated_locations: tuple
+    baseline: tuple  # ISO start, end
+    table: pd.DataFrame = field(repr=False)
+    daily: pd.DataFrame = field(repr=False)
+    schedule: pd.DataFrame = field(repr=False)
+    prechecks: tuple = field(default=(), repr=False)
+    model: object = field(default=None, repr=False)
+    excluded: dict = field(default_factory=dict)
+    notes: tuple = ()
+
+    def headline(self) -> dict:
+        keys = ["design", "outcome", "estimate", "ci_low", "ci_high", "p_value", "lift", "lift_ci_low",
+                "lift_ci_high", "total", "total_ci_low", "total_ci_high", "treated_days",
+                "counterfactual_per_day", "significant", "carryover_p", "comparable", "trend_confirmed",
+                "pre_correlation", "pre_mape", "placebo_p", "equivalence_p", "method", "inference",
+                "scale", "confidence", "seed", "washout_days", "dow_adjust", "currency"]
+        out = {k: getattr(self, k) for k in keys}
+        out |= {"locations": list(self.locations), "treated_locations": list(self.treated_locations),
+                "baseline": list(self.baseline), "excluded": self.excluded, "notes": list(self.notes)}
+        return jsonable(out)
+
+    def summary(self, locale: str = "en") -> str:
+        i18n.check_locale(locale)
+        name = _outcome_label(self.outcome, locale)
+        level = i18n.percent(self.confidence, locale, digits=0)
+        ci = i18n.text("common", "ci", locale, level=level,
+                       low=i18n.percent(self.lift_ci_low, locale, signed=True),
+                       high=i18n.percent(self.lift_ci_high, locale, signed=True))
+        lines = [_t("headline", locale, outcome=name, lift=i18n.percent(self.lift, locale, signed=True),
+                    ci=ci, per_day=_fmt_value(self.estimate, locale, self.outcome, self.currency),
+                    total=_fmt_value(self.total, locale, self.outcome, self.currency),
+                    days=i18n.number(self.treated_days, locale), p=_fmt_p(self.p_value, locale))]
+        if not np.isfinite(self.p_value):
+            lines.append(_t("verdict_nan", locale))
+        elif self.significant:
+            lines.append(_t("verdict_up" if self.estimate > 0 else "verdict_down", locale, level=level,
+                            outcome=name))
+        else:
+            lines.append(_t("verdict_none", locale))
+        if self.design == "crossover" and np.isfinite(self.carryover_p):
+            ok = self.carryover_p >= 1 - self.confidence
+            lines.append(_t("carryover", locale, p=_fmt_p(self.carryover_p, locale),
+                            verdict=_t("carryover_ok" if ok else "carryover_bad", locale)))
+        for pc in self.prechecks:
+            lines.append(pc.summary(locale))
+        missing = self.excluded.get("missing location-days", 0)
+        if missing:
+            lines.append(_t("missing", locale, n=i18n.number(missing, locale)))
+        lines.append(i18n.text("common", "method", locale, method=self._method_words(locale)))
+        return "\n".join(lines)
+
+    def _method_words(self, locale: str) -> str:
+        if self.design == "crossover":
+            a, b = self.treated_locations
+            design = _t("method_crossover", locale, a=a, b=b)
+            m = self.model
+            inf = _t(f"inference_{m.inference}", locale, lags=m.lags, df=int(m.df),
+                     n_boot=i18n.number(self.table.attrs.get("n_boot", 0), locale))
+        else:
+            m = self.model
+            design = _t("method_did", locale, n_treated=len(self.treated_locations),
+                        n_control=len(self.locations) - len(self.treated_locations))
+            inf = _t(f"inference_{m.inference}", locale, n_assign=i18n.number(m.n_assignments, locale),
+                     df=int(m.df) if np.isfinite(m.df) else "–")
+        words = f"{design}; {inf}"
+        if self.seed is not None:
+            words += "; " + _t("seed", locale, seed=self.seed)
+        return words
+
+    def plot(self, ax=None, *, locale: str = "en", **kwargs):
+        """Three panels: observed series with periods shaded, daily effect with band, cumulative."""
+        return plot_effect(self, ax=ax, locale=locale, **kwargs)
+
+
+def _lift_from_effect(effect, mean_treated, scale):
+    """Map an effect on the analysis scale to (per-day outcome, lift fraction); monotone."""
+    effect = np.asarray(effect, float)
+    if scale == "log":
+        return mean_treated * (-np.expm1(-effect)), np.expm1(effect)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cf = mean_treated - effect
+        lift = np.where(cf > 0, effect / cf, np.inf)
+    return effect, lift
+
+
+def analyze(sales: pd.DataFrame, schedule, *, baseline, outcome: str = "revenue",
+            method: str = "auto", locations: Sequence[str] | None = None,
+            controls: Sequence[str] | str | None = None, washout_days: int = 0, dow_adjust: bool = True,
+            scale: str = "level", inference: str = "auto", lags: int | None = None, n_boot: int = 999,
+            equivalence_margin: float = 0.10, confidence: float = 0.95, seed: int = SEED,
+            currency: str = "VND", date: str = "date", location: str = "location") -> PromoResult:
+    """Did the promotion work? The location test end to end, with pre-checks and an honest interval.
+
+    Parameters
+    ----------
+    sales : pandas.DataFrame
+        The canonical ``sales`` rows or their :func:`daily_sums` (detected by the ``rows`` column).
+    schedule : pandas.DataFrame or dict
+        Which location ran the promotion when: columns ``location``, ``start``, ``end`` (ISO dates,
+        as ``data/sample/promotions.csv``) or a dict (see :func:`parse_schedule`).
+    baseline : str or (start, end)
+        The comparison period without any promotion, e.g. ``"2026-01"``.
+    outcome : str, default "revenue"
+        Column to analyse (``"revenue"``, ``"orders"`` or any numeric column).
+    method : {"auto", "crossover", "did"}, default "auto"
+        ``"crossover"``: two locations swapping the promotion (AB/BA). ``"did"``: promotion location(s)
+        against controls. ``"auto"`` takes the crossover when the schedule is two locations in two
+        non-overlapping periods and no ``controls`` are named, difference-in-differences otherwise.
+    locations : list of str, optional
+        Restrict the analysis to these locations (default: all in the data for DiD, the two
+        scheduled ones for the crossover).
+    controls : list of str or "all", optional
+        Control locations for DiD (default all unscheduled locations).
+    washout_days : int, default 0
+        Days left out after each switch (the start of every promotion period).
+    dow_adjust : bool, default True
+        Adjust for day of week (crossover: day-of-week effects in the difference; DiD: location x
+        day-of-week effects).
+    scale : {"level", "log"}, default "level"
+        Estimate the effect on the outcome itself or on its log (multiplicative lift).
+    inference : {"auto", "ar1", "hac", "block_bootstrap", "randomization", "cluster"}, default "auto"
+        Crossover: ``"ar1"`` (default), ``"hac"`` or ``"block_bootstrap"`` (see :func:`crossover`);
+        DiD: ``"randomization"`` (default) or ``"cluster"``.
+    lags : int, optional
+        HAC lags / bootstrap block length (Newey-West rule by default).
+    n_boot : int, default 999
+    equivalence_margin : float, default 0.10
+        Margin of the baseline trend equivalence test (see :func:`prechecks`).
+    confidence : float, default 0.95
+    seed : int, default 20261028
+        Seed of the bootstrap or sampled randomization (recorded when used).
+    currency : str, default "VND"
+    date, location : str
+        Column names in ``sales``.
+
+    Returns
+    -------
+    PromoResult
+        ``estimate`` (incremental outcome per promotion location-day), ``ci_low``/``ci_high``,
+        ``p_value``, ``lift`` (fraction) with ``lift_ci_low``/``lift_ci_high``, ``total`` with its
+        interval, ``treated_days``, pre-check fields (``comparable``, ``trend_confirmed``,
+        ``pre_correlation``, ``pre_mape``, ``placebo_p``, ``equivalence_p``), ``carryover_p``
+        (crossover), ``method``, ``seed``, ``excluded`` (counts by reason) and ``notes``. ``.table``:
+        the estimated contrasts; ``.daily``: per date the observed series, the daily effect and its
+        band (the chart's data); ``.model``: the underlying crossover / DiD result.
+
+    Notes
+    -----
+    One procedure gives one interval and one p-value for the effect on the analysis scale; the lift
+    and the totals are monotone transformations of it, so they never disagree with the p-value.
+    With ``scale="level"`` the lift divides the effect by the counterfactual mean of the promotion
+    location-days (observed mean minus effect); the total multiplies the per-day effect by the
+    analysed promotion location-days (washout days excluded). Missing location-days are counted and
+    left out, never filled. In DiD a promoted location's days after its own promotion are left out
+    (carryover), as are days outside the baseline and promotion periods.
+
+    Examples
+    --------
+    >>> days = pd.date_range("2026-01-01", "2026-03-31")
+    >>> rng = np.random.default_rng(3)
+    >>> a = 100 + rng.normal(0, 4, len(days)) + np.where(days.month == 2, 12, 0)
+    >>> b = 100 + rng.normal(0, 4, len(days)) + np.where(days.month == 3, 12, 0)
+    >>> sales = pd.DataFrame({"date": np.tile(days, 2), "location": ["A"] * 90 + ["B"] * 90,
+    ...                       "revenue": np.concatenate([a, b])})
+    >>> r = analyze(sales, {"A": "2026-02", "B": "2026-03"}, baseline="2026-01")
+    >>> r.design, r.lift_ci_low < 0.12 < r.lift_ci_high
+    ('crossover', True)
+    """
+    confidence = check_confidence(confidence)
+    check_choice(method, name="method", options=("auto", "crossover", "did"))
+    check_choice(scale, name="scale", options=SCALES)
+    check_choice(inference, name="inference",
+                 options=("auto", "ar1", "hac", "block_bootstrap", "randomization", "cluster"))
+    if not isinstance(washout_days, (int, np.integer)) or washout_days < 0:
+        raise ValueError(f"washout_days must be a non-negative whole number of days; got {washout_days!r}.")
+    daily = _as_daily(sales, outcome=outcome, date=date, location=location)
+    reject_rows(daily, daily[outcome] < 0, table="sales", column=outcome, rule="must not be negative")
+    excluded: dict[str, int] = {}
+    blank = daily[outcome].isna()
+    if blank.any():
+        excluded["blank outcome"] = int(blank.sum())
+        daily = daily.loc[~blank]
+    sched = parse_schedule(schedule)
+    b_start, b_end = _period_bounds(baseline, what="baseline")
+    known = sorted(daily["location"].unique())
+    if locations is not None:
+        locations = [str(x) for x in ([locations] if isinstance(locations, str) else locations)]
+        _check_known(locations, known, what="locations")
+        sched = sched.loc[sched["location"].isin(locations)].reset_index(drop=True)
+        if sched.empty:
+            raise ValueError(f"schedule: none of the chosen locations {locations} ran a promotion.")
+    _check_known(list(sched["location"].unique()), known, what="schedule.location")
+    overlaps = (sched["start"] <= b_end) & (sched["end"] >= b_start)
+    if overlaps.any():
+        raise ValueError(f"baseline {b_start.date()}..{b_end.date()} overlaps {int(overlaps.sum())} "
+                         f"promotion period(s), e.g. {sched.loc[overlaps].astype(str).iloc[0].to_dict()}.")
+    promo_locs = list(dict.fromkeys(sched["location"]))
+    swap = (len(promo_locs) == 2 and len(sched) == 2
+            and (sched["start"].iloc[1] > sched["end"].iloc[0]))
+    if method == "auto":
+        method = "crossover" if swap and controls is None else "did"
+    if method == "crossover" and not swap:
+        raise ValueError("method='crossover' needs exactly two locations with one promotion period each, "
+                         f"not overlapping; the schedule has {len(sched)} period(s) at {promo_locs}.")
+    if method == "crossover":
+        used = promo_locs
+    else:
+        if controls is None or (isinstance(controls, str) and controls == "all"):
+            pool = locations if locations is not None else known
+            ctrl = [x for x in pool if x not in promo_locs]
+        else:
+            ctrl = [str(x) for x in ([controls] if isinstance(controls, str) else controls)]
+            _check_known(ctrl, known, what="controls")
+            clash = [x for x in ctrl if x in promo_locs]
+            if clash:
+                raise ValueError(f"controls: {clash} ran a promotion in the schedule; a control must not.")
+        if not ctrl:
+            raise ValueError("did: no control locations (every location ran the promotion); name "
+                             "controls= or use method='crossover'.")
+        used = promo_locs + ctrl
+    if len(used) < 2:
+        raise ValueError(f"sales.location: at least two locations are needed; got {used}.")
+    for c, inf_ok in (("crossover", ("auto", "ar1", "hac", "block_bootstrap")), ("did", ("auto", "randomization",
+                                                                              "cluster"))):
+        if method == c and inference not in inf_ok:
+            raise ValueError(f"inference={inference!r} does not apply to the {c} design; use one of "
+                             f"{list(inf_ok)}.")
+
+    # the analysed days: baseline and promotion periods, each day labelled
+    windows = [("baseline", b_start, b_end)] + [(f"promo{i + 1}", r.start, r.end)
+                                                for i, r in enumerate(sched.itertuples())]
+    label = pd.Series(dtype=object)
+    for name, s, e in windows:
+        days = pd.date_range(s, e, freq="D")
+        label = pd.concat([label, pd.Series(name, index=days)])
+    label = label[~label.index.duplicated(keep="first")].sort_index()
+    sub = daily.loc[daily["location"].isin(used)]
+    outside = ~sub["date"].isin(label.index)
+    if outside.any():
+        excluded["outside the baseline and promotion periods"] = int(outside.sum())
+    sub = sub.loc[~outside].copy()
+    for name, s, e in windows:
+        have = sub.loc[(sub["date"] >= s) & (sub["date"] <= e)]
+        if have.empty:
+            what = "baseline" if name == "baseline" else f"schedule period {s.date()}..{e.date()}"
+            raise ValueError(f"{what}: no sales rows in this period for {used} (empty period).")
+    for _, r in sched.iterrows():
+        have = sub.loc[(sub["location"] == r["location"]) & sub["date"].between(r["start"], r["end"])]
+        if have.empty:
+            raise ValueError(f"schedule: {r['location']!r} has no sales rows during its promotion "
+                             f"{r['start'].date()}..{r['end'].date()}.")
+    grid = pd.MultiIndex.from_product([used, label.index], names=["location", "date"])
+    present = pd.MultiIndex.from_frame(sub[["location", "date"]])
+    missing = grid.difference(present)
+    notes = []
+    if len(missing):
+        excluded["missing location-days"] = int(len(missing))
+        notes.append("missing_days")
+    sub["period"] = label.reindex(sub["date"]).to_numpy()
+    sub["treated"] = 0
+    promo_of = {}
+    for i, r in enumerate(sched.itertuples()):
+        on = (sub["location"] == r.location) & sub["date"].between(r.start, r.end)
+        sub.loc[on, "treated"] = 1
+        promo_of.setdefault(r.location, []).append((r.start, r.end))
+    if washout_days:
+        wash = pd.Series(False, index=sub.index)
+        for r in sched.itertuples():
+            wash |= sub["date"].between(r.start, r.start + pd.Timedelta(days=washout_days - 1))
+        if wash.any():
+            excluded["washout"] = int(wash.sum())
+        sub = sub.loc[~wash]
+    if scale == "log":
+        reject_rows(sub, sub[outcome] <= 0, table="sales", column=outcome,
+                    rule="must be positive for scale='log' (use scale='level')")
+
+    pre = []
+    base = sub.loc[sub["period"] == "baseline"].pivot(index="date", columns="location", values=outcome)
+    ctrl_locs = [x for x in used if x not in promo_locs]
+    for loc in promo_locs:
+        if method == "crossover":
+            other = [x for x in promo_locs if x != loc][0]
+            if loc != promo_locs[0]:
+                continue
+            control = base.get(other)
+        else:
+            control = base[ctrl_locs].sum(axis=1, min_count=len(ctrl_locs))
+        pre.append(prechecks(base.get(loc), control, confidence=confidence, margin=equivalence_margin,
+                             label=loc))
+    if any(not p.comparable for p in pre):
+        notes.append("not_comparable")
+    if any(not p.trend_confirmed for p in pre):
+        notes.append("trend_unconfirmed")
+
+    treated_rows = sub.loc[sub["treated"] == 1]
+    if method == "crossover":
+        model = crossover(sub, outcome=outcome, unit="location", period="period", treated="treated",
+                          time="date", baseline="baseline", scale=scale, dow_adjust=dow_adjust,
+                          inference="ar1" if inference == "auto" else inference, lags=lags,
+                          n_boot=n_boot, confidence=confidence, seed=seed)
+        n_days = int(model.daily["treated_unit"].ne("").sum())
+        tu = model.daily.loc[model.daily["treated_unit"] != ""]
+        vals = np.array([row[row["treated_unit"]] for _, row in tu.iterrows()], float)
+        mean_treated = float(np.mean(np.exp(vals) if scale == "log" else vals))
+        carry_p = float(model.carryover_p)
+        plot_daily = _crossover_plot_data(model, scale)
+        seed_used = model.seed
+    else:
+        panel = sub.assign(promoted=sub["location"].isin(promo_locs).astype(int))
+        after = pd.Series(False, index=panel.index)
+        for loc, spans in promo_of.items():
+            last_end = max(e for _, e in spans)
+            after |= (panel["location"] == loc) & (panel["date"] > last_end)
+        if after.any():
+            excluded["after the location's own promotion"] = int(after.sum())
+        panel = panel.loc[~after]
+        y = np.log(panel[outcome]) if scale == "log" else panel[outcome]
+        panel = panel.assign(**{"_y": y, "_dow": panel["location"] + "|" +
+                                panel["date"].dt.dayofweek.astype(str)})
+        model = did(panel, outcome="_y", treated="promoted", post="treated", unit="location", time="date",
+                    absorb=["_dow"] if dow_adjust else [],
+                    inference="randomization" if inference == "auto" else inference,
+                    confidence=confidence, seed=seed)
+        treated_rows = panel.loc[panel["treated"] == 1]
+        n_days = int(len(treated_rows))
+        mean_treated = float(treated_rows[outcome].mean())
+        carry_p = math.nan
+        plot_daily = _did_plot_data(model, panel, outcome, scale, confidence)
+        seed_used = model.seed
+        notes += [n for n in model.notes if n not in notes]
+    per_day, lift = _lift_from_effect([model.estimate, model.ci_low, model.ci_high], mean_treated, scale)
+    table = model.table.copy()
+    table.attrs["n_boot"] = n_boot
+    observed = sub.pivot_table(index="date", columns="location", values=outcome, aggfunc="sum")
+    obs_long = observed.reset_index().melt(id_vars="date", var_name="location", value_name="observed")
+    plot_frame = obs_long.merge(plot_daily, on="date", how="left")
+    sig = bool(np.isfinite(model.p_value) and model.p_value < 1 - confidence)
+    pc0 = pre[0] if pre else None
+
+    def worst(attr, fn):
+        vals = [getattr(p, attr) for p in pre]
+        return float(fn(vals)) if vals else math.nan
+
+    return PromoResult(
+        design=method, outcome=outcome, estimate=float(per_day[0]), ci_low=float(per_day[1]),
+        ci_high=float(per_day[2]), p_value=float(model.p_value), lift=float(lift[0]),
+        lift_ci_low=float(lift[1]), lift_ci_high=float(lift[2]), total=float(per_day[0] * n_days),
+        total_ci_low=float(per_day[1] * n_days), total_ci_high=float(per_day[2] * n_days),
+        treated_days=n_days, counterfactual_per_day=float(mean_treated - per_day[0]), significant=sig,
+        carryover_p=carry_p, comparable=all(p.comparable for p in pre),
+        trend_confirmed=all(p.trend_confirmed for p in pre),
+        pre_correlation=worst("correlation", min), pre_mape=worst("mape", max),
+        placebo_p=worst("placebo_p", min), equivalence_p=worst("equivalence_p", max),
+        method=model.method, inference=model.inference, scale=scale, confidence=confidence,
+        seed=seed_used, washout_days=int(washout_days), dow_adjust=bool(dow_adjust), currency=currency,
+        locations=tuple(used), treated_locations=tuple(promo_locs),
+        baseline=(b_start.date().isoformat(), b_end.date().isoformat()), table=table,
+        daily=plot_frame, schedule=sched, prechecks=tuple(pre), model=model, excluded=excluded,
+        notes=tuple(dict.fromkeys(notes)))
+
+
+def _check_known(names, known, *, what):
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        hints = {u: closest(u, known) for u in unknown}
+        raise ValueError(f"{what}: {len(unknown)} location(s) not in sales.location: {unknown}; "
+                         f"closest names {hints}; the data has {known}.")
+
+
+def _crossover_plot_data(model: CrossoverResult, scale: str) -> pd.DataFrame:
+    from scipy import stats
+    d = model.daily
+    q = stats.t.ppf(0.5 + model.confidence / 2, model.df)
+    rows = d.loc[d["treated_unit"] != ""]
+    treated_value = np.array([r[r["treated_unit"]] for _, r in rows.iterrows()], float)
+    e, sd = rows["effect"].to_numpy(float), rows["effect_sd"].to_numpy(float)
+    if scale == "log":
+        lvl = np.exp(treated_value)
+        conv = lambda x: lvl * (-np.expm1(-x))  # noqa: E731
+    else:
+        conv = lambda x: x  # noqa: E731
+    return _plot_frame(rows["time"], conv(e), conv(e - q * sd), conv(e + q * sd), model)
+
+
+def _did_plot_data(model: DiDResult, panel, outcome, scale, confidence) -> pd.DataFrame:
+    from scipy import stats
+    r = model.residuals
+    on = r["treated"] == 1
+    sigma = float(np.std(r["residual"], ddof=1))
+    q = stats.norm.ppf(0.5 + confidence / 2)
+    e = model.estimate + r.loc[on, "residual"].to_numpy()
+    sd = math.sqrt(sigma ** 2 + model.se ** 2)
+    if scale == "log":
+        lvl = panel.loc[r.index[on], outcome].to_numpy(float)
+        conv = lambda x: lvl * (-np.expm1(-x))  # noqa: E731
+    else:
+        conv = lambda x: x  # noqa: E731
+    frame = pd.DataFrame({"date": r.loc[on, "time"].to_numpy(), "effect": conv(e),
+                          "effect_low": conv(e - q * sd), "effect_high": conv(e + q * sd)})
+    frame = frame.groupby("date", as_index=False).sum()
+    return _plot_frame(frame["date"], frame["effect"].to_numpy(), frame["effect_low"].to_numpy(),
+                       frame["effect_high"].to_numpy(), model)
+
+
+def _plot_frame(dates, effect, low, high, model) -> pd.DataFrame:
+    frame = pd.DataFrame({"date": pd.to_datetime(np.asarray(dates)), "effect": effect,
+                          "effect_low": low, "effect_high": high}).sort_values("date", ignore_index=True)
+    frame["cumulative"] = frame["effect"].cumsum()
+    return frame
+
+
+# ---------------------------------------------------------------------------------------------
+# Charts
+# ---------------------------------------------------------------------------------------------
+
+def plot_effect(result: PromoResult, ax=None, *, locale: str = "en",
+                panels: Sequence[str] = ("observed", "effect", "cumulative"), **kwargs):
+    """The three panels analysts know from CausalImpact, for a :class:`PromoResult`.
+
+    Parameters
+    ----------
+    result : PromoResult
+    ax : matplotlib Axes or sequence of Axes, optional
+        One Axes per panel; a new figure with one row per panel by default.
+    locale : {"en", "vi"}
+    panels : sequence of {"observed", "effect", "cumulative"}
+    **kwargs
+        Passed to the line plots.
+
+    Returns
+    -------
+    numpy.ndarray of Axes (or the single Axes when one panel is drawn)
+    """
+    import matplotlib.pyplot as plt
+    i18n.check_locale(locale)
+    panels = list(panels)
+    for p in panels:
+        check_choice(p, name="panels", options=("observed", "effect", "cumulative"))
+    if ax is None:
+        _, axes = plt.subplots(len(panels), 1, sharex=True, figsize=(9, 2.6 * len(panels)), squeeze=False)
+        axes = axes[:, 0]
+    else:
+        axes = np.atleast_1d(ax)
+        if len(axes) != len(panels):
+            raise ValueError(f"ax: {len(axes)} Axes given for {len(panels)} panel(s) {panels}.")
+    d = result.daily
+    name = _outcome_label(result.outcome, locale)
+    eff = d.drop_duplicates("date").dropna(subset=["effect"]).sort_values("date")
+    n_days = eff["date"].nunique()
+    for a, panel in zip(axes, panels):
+        if panel == "observed":
+            for loc, grp in d.groupby("location", sort=False):
+                a.plot(grp["date"], grp["observed"], lw=1, label=str(loc), **kwargs)
+            a.axvspan(pd.Timestamp(result.baseline[0]), pd.Timestamp(result.baseline[1]) + pd.Timedelta(days=1),
+                      color="grey", alpha=0.12, label=_t("label_baseline", locale))
+            colors = plt.rcParams["axes.prop_cycle"].by_key().get("color", ["C0", "C1"])
+            order = list(dict.fromkeys(d["location"]))
+            for r in result.schedule.itertuples():
+                c = colors[order.index(r.location) % len(colors)] if r.location in order else "C3"
+                a.axvspan(r.start, r.end + pd.Timedelta(days=1), color=c, alpha=0.12,
+                          label=_t("label_promo", locale, location=r.location))
+            a.set_title(_t("title_observed", locale, outcome=name))
+            a.legend(fontsize="small", ncol=2)
+        elif panel == "effect":
+            a.plot(eff["date"], eff["effect"], marker=".", lw=1, **kwargs)
+            a.fill_between(eff["date"], eff["effect_low"], eff["effect_high"], alpha=0.2)
+            a.axhline(0, color="grey", lw=0.8)
+            a.axhline(result.estimate, color="C3", lw=1, ls="--")
+            a.set_title(_t("title_effect", locale))
+        else:
+            k = np.arange(1, n_days + 1)
+            a.plot(eff["date"], eff["cumulative"], **kwargs)
+            # the band grows with the number of promotion days at the headline interval's half-widths
+            per_loc_day = len(eff) and result.treated_days / max(n_days, 1)
+            a.fill_between(eff["date"], eff["cumulative"] - k * per_loc_day * (result.estimate - result.ci_low),
+                           eff["cumulative"] + k * per_loc_day * (result.ci_high - result.estimate), alpha=0.2)
+            a.axhline(0, color="grey", lw=0.8)
+            a.set_title(_t("title_cumulative", locale, outcome=name))
+    axes[-1].set_xlabel(_t("label_date", locale))
+    return axes[0] if len(axes) == 1 else axes
+
+
+# ---------------------------------------------------------------------------------------------
+# Power
+# ---------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, eq=False)
+class MDEResult(ResultMixin):
+    """Minimum detectable lift of a planned two-location crossover (see :func:`mde`)."""
+
+    mde: float  # fraction of the level
+    mde_per_day: float  # outcome units per promotion location-day
+    days: int  # planned days per promotion period
+    power: float
+    confidence: float
+    lift: float  # target lift for days_needed
+    days_needed: int  # per promotion period, for `lift`
+    level: float  # mean outcome per location-day in the history
+    long_run_sd: float  # of the daily difference (HAC), outcome units
+    history_days: int
+    simulated_power: float  # detection rate of an injected lift = mde on history windows
+    simulated_false_positive: float  # detection rate with no injected lift
+    n_windows: int
+    outcome: str
+    scale: str
+    currency: str
+    locations: tuple
+    method: str
+    table: pd.DataFrame = field(repr=False)
+    excluded: dict = field(default_factory=dict)
+    notes: tuple = ()
+    seed: int | None = None
+
+    def headline(self) -> dict:
+        keys = ["mde", "mde_per_day", "days", "power", "confidence", "lift", "days_needed", "level",
+                "long_run_sd", "history_days", "simulated_power", "simulated_false_positive",
+                "n_windows", "outcome", "scale", "method"]
+        return jsonable({k: getattr(self, k) for k in keys} | {"locations": list(self.locations),
+                                                                "excluded": self.excluded,
+                                                                "notes": list(self.notes)})
+
+    def summary(self, locale: str = "en") -> str:
+        lines = [_t("mde_headline", locale, days=i18n.number(self.days, locale),
+                    power=i18n.percent(self.power, locale, digits=0),
+                    mde=i18n.percent(self.mde, locale),
+                    mde_money=_fmt_value(self.mde_per_day, locale, self.outcome, self.currency)),
+                 _t("mde_days", locale, lift=i18n.percent(self.lift, locale, digits=0),
+                    days=i18n.number(self.days_needed, locale))]
+        if self.n_windows:
+            lines.append(_t("mde_sim", locale, n=i18n.number(self.n_windows, locale),
+                            mde=i18n.percent(self.mde, locale),
+                            hit=i18n.percent(self.simulated_power, locale, digits=0),
+                            false=i18n.percent(self.simulated_false_positive, locale, digits=0)))
+        lines.append(i18n.text("common", "method", locale,
+                               method=_t("method_mde", locale, days=i18n.number(self.history_days, locale))))
+        return "\n".join(lines)
+
+    def plot(self, ax=None, *, locale: str = "en", **kwargs):
+        import matplotlib.pyplot as plt
+        ax = plt.gca() if ax is None else ax
+        ax.plot(self.table["lift"], self.table["power"], **kwargs)
+        ax.axhline(self.power, color="grey", lw=0.8, ls="--")
+        ax.axvline(self.mde, color="C3", lw=0.8, ls="--")
+        ax.xaxis.set_major_formatter(lambda x, _: i18n.percent(x, locale, digits=0))
+        ax.set(xlabel=_t("label_lift", locale), ylabel=_t("label_power", locale), ylim=(0, 1.02),
+               title=_t("title_power", locale, days=self.days))
+        return ax
+
+
+def mde(sales: pd.DataFrame, *, locations: Sequence[str], days: int = 28, history=None,
+        outcome: str = "revenue", lift: float = 0.10, power: float = 0.8, confidence: float = 0.95,
+        scale: str = "level", dow_adjust: bool = True, simulate: bool = True,
+        n_windows: int = 40, currency: str = "VND", date: str = "date",
+        location: str = "location") -> MDEResult:
+    """Minimum detectable lift of a planned two-location swap test, and the days needed for a lift.
+
+    Parameters
+    ----------
+    sales : pandas.DataFrame
+        Sales rows or :func:`daily_sums`, including a promotion-free history of both locations.
+    locations : (str, str)
+        The two locations that will swap the promotion.
+    days : int, default 28
+        Planned length of each promotion period.
+    history : str or (start, end), optional
+        The promotion-free history to learn the variability from (default: all days in ``sales``).
+    outcome : str, default "revenue"
+    lift : float, default 0.10
+        Target lift (fraction) for ``days_needed``.
+    power : float, default 0.8
+    confidence : float, default 0.95
+    scale : {"level", "log"}, default "level"
+    dow_adjust : bool, default True
+    simulate : bool, default True
+        Check the analytic answer: inject a lift equal to the MDE into windows of history (first
+        location in period 1, second in period 2), re-run :func:`crossover` and count detections;
+        also count false detections with no lift.
+    n_windows : int, default 40
+        Number of evenly spaced history windows for the check (deterministic; no seed needed).
+
+    Returns
+    -------
+    MDEResult
+        ``mde`` (fraction), ``mde_per_day`` (outcome units), ``days_needed`` for ``lift``,
+        ``simulated_power`` and ``simulated_false_positive``; ``.table`` is the power curve
+        (``lift``, ``power``, ``days_needed``).
+
+    Notes
+    -----
+    The crossover estimate is half the difference of the mean daily gap ``D`` between the two
+    periods, so with ``n`` days each ``Var = LRV / (2 n)`` where ``LRV`` is the long-run variance
+    of ``D`` (AR(1) model ``sigma^2 / (1 - rho)^2`` after day-of-week effects, matching the
+    crossover's default AR(1) inference). MDE = ``(t(1 - a/2) + t(power)) sqrt(LRV / 2n)``
+    divided by the mean level per location-day (Bloom 1995's minimum detectable effect).
+
+    References
+    ----------
+    Bloom, H. S. (1995). Minimum detectable effects. Evaluation Review, 19(5), 547-556.
+
+    Examples
+    --------
+    >>> days = pd.date_range("2025-01-01", periods=200)
+    >>> rng = np.random.default_rng(0)
+    >>> sales = pd.DataFrame({"date": np.tile(days, 2), "location": ["A"] * 200 + ["B"] * 200,
+    ...                       "revenue": 100 + rng.normal(0, 5, 400)})
+    >>> r = mde(sales, locations=["A", "B"], days=28, simulate=False)
+    >>> 0.02 < r.mde < 0.06
+    True
+    """
+    from scipy import stats
+    confidence = check_confidence(confidence)
+    check_choice(scale, name="scale", options=SCALES)
+    if not 0 < power < 1:
+        raise ValueError(f"power must be a fraction between 0 and 1 (e.g. 0.8); got {power!r}.")
+    if not isinstance(days, (int, np.integer)) or days < 2:
+        raise ValueError(f"days must be a whole number of days >= 2; got {days!r}.")
+    if not lift > 0:
+        raise ValueError(f"lift must be a positive fraction (e.g. 0.10 for +10%); got {lift!r}.")
+    locations = [str(x) for x in locations]
+    if len(locations) != 2 or locations[0] == locations[1]:
+        raise ValueError(f"locations: name two different locations; got {locations}.")
+    daily = _as_daily(sales, outcome=outcome, date=date, location=location)
+    _check_known(locations, sorted(daily["location"].unique()), what="locations")
+    daily = daily.loc[daily["location"].isin(locations)]
+    if history is not None:
+        h0, h1 = _period_bounds(history, what="history")
+        daily = daily.loc[daily["date"].between(h0, h1)]
+    wide = daily.pivot(index="date", columns="location", values=outcome)[locations]
+    full = pd.date_range(wide.index.min(), wide.index.max(), freq="D")
+    missing = int(len(full) * 2 - wide.notna().sum().sum())
+    wide = wide.dropna()
+    excluded = {"missing location-days": missing} if missing else {}
+    if scale == "log":
+        reject_rows(daily, daily[outcome] <= 0, table="sales", column=outcome,
+                    rule="must be positive for scale='log'")
+    n_hist = len(wide)
+    if n_hist < 4 * days:
+        raise ValueError(f"history: {n_hist} day(s) with both locations observed; at least {4 * days} "
+                         f"(four periods of {days} days) are needed.")
+    vals = np.log(wide) if scale == "log" else wide
+    D = (vals[locations[0]] - vals[locations[1]]).to_numpy(float)
+    X = np.ones((n_hist, 1))
+    if dow_adjust:
+        X = np.column_stack([X, _dow_matrix(wide.index.to_series())])
+    fit = _ar1_fit(D, X)
+    rho = float(np.clip(np.asarray(fit.model.rho).ravel()[0], -0.99, 0.99))
+    lrv = float(fit.scale / (1 - rho) ** 2)  # long-run variance of an AR(1): sigma^2 / (1 - rho)^2
+    level = float(wide.to_numpy().mean())
+    alpha = 1 - confidence
+
+    def se_for(n):
+        return math.sqrt(lrv / (2 * n))
+
+    def df_for(n):
+        return max(2 * n - X.shape[1] - 1, 1)
+
+    def detectable(n):  # analysis-scale effect detectable with `power`
+        df = df_for(n)
+        return (stats.t.ppf(1 - alpha / 2, df) + stats.t.ppf(power, df)) * se_for(n)
+
+    def to_fraction(effect):
+        return float(np.expm1(effect)) if scale == "log" else float(effect / level)
+
+    def from_fraction(frac):
+        return float(np.log1p(frac)) if scale == "log" else float(frac * level)
+
+    m = detectable(days)
+    mde_frac = to_fraction(m)
+    target = from_fraction(lift)
+    need = 2
+    while detectable(need) > target and need < 10_000:
+        need = max(need + 1, int(need * 1.05))
+    lo_n = max(2, int(need / 1.05) - 1)
+    for n in range(lo_n, need + 1):
+        if detectable(n) <= target:
+            need = n
+            break
+
+    def power_at(frac, n):
+        df = df_for(n)
+        delta = from_fraction(frac) / se_for(n)
+        q = stats.t.ppf(1 - alpha / 2, df)
+        return float(stats.t.sf(q - delta, df) + stats.t.cdf(-q - delta, df))
+
+    grid = np.linspace(0, max(3 * mde_frac, lift * 1.5), 41)
+    table = pd.DataFrame({"lift": grid, "power": [power_at(g, days) for g in grid]})
+    table["days_needed"] = [_days_for(g, detectable, from_fraction) if g > 0 else np.nan for g in grid]
+    sim_power = sim_false = math.nan
+    used = 0
+    if simulate:
+        sim_power, sim_false, used = _simulate_power(wide, locations, days, mde_frac, scale, dow_adjust,
+                                                     confidence, n_windows)
+    method = (f"analytic MDE from the AR(1) long-run variance of the daily difference (rho {rho:.2f}) "
+              f"over {n_hist} days of history" + (f"; checked on {used} history windows" if used else ""))
+    return MDEResult(mde=mde_frac, mde_per_day=float(mde_frac * level) if scale == "level"
+                     else float(level * mde_frac), days=int(days), power=float(power),
+                     confidence=confidence, lift=float(lift), days_needed=int(need), level=level,
+                     long_run_sd=math.sqrt(lrv), history_days=int(n_hist), simulated_power=sim_power,
+                     simulated_false_positive=sim_false, n_windows=int(used), outcome=outcome, scale=scale,
+                     currency=currency, locations=tuple(locations), method=method, table=table,
+                     excluded=excluded)
+
+
+def _days_for(frac, detectable, from_fraction) -> float:
+    target = from_fraction(frac)
+    n = 2
+    while detectable(n) > target and n < 5000:
+        n = max(n + 1, int(n * 1.1))
+    return float(n)
+
+
+def _simulate_power(wide, locations, days, lift, scale, dow_adjust, confidence, n_windows):
+    """Inject ``lift`` into windows of history and re-run the crossover model (no library does this).
+
+    Uses the same regression as :func:`crossover` (period indicators, day-of-week contrasts, AR(1)
+    GLS) on numpy arrays, without the table checks, so a few dozen windows take a second.
+    """
+    from scipy import stats
+    a, b = locations
+    n = len(wide)
+    span = 3 * days  # baseline, period 1, period 2
+    starts = np.unique(np.linspace(0, n - span, max(1, n_windows)).astype(int))
+    label = np.repeat([0, 1, 2], days)
+    f = np.log if scale == "log" else (lambda v: v)
+    hits, false = [], []
+    for s in starts:
+        block = wide.iloc[s:s + span]
+        X = np.column_stack([(label == k).astype(float) for k in range(3)])
+        if dow_adjust:
+            X = np.column_stack([X, _dow_matrix(block.index.to_series())])
+        c = np.zeros(X.shape[1]); c[1], c[2] = 0.5, -0.5
+        ya, yb = block[a].to_numpy(float), block[b].to_numpy(float)
+        for injected, store in ((lift, hits), (0.0, false)):
+            D = f(ya * np.where(label == 1, 1 + injected, 1)) - f(yb * np.where(label == 2, 1 + injected, 1))
+            fit = _ar1_fit(D, X)
+            est, se = float(c @ fit.params), float(math.sqrt(c @ fit.cov_params() @ c))
+            p = 2 * stats.t.sf(abs(est / se), fit.df_resid)
+            store.append(bool(p < 1 - confidence and (est > 0 or injected == 0)))
+    return float(np.mean(hits)), float(np.mean(false)), len(starts)

@@ -29,8 +29,8 @@ import ast
 import base64
 import contextlib
 import datetime as _dt
-import html
 import json
+import logging
 import math
 import mimetypes
 import os
@@ -47,10 +47,28 @@ from . import i18n
 from ._validate import closest
 
 __all__ = [
-    "COMMON_PARAMETERS", "EXIT_CODES", "EXIT_OK", "EXIT_FAILED", "EXIT_USAGE", "EXIT_LOCKED",
-    "EXIT_INTERRUPTED", "Job", "Parameter", "ReportError", "ParameterError", "RunResult",
-    "notebook_parameters", "check_parameters", "parse_cli_value", "plan_jobs", "resolve_parameters",
-    "last_complete_month", "render_html", "render_index", "package_versions", "run",
+    "COMMON_PARAMETERS",
+    "EXIT_CODES",
+    "EXIT_FAILED",
+    "EXIT_INTERRUPTED",
+    "EXIT_LOCKED",
+    "EXIT_OK",
+    "EXIT_USAGE",
+    "Job",
+    "Parameter",
+    "ParameterError",
+    "ReportError",
+    "RunResult",
+    "check_parameters",
+    "last_complete_month",
+    "notebook_parameters",
+    "package_versions",
+    "parse_cli_value",
+    "plan_jobs",
+    "render_html",
+    "render_index",
+    "resolve_parameters",
+    "run",
 ]
 
 #: Parameters every report notebook declares; the runner sets them (the brief's notebook contract).
@@ -78,7 +96,7 @@ KERNEL_ENV = {
     "PYTHONHASHSEED": "0",  # same set/dict-of-str order in every run: identical reports
     "PYDEVD_DISABLE_FILE_VALIDATION": "1",  # silences a debugger warning in every kernel's stderr
 }
-KERNEL_ARGS = ["--IPKernelApp.log_level=ERROR"]  # no "running over TCP" warning per kernel on our stderr
+KERNEL_ARGS = ["--IPKernelApp.log_level=CRITICAL"]  # no kernel log noise (TCP warning, interrupts) on our stderr
 
 PACKAGES = ("kpi-workbook", "pandas", "numpy", "scipy", "statsmodels", "matplotlib", "seaborn", "pandera",
             "Babel", "papermill", "nbconvert", "nbclient", "nbformat", "ipykernel", "jupyter_client",
@@ -155,7 +173,7 @@ class Parameter:
 def notebook_parameters(notebook: str | os.PathLike) -> dict[str, Parameter]:
     """The parameters a notebook declares in its cell tagged ``parameters``, by name.
 
-    Names, annotations, defaults and help come from papermill's ``inspect_notebook``; a parameter
+    Names, annotations, defaults and help come from papermill's inspection; a parameter
     without an annotation gets the type of its literal default (``x = 0.5`` is a float), and
     assignments papermill's line pattern misses (``x: str | None = None``, values over several
     lines) are read from the cell's syntax tree.
@@ -166,25 +184,30 @@ def notebook_parameters(notebook: str | os.PathLike) -> dict[str, Parameter]:
         The file is missing or not a notebook, or it has no cell tagged ``parameters``.
     """
     import nbformat
-    import papermill
 
     path = Path(notebook)
     if not path.is_file():
         raise ReportError(f"notebook not found: {path}")
     try:
         nb = nbformat.read(path, as_version=4)
-    except Exception as err:  # nbformat raises several kinds for a file that is not a notebook
+    except Exception as err:  # noqa: BLE001 - nbformat raises several kinds for a file that is not a notebook
         raise ReportError(f"{path}: not a readable notebook ({err}).") from None
     cell = next((c for c in nb.cells if "parameters" in c.get("metadata", {}).get("tags", [])), None)
     if cell is None:
         raise ReportError(f"{path.name}: no cell tagged 'parameters'; the runner cannot pass the period "
                           f"and data paths to it (tag the cell holding {', '.join(COMMON_PARAMETERS)}).")
     found: dict[str, Parameter] = {}
-    for name, p in papermill.inspect_notebook(str(path)).items():
-        type_name = p["inferred_type_name"]
+    # papermill's own Python inspection (what ``papermill.inspect_notebook`` runs), called on the cell
+    # so that a notebook without a kernelspec can still be checked: the runner names the kernel itself.
+    from papermill.translators import PythonTranslator
+
+    with _quiet_papermill():
+        inspected = PythonTranslator.inspect(cell)
+    for p in inspected:
+        type_name = p.inferred_type_name
         if type_name in ("None", "", None):
-            type_name = _literal_type(p["default"])
-        found[name] = Parameter(name, type_name, p["default"], p["help"] or "")
+            type_name = _literal_type(p.default)
+        found[p.name] = Parameter(p.name, type_name, p.default, p.help or "")
     for name, (annotation, default, help_text) in _assignments(cell.source).items():
         if name not in found:
             found[name] = Parameter(name, annotation or _literal_type(default), default, help_text)
@@ -451,7 +474,7 @@ def check_parameters(job: str, declared: Mapping[str, Parameter], values: Mappin
         if name not in declared:
             hint = closest(name, declared)
             problems.append(f"notebook {label}: unknown parameter {name!r}"
-                            + (f"; did you mean {hint[0]!r}?" if hint else ";")
+                            + (f"; did you mean {hint[0]!r}?" if hint else ".")
                             + f" It accepts: {accepted}.")
             continue
         spec = declared[name]
@@ -538,7 +561,7 @@ def plan_jobs(settings: Mapping, *, only: Sequence[str] | None = None) -> list[J
 
 
 def resolve_parameters(jobs: Sequence[Job], *, common: Mapping[str, Any],
-                       overrides: Mapping[str, Any] = None) -> dict[str, dict[str, Any]]:
+                       overrides: Mapping[str, Any] | None = None) -> dict[str, dict[str, Any]]:
     """The checked parameters of every job, or one :class:`ParameterError` listing every problem.
 
     Order of precedence: ``common`` (period, data_dir, config_path, locale: set by the runner)
@@ -677,7 +700,8 @@ def render_html(nb, *, title: str, locale: str = "en", period: str = "", error: 
     from nbconvert import HTMLExporter
 
     exporter = HTMLExporter(template_name="kpi_report", extra_template_basedirs=[str(_TEMPLATES)],
-                            exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+                            exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
+                            log=_QUIET)
     resources = {
         "metadata": {"name": title},
         "kpi": {
@@ -776,7 +800,7 @@ def render_index(manifest: Mapping, *, locale: str = "en") -> str:
                      duration=_t("seconds", locale, s=i18n.number(manifest["duration_s"], locale, digits=1))),
         overall=overall, ok=not failed, notebooks=notebooks,
         cols={k: _t(f"col_{k}", locale) for k in ("notebook", "status", "duration", "headline")},
-        none=_t("none", locale), notebook_link=_t("notebook_link", locale),
+        none_text=_t("none", locale), notebook_link=_t("notebook_link", locale),
         manifest_link=_t("manifest_link", locale),
     )
 
@@ -791,6 +815,24 @@ def _error_line(error: Mapping, locale: str) -> str:
 # ----------------------------------------------------------------------------------------------
 # Executing one notebook (runs in the main process or in a worker process)
 # ----------------------------------------------------------------------------------------------
+
+# nbconvert warns about every figure without alt text; the run reports problems its own way.
+_QUIET = logging.getLogger("kpi_analysis.report.nbconvert")
+_QUIET.setLevel(logging.ERROR)
+
+
+@contextlib.contextmanager
+def _quiet_papermill():
+    # papermill warns "Passed unknown parameter" whenever its one-line pattern cannot read a
+    # parameter (e.g. a help comment containing "="); parameters are checked here beforehand.
+    logger = logging.getLogger("papermill")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
 
 @contextlib.contextmanager
 def _kernel_environment():
@@ -807,7 +849,7 @@ def _kernel_environment():
 
 
 def _now() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+    return _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
 
 
 def _failing_cell(executed, source) -> dict:
@@ -844,7 +886,7 @@ def execute_job(task: Mapping[str, Any]) -> dict:
     ipynb, page = build / f"{name}.ipynb", build / f"{name}.html"
     started, t0 = _now(), time.perf_counter()
     error: dict | None = None
-    with _kernel_environment():
+    with _kernel_environment(), _quiet_papermill():
         try:
             papermill.execute_notebook(
                 str(source_path), str(ipynb), parameters=dict(task["parameters"]),
@@ -854,14 +896,16 @@ def execute_job(task: Mapping[str, Any]) -> dict:
                 extra_arguments=list(KERNEL_ARGS))
         except PapermillExecutionError as err:
             error = {"stage": "execute", "ename": err.ename, "evalue": err.evalue}
-        except Exception as err:  # kernel start timeout, cell timeout, dead kernel: all end the notebook
+        except Exception as err:  # noqa: BLE001 - kernel start timeout, cell timeout, dead kernel: all end the notebook
             error = {"stage": "kernel" if not ipynb.exists() else "execute",
                      "ename": type(err).__name__, "evalue": str(err).strip()}
     duration = time.perf_counter() - t0
     source = nbformat.read(source_path, as_version=4)
     executed = nbformat.read(ipynb, as_version=4) if ipynb.exists() else source
-    if not ipynb.exists():  # the kernel never started: keep the notebook as it would have run
-        nbformat.write(executed, ipynb)
+    for cell in executed.cells:  # papermill gives its injected cell a random id: make reruns identical
+        if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
+            cell["id"] = "injected-parameters"
+    nbformat.write(executed, ipynb)  # also when the kernel never started: the notebook as it would have run
     if error is not None:
         where = _failing_cell(executed, source) if executed is not source else {}
         error = {**where, **{k: v for k, v in error.items() if v is not None or k not in where}}
@@ -876,7 +920,7 @@ def execute_job(task: Mapping[str, Any]) -> dict:
         banner = _error_line(error, task["locale"]) if error else ""
         page.write_text(render_html(executed, title=title, locale=task["locale"], period=task["period"],
                                     error=banner, company=task.get("company") or ""), encoding="utf-8")
-    except Exception as err:  # a notebook whose outputs nbconvert cannot render still gets reported
+    except Exception as err:  # noqa: BLE001 - a notebook whose outputs nbconvert cannot render still gets reported
         error = error or {"stage": "render", "cell_index": None, "ename": type(err).__name__, "evalue": str(err)}
     language = executed.metadata.get("language_info", {})
     return {
@@ -917,6 +961,22 @@ def _fingerprints(paths: Mapping[str, Path]) -> dict[str, dict]:
     return out
 
 
+_DATA_SUFFIXES = (".csv", ".parquet", ".xlsx", ".xls", ".json", ".tsv")
+
+
+def _input_files(wb) -> dict[str, Path]:
+    """Every file a notebook may read: the tables' sources, other data files in the data folder
+    (e.g. ``promotions.csv``), keyed ``data:<table>`` / ``data:<file name>``."""
+    sources = {f"data:{t}": Path(p) for t, p in sorted(wb.source_paths().items())}
+    covered = {p.resolve() for p in sources.values()}
+    data_dir = Path(wb.data_dir)
+    if data_dir.is_dir():
+        for path in sorted(data_dir.iterdir()):
+            if path.is_file() and path.suffix.lower() in _DATA_SUFFIXES and path.resolve() not in covered:
+                sources[f"data:{path.name}"] = path
+    return sources
+
+
 @dataclass
 class RunResult:
     """What ``run`` did: ``status`` "ok"/"failed", where the report ended up, and its manifest."""
@@ -949,7 +1009,7 @@ def _lock(out_root: Path, period: str):
 
 
 def _stamp() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    return _dt.datetime.now(_dt.UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
 def _unique(path: Path) -> Path:
@@ -1085,7 +1145,7 @@ def run(config_path: str | os.PathLike | None = "workbook.yml", *, period: str |
         out_root = (Path(settings.get("_base_dir") or ".") / out_root) if not out_dir else out_root.resolve()
     out_root.mkdir(parents=True, exist_ok=True)
     target = out_root / period
-    sources = {f"data:{t}": p for t, p in sorted(wb.source_paths().items())}
+    sources = _input_files(wb)
     if config_file:
         sources["config"] = config_file
     versions = package_versions()
@@ -1127,7 +1187,7 @@ def run(config_path: str | os.PathLike | None = "workbook.yml", *, period: str |
             for hook in postprocess:
                 try:
                     hook(build, manifest)
-                except Exception as err:  # the report is incomplete without the hook's output
+                except Exception as err:  # noqa: BLE001 - the report is incomplete without the hook's output
                     manifest["status"] = "failed"
                     manifest["notes"].append(f"post-processing {getattr(hook, '__name__', hook)!s} failed: "
                                              f"{type(err).__name__}: {err}")
@@ -1190,7 +1250,7 @@ def _execute_all(tasks: list[dict], *, jobs: int, on_start, on_finish, extra) ->
             task = futures[future]
             try:
                 entry = future.result()
-            except Exception as err:  # the worker process itself died (out of memory, killed)
+            except Exception as err:  # noqa: BLE001 - the worker process itself died (out of memory, killed)
                 entry = {"name": task["name"], "notebook": task["notebook"], "title": task["name"],
                          "status": "failed", "started_at": _now(), "duration_s": 0.0,
                          "error": {"stage": "worker", "cell_index": None, "ename": type(err).__name__,

@@ -25,7 +25,7 @@ revenue                  sum of ``sales.revenue``                               
 orders                   sum of ``sales.orders``                                      count
 price_index              mean over products of mean(our_price / competitor_price)    ratio
 client_engagement        share of existing clients with an activity in the period    share
-clients_at_risk          existing clients with no activity for > ``risk_days``        count
+clients_at_risk          clients silent for > ``risk_days`` (not yet ``lost_days``)   count
 employee_satisfaction    mean employee score (0-10)                                   score
 enps                     employee NPS: % scoring 9-10 minus % scoring 0-6             points
 nps                      customer NPS from ``nps_responses``                          points
@@ -75,7 +75,7 @@ ALL = "all"  # `by` and `group` of the overall (not broken down) rows
 _SURVEY_KPIS = ("employee_satisfaction", "enps")
 _FREQS = {"M": "M", "Q": "Q", "W": "W-SUN"}
 _PER_YEAR = {"M": 12, "Q": 4, "W": 52}
-_DEFAULTS = {"tolerance": 0.05, "contact_days": 3, "risk_days": 60, "change_sd": 2.0, "history": 24,
+_DEFAULTS = {"tolerance": 0.05, "contact_days": 3, "risk_days": 60, "lost_days": 120, "change_sd": 2.0, "history": 24,
              "min_history": 6, "survey_max_age_days": 92, "sparkline_periods": 12}
 _PALETTE = {"green": "#2e7d32", "amber": "#e6a100", "red": "#c62828", "no_target": "#757575",
             "no_data": "#bdbdbd"}
@@ -155,9 +155,9 @@ _t = i18n.catalog("scorecard", {
     "note_carried": {"en": "{kpi}: latest survey is from {source}; its value is shown for {period}.",
                      "vi": "{kpi}: khảo sát gần nhất là {source}; giá trị đó được dùng cho {period}."},
     "note_incomplete": {"en": "{table} ends on {date}, before the end of {period}: {kpis} cover part "
-                              "of the period.",
+                              "of the period, so their change is not judged.",
                         "vi": "Dữ liệu {table} kết thúc ngày {date}, trước khi hết {period}: {kpis} chỉ "
-                              "tính một phần kỳ."},
+                              "tính một phần kỳ nên chưa đánh giá mức thay đổi."},
     "note_short_history": {"en": "{kpi}: fewer than {n} past changes, so its change is not judged.",
                            "vi": "{kpi}: chưa đủ {n} lần thay đổi trong quá khứ nên chưa đánh giá "
                                  "mức thay đổi."},
@@ -165,8 +165,8 @@ _t = i18n.catalog("scorecard", {
                    "vi": "{kpi}: mẫu nhỏ ({n}), không hiển thị khoảng tin cậy."},
     "note_direction": {"en": "{kpi}: direction not set; assumed {direction}.",
                        "vi": "{kpi}: chưa đặt chiều mong muốn; tạm coi là {direction}."},
-    "note_target_derived": {"en": "{kpi}: target for {period} derived from {how}.",
-                            "vi": "{kpi}: mục tiêu kỳ {period} suy ra từ {how}."},
+    "note_target_derived": {"en": "Targets for {period} derived from {how}: {kpis}.",
+                            "vi": "Mục tiêu kỳ {period} suy ra từ {how}: {kpis}."},
     "note_unknown_kpi": {"en": "Targets name KPI(s) the scorecard does not compute: {kpis}.",
                          "vi": "Mục tiêu có KPI mà bảng điểm không tính: {kpis}."},
     "note_unmapped": {"en": "CAC by channel: lead source(s) {sources} have no marketing-spend channel; "
@@ -190,7 +190,8 @@ _t = i18n.catalog("scorecard", {
                      "đổi được đánh dấu khi vượt {k} độ lệch chuẩn của các lần thay đổi trước (chỉ số "
                      "tổng) hoặc có ý nghĩa ở mức {conf} theo kiểm định, hiệu chỉnh Holm (tỷ lệ, trung "
                      "bình, NPS)"},
-    "plot_title": {"en": "Value as % of target", "vi": "Giá trị theo % mục tiêu"},
+    "plot_title": {"en": "Gap to target", "vi": "Chênh lệch so với mục tiêu"},
+    "plot_xlabel": {"en": "% of target (right = better)", "vi": "% mục tiêu (bên phải = tốt hơn)"},
     "plot_target": {"en": "target", "vi": "mục tiêu"},
     "pp": {"en": "pp", "vi": "điểm %"},
     "derived_months": {"en": "the monthly targets", "vi": "các mục tiêu tháng"},
@@ -212,6 +213,13 @@ def _period_of(period: str, freq: str) -> pd.Period:
     """The reporting period: "2026-10" is October (M), Q4 2026 (Q), or the last full week of October (W)."""
     if not isinstance(period, str):
         raise TypeError(f"period must be a string such as '2026-10'; got {period!r}.")
+    import re
+    forms = {"M": r"\d{4}-\d{2}", "Q": r"\d{4}-\d{2}|\d{4}-?Q[1-4]",
+             "W": r"\d{4}-\d{2}|\d{4}-\d{2}-\d{2}(/\d{4}-\d{2}-\d{2})?"}
+    if not re.fullmatch(forms[freq], period.strip()):
+        raise ValueError(f"period {period!r} is not a {freq} period: use YYYY-MM (e.g. '2026-10')"
+                         + {"M": ".", "Q": " or YYYYQn ('2026Q4').",
+                            "W": " or a day in the week ('2026-10-26')."}[freq])
     try:
         if freq == "W" and len(period) == 7:  # a month given for a weekly report: its last full week
             month_end = pd.Period(period, "M").end_time.normalize()
@@ -440,28 +448,28 @@ def _price_totals(prices, freq):
                   g["mean"], g["sum"], g["count"])]
 
 
-def _client_totals(activity, freq, risk_days):
+def _client_totals(activity, freq, risk_days, lost_days):
     require_columns(activity, table="client_activity", columns=["client_id", "date"])
     act = activity[["client_id", "date"]].dropna()
     p = act["date"].dt.to_period(freq)
     rng = _full_range(p, freq)
-    first = act.groupby("client_id")["date"].min().dt.to_period(freq)
-    # last activity date of each client up to the end of each period (carried forward)
-    last_in = act.assign(_p=p).groupby(["client_id", "_p"])["date"].max().unstack()
-    last_in = last_in.reindex(columns=rng)
-    last_upto = last_in.ffill(axis=1)
+    # periods x clients: last activity up to the end of each period (carried forward), and before it
+    last_in = act.assign(_p=p).groupby(["_p", "client_id"])["date"].max().unstack().reindex(rng)
     active = last_in.notna()
-    existing = pd.DataFrame({q: first < q for q in rng}).reindex(last_in.index)  # seen before q starts
-    known = pd.DataFrame({q: first <= q for q in rng}).reindex(last_in.index)
-    n_existing = existing.sum()
-    n_active = (active & existing).sum()
+    last_upto = last_in.ffill()
+    last_before = last_upto.shift(1)
+    starts = pd.Series([q.start_time for q in rng], index=rng)
     ends = pd.Series([q.end_time.normalize() for q in rng], index=rng)
-    days_since = (ends - last_upto).apply(lambda col: col.dt.days)  # per client x period
-    at_risk = ((days_since > risk_days) & known).sum()
-    n_known = known.sum()
+    gap_start = (-last_before.sub(starts, axis=0)).apply(lambda col: col.dt.days)  # silent days at start
+    gap_end = (-last_upto.sub(ends, axis=0)).apply(lambda col: col.dt.days)  # silent days at the end
+    existing = gap_start <= lost_days  # seen before the period and not lapsed
+    n_existing = existing.sum(axis=1)
+    n_active = (active & existing).sum(axis=1)
+    live = gap_end <= lost_days
+    at_risk = (live & (gap_end > risk_days)).sum(axis=1)
     return [_rows("client_engagement", rng, ALL, ALL, n_active / n_existing.where(n_existing > 0),
                   n_active, n_existing),
-            _rows("clients_at_risk", rng, ALL, ALL, at_risk, at_risk, n_known)]
+            _rows("clients_at_risk", rng, ALL, ALL, at_risk, at_risk, live.sum(axis=1))]
 
 
 def _counts(scores: pd.Series) -> pd.DataFrame:
@@ -535,7 +543,7 @@ def _resolve_settings(config, **given) -> dict:
                              f"{closest(key, out)}? Settings: {sorted(out)}.")
         out[key] = value
     out.update({k: v for k, v in given.items() if v is not None})
-    for key in ("contact_days", "risk_days", "history", "min_history", "sparkline_periods"):
+    for key in ("contact_days", "risk_days", "lost_days", "history", "min_history", "sparkline_periods"):
         if not isinstance(out[key], (int, np.integer)) or isinstance(out[key], bool) or out[key] < 1:
             raise ValueError(f"{key} must be a whole number >= 1; got {out[key]!r}.")
     if not isinstance(out["channel_map"], Mapping):
@@ -549,8 +557,9 @@ def _resolve_settings(config, **given) -> dict:
 
 
 def totals(tables: Mapping[str, pd.DataFrame | None], *, freq: str = "M", contact_days: int | None = None,
-           risk_days: int | None = None, channel_map: Mapping[str, str] | None = None,
-           config: Mapping | None = None, notes: list | None = None) -> pd.DataFrame:
+           risk_days: int | None = None, lost_days: int | None = None,
+           channel_map: Mapping[str, str] | None = None, config: Mapping | None = None,
+           notes: list | None = None) -> pd.DataFrame:
     """Reduce the canonical tables to per-period KPI totals (the scorecard's sufficient statistics).
 
     Parameters
@@ -565,6 +574,9 @@ def totals(tables: Mapping[str, pd.DataFrame | None], *, freq: str = "M", contac
         A lead counts as contacted when ``first_contact_at - created_at <= contact_days`` days.
     risk_days : int, default 60
         A client is at risk when their last activity is more than ``risk_days`` before the period end.
+    lost_days : int, default 120
+        A client silent for more than ``lost_days`` has lapsed: no longer an existing client (out of
+        the engagement denominator) and no longer counted as at risk (they are lost, not at risk).
     channel_map : dict, optional
         Lead ``source`` -> ``marketing_spend.channel`` for CAC by channel. Sources not named keep
         their own name, so when the two tables share names (the sample data) no map is needed.
@@ -592,7 +604,10 @@ def totals(tables: Mapping[str, pd.DataFrame | None], *, freq: str = "M", contac
     -----
     Every column is a plain group key or a count/sum, so the reduction can be written in SQL.
     Won leads count in the period of ``closed_at``; new leads in the period of ``created_at``.
-    Existing clients in a period are those whose first activity falls in an earlier period.
+    Existing clients in a period: seen before the period starts and silent for at most ``lost_days``
+    at its start. ``client_engagement``: existing clients with an activity in the period / existing
+    clients. ``clients_at_risk``: clients whose last activity is more than ``risk_days`` and at most
+    ``lost_days`` before the period end (its denominator: clients silent for at most ``lost_days``).
     Monthly marketing spend is spread evenly over the days of the month for weekly periods.
 
     Examples
@@ -604,7 +619,7 @@ def totals(tables: Mapping[str, pd.DataFrame | None], *, freq: str = "M", contac
     [{'period': '2026-09', 'value': 10.0}, {'period': '2026-10', 'value': 25.0}]
     """
     fr = _freq(freq)
-    settings = _resolve_settings(config, contact_days=contact_days, risk_days=risk_days,
+    settings = _resolve_settings(config, contact_days=contact_days, risk_days=risk_days, lost_days=lost_days,
                                  channel_map=channel_map)
     if not isinstance(tables, Mapping):
         raise TypeError("tables must be a dict of canonical table name -> DataFrame; "
@@ -624,7 +639,7 @@ def totals(tables: Mapping[str, pd.DataFrame | None], *, freq: str = "M", contac
     if tables.get("competitor_prices") is not None:
         parts += _price_totals(tables["competitor_prices"], fr)
     if tables.get("client_activity") is not None:
-        parts += _client_totals(tables["client_activity"], fr, settings["risk_days"])
+        parts += _client_totals(tables["client_activity"], fr, settings["risk_days"], settings["lost_days"])
     if tables.get("employee_survey") is not None:
         parts += _survey_totals(tables["employee_survey"], fr)
     if tables.get("nps_responses") is not None:
@@ -653,6 +668,8 @@ def _config_targets(config) -> dict[str, dict]:
         raise ValueError(f"targets: expected a mapping of KPI id -> target settings; got {raw!r}.")
     out = {}
     for kpi, spec in raw.items():
+        if kpi == "tolerance":  # the workbook-wide amber band, not a KPI
+            continue
         if isinstance(spec, (int, float)) and not isinstance(spec, bool):
             spec = {"target": float(spec)}
         if not isinstance(spec, Mapping):
@@ -694,32 +711,43 @@ def _table_period(s: str) -> pd.Period:
     return pd.Period(s, "M" if len(s) == 7 else "Y")
 
 
-def _target_for(kpi: str, p: pd.Period, table: pd.DataFrame | None, cfg: dict) -> tuple[float, str]:
+def _target_book(table: pd.DataFrame | None) -> dict[str, list[tuple]]:
+    """kpi -> [(period, target, start, end)] parsed once from kpi_targets."""
+    book: dict[str, list[tuple]] = {}
+    if table is None:
+        return book
+    for kpi, s, v in zip(table["kpi"], table["period"], table["target"]):
+        if pd.notna(v):
+            q = _table_period(s)
+            book.setdefault(str(kpi), []).append((q, float(v), q.start_time, q.end_time))
+    return book
+
+
+def _target_for(kpi: str, p: pd.Period, book: dict, cfg: dict) -> tuple[float, str]:
     """Target of ``kpi`` for period ``p`` and where it came from ("table", "months", "coarser", "config")."""
     rule = _SPEC[kpi][3] if kpi in _SPEC else "mean"
-    if table is not None:
-        rows = table[table["kpi"] == kpi]
-        if len(rows):
-            per = {_table_period(s): float(v) for s, v in zip(rows["period"], rows["target"]) if pd.notna(v)}
-            for q, v in per.items():  # exact period
-                if q.freqstr[0] == p.freqstr[0] and q == p:
-                    return v, "table"
-            p_start, p_end = p.start_time, p.end_time
-            inside = {q: v for q, v in per.items() if q.start_time >= p_start and q.end_time <= p_end
-                      and q.freqstr[0] == "M"}
-            months = pd.period_range(p_start, p_end, freq="M") if p.freqstr[0] in ("Q", "Y") else []
-            if len(months) and all(m in inside for m in months):
+    per = book.get(kpi) or []
+    if per:
+        kind = p.freqstr[0]
+        for q, v, _, _ in per:  # exact period
+            if q.freqstr[0] == kind and q == p:
+                return v, "table"
+        p_start, p_end = p.start_time, p.end_time
+        if kind in ("Q", "Y"):
+            inside = {q: v for q, v, s, e in per if q.freqstr[0] == "M" and s >= p_start and e <= p_end}
+            months = pd.period_range(p_start, p_end, freq="M")
+            if all(m in inside for m in months):
                 vals = [inside[m] for m in months]
                 return (sum(vals) if rule == "sum" else vals[-1] if rule == "last" else float(np.mean(vals))), \
                     "months"
-            # a coarser target covering the period (or the month holding most of a week)
-            mid = p_start + (p_end - p_start) / 2
-            covering = [(q, v) for q, v in per.items() if q.start_time <= mid <= q.end_time]
-            if covering:
-                q, v = min(covering, key=lambda qv: qv[0].end_time - qv[0].start_time)
-                if rule == "sum":
-                    v = v * ((p_end - p_start) / (q.end_time - q.start_time))
-                return float(v), "coarser:" + str(q)
+        # a coarser target covering the period (or the month holding most of a week)
+        mid = p_start + (p_end - p_start) / 2
+        covering = [(q, v, s, e) for q, v, s, e in per if s <= mid <= e and (e - s) > (p_end - p_start)]
+        if covering:
+            q, v, s, e = min(covering, key=lambda c: c[3] - c[2])
+            if rule == "sum":
+                v = v * ((p_end - p_start) / (e - s))
+            return float(v), "coarser:" + str(q)
     spec = cfg.get(kpi) or {}
     target = spec.get("target")
     if isinstance(target, Mapping):
@@ -793,11 +821,12 @@ def check_catalogue(targets: pd.DataFrame | None = None, config: Mapping | None 
     names = list(dict.fromkeys(kpis + ([] if table is None else list(dict.fromkeys(table["kpi"])))
                                + list(cfg)))
     p = _period_of(period, freq) if period else None
+    book = _target_book(table)
     rows = []
     for kpi in names:
         meta = _meta(kpi, table, cfg, p if p is not None else pd.Period("2100-01", fr))
         if p is not None:
-            target, _ = _target_for(kpi, p, table, cfg)
+            target, _ = _target_for(kpi, p, book, cfg)
         else:
             has = (table is not None and (table["kpi"] == kpi).any()) or (cfg.get(kpi) or {}).get("target") \
                 is not None
@@ -890,8 +919,10 @@ class Scorecard(ResultMixin):
                 v["direction"] = _t(v["direction"], locale)
             if "how" in v:
                 how = v["how"]
+                coarse = how.split(":", 1)[-1]
+                coarse = i18n.month(coarse, locale) if len(coarse) == 7 else coarse
                 v["how"] = (_t("derived_months", locale) if how == "months" else _t("derived_config", locale)
-                            if how == "config" else _t("derived_coarser", locale, period=how.split(":", 1)[1]))
+                            if how == "config" else _t("derived_coarser", locale, period=coarse))
             out.append(_t(key, locale, **v))
         return out
 
@@ -972,21 +1003,54 @@ class Scorecard(ResultMixin):
                             "red": self.n_red, "no_target": self.n_no_target, "flagged": self.n_flagged}
         return jsonable(out)
 
-    def plot(self, ax=None, *, locale: str = "en"):
-        """Each KPI's value as a percentage of its target (bars coloured by status, target line at 100)."""
+    def plot(self, ax=None, *, locale: str = "en", clip: float = 0.5):
+        """Each KPI's gap to its target, as a fraction of the target, signed so that right is better.
+
+        Bars are coloured by status and clipped at ``±clip`` (eNPS against a target of +10 can be
+        -500%); the shaded band is the amber tolerance; each bar is labelled with the KPI's value.
+        """
         import matplotlib.pyplot as plt
+        from matplotlib.ticker import PercentFormatter
 
         ax = plt.gca() if ax is None else ax
         t = self.table[self.table["target"].notna() & self.table["value"].notna()].iloc[::-1]
-        ratio = 100 * t["value"] / t["target"].where(t["target"] != 0)
-        labels = [self.kpi_name(k, locale) for k in t["kpi"]]
-        ax.barh(labels, ratio.fillna(0), color=[_PALETTE[s] for s in t["status"]])
-        ax.axvline(100, color="black", lw=1, ls="--", label=_t("plot_target", locale))
-        ax.set(title=_t("plot_title", locale), xlabel="%")
+        sign = np.where(t["direction"] == "higher_is_better", 1.0, -1.0)
+        scale = t["target"].abs().where(t["target"] != 0, 1.0)
+        gap = sign * (t["value"] - t["target"]) / scale
+        shown = gap.clip(-clip, clip)
+        y = np.arange(len(t))
+        ax.barh(y, shown, color=[_PALETTE[s] for s in t["status"]])
+        tol = self.settings.get("tolerance_default", 0.05)
+        ax.axvspan(-tol, 0, color=_PALETTE["amber"], alpha=0.15, lw=0)
+        ax.axvline(0, color="black", lw=1)
+        for yi, g, r in zip(y, shown, t.itertuples()):
+            ax.text(g + (0.01 if g >= 0 else -0.01), yi, _fmt_value(r.value, r.unit, locale, self.currency),
+                    va="center", ha="left" if g >= 0 else "right", fontsize=7)
+        ax.set_yticks(y, [self.kpi_name(k, locale) for k in t["kpi"]])
+        ax.set_xlim(-clip * 1.6, clip * 1.6)
+        ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+        ax.set(title=_t("plot_title", locale), xlabel=_t("plot_xlabel", locale))
         return ax
 
     def _repr_html_(self) -> str:
         return to_html(self, "en")
+
+
+def _tolerance_for(kpi: str, given, config, cfg_targets: dict) -> float:
+    """Amber band of ``kpi``: argument > ``targets.<kpi>.tolerance`` > ``analyses.scorecard.tolerance``
+    > ``targets.tolerance`` > 0.05 (each may be a number or a per-KPI mapping)."""
+    def pick(x):
+        return x.get(kpi) if isinstance(x, Mapping) else x
+    analyses = ((config or {}).get("analyses") or {}).get("scorecard") or {}
+    section = (config or {}).get("targets") or {}
+    for name, cand in (("tolerance", pick(given)), (f"targets.{kpi}.tolerance", (cfg_targets.get(kpi) or {}).get("tolerance")),
+                       ("analyses.scorecard.tolerance", pick(analyses.get("tolerance"))),
+                       ("targets.tolerance", pick(section.get("tolerance")) if isinstance(section, Mapping) else None)):
+        if cand is not None:
+            if isinstance(cand, bool) or not isinstance(cand, (int, float)) or cand < 0:
+                raise ValueError(f"{name} must be a fraction >= 0 (e.g. 0.05); got {cand!r}.")
+            return float(cand)
+    return float(_DEFAULTS["tolerance"])
 
 
 def _series(reduced: pd.DataFrame, kpi: str, fr: str) -> pd.DataFrame:
@@ -1048,9 +1112,14 @@ def _test_change(kpi: str, now, before) -> float:
         return float("nan")
     method = _SPEC[kpi][4]
     if method == "proportion":
+        import warnings
+
         from statsmodels.stats.proportion import test_proportions_2indep
-        res = test_proportions_2indep(int(now["numerator"]), int(n1), int(before["numerator"]), int(n0),
-                                      method="score", compare="diff", alternative="two-sided")
+        with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
+            # statsmodels also computes the ratio and odds ratio, which divide by zero at 0% or 100%
+            warnings.simplefilter("ignore", RuntimeWarning)
+            res = test_proportions_2indep(int(now["numerator"]), int(n1), int(before["numerator"]), int(n0),
+                                          method="score", compare="diff", alternative="two-sided")
         return float(res.pvalue)
     if method == "mean":
         def msd(r, n):
@@ -1061,32 +1130,37 @@ def _test_change(kpi: str, now, before) -> float:
         if s1 == 0 and s0 == 0:
             return 0.0 if m1 != m0 else 1.0
         return float(stats.ttest_ind_from_stats(m1, s1, n1, m0, s0, n0, equal_var=False).pvalue)
-    a, b = _nps(now, 0.95), _nps(before, 0.95)
-    se = math.hypot(a.se, b.se)
-    # the difference of two independent adjusted-Wald estimates, normal approximation (Rocks 2016)
-    return float(2 * stats.norm.sf(abs(a.nps - b.nps) / se)) if se > 0 else float("nan")
+    from . import nps
+    # two independent adjusted-Wald estimates compared with the NPS module's z-test
+    return float(nps.compare(_nps(now, 0.95), _nps(before, 0.95)).p_value)
 
 
 def _detail(reduced, kpi, by, p, prev, ly, fr):
     rows = reduced[(reduced["kpi"] == kpi) & (reduced["by"] == by)]
     if not len(rows):
         return None
-    wide = rows.pivot_table(index="group", columns="period", values="value", aggfunc="first")
+    wide = rows.pivot(index="group", columns="period", values="value")
     get = (lambda q: wide[str(q)] if str(q) in wide.columns else pd.Series(np.nan, index=wide.index))
     d = pd.DataFrame({"group": wide.index.astype(str), "value": get(p).to_numpy(),
                       "previous": get(prev).to_numpy(), "last_year": get(ly).to_numpy()})
     d["change"] = d["value"] - d["previous"]
     d["change_pct"] = d["change"] / d["previous"].abs().where(d["previous"] != 0)
     d["yoy_pct"] = (d["value"] - d["last_year"]) / d["last_year"].abs().where(d["last_year"] != 0)
-    d = d[d["value"].notna() | d["previous"].notna()]
+    keep = d["value"].notna() | d["previous"].notna()
+    if kpi == "cac":  # a channel with spend but no won client has no CAC: show its spend and wins
+        now = rows[rows["period"] == str(p)].set_index("group")
+        d["spend"] = now["numerator"].reindex(d["group"]).to_numpy()
+        d["won"] = now["denominator"].reindex(d["group"]).to_numpy()
+        keep |= d["spend"].fillna(0) > 0
+    d = d[keep]
     return d.rename(columns={"group": by}).reset_index(drop=True)
 
 
 def build(data, *, period: str, freq: str = "M", targets: pd.DataFrame | None = None,
           config: Mapping | None = None, kpis: Sequence[str] | None = None,
           tolerance: float | Mapping[str, float] | None = None, contact_days: int | None = None,
-          risk_days: int | None = None, channel_map: Mapping[str, str] | None = None,
-          change_sd: float | None = None, history: int | None = None, confidence: float = 0.95,
+          risk_days: int | None = None, lost_days: int | None = None,
+          channel_map: Mapping[str, str] | None = None, change_sd: float | None = None, history: int | None = None, confidence: float = 0.95,
           adjust: str = "holm", currency: str | None = None) -> Scorecard:
     """The KPI scorecard of one period: value, target, status, change and trend of every KPI.
 
@@ -1112,8 +1186,8 @@ def build(data, *, period: str, freq: str = "M", targets: pd.DataFrame | None = 
         KPI ids to show (default: all of ``KPIS``).
     tolerance : float or dict, default 0.05
         Amber band as a fraction of the target (per KPI with a dict); see :func:`status`.
-    contact_days, risk_days, channel_map
-        See :func:`totals` (defaults 3, 60 and none).
+    contact_days, risk_days, lost_days, channel_map
+        See :func:`totals` (defaults 3, 60, 120 and none).
     change_sd : float, default 2.0
         A total (count, money, price index) moved beyond its usual variation when
         ``|change| > change_sd x SD`` of its previous period-to-period changes.
@@ -1157,14 +1231,16 @@ def build(data, *, period: str, freq: str = "M", targets: pd.DataFrame | None = 
     fr = _freq(freq)
     confidence = check_confidence(confidence)
     check_choice(adjust, name="adjust", options=["holm", "fdr_bh", "bonferroni", "none"])
-    settings = _resolve_settings(config, tolerance=tolerance, contact_days=contact_days, risk_days=risk_days,
-                                 channel_map=channel_map, change_sd=change_sd, history=history,
+    settings = _resolve_settings(config, contact_days=contact_days, risk_days=risk_days,
+                                 lost_days=lost_days, channel_map=channel_map, change_sd=change_sd, history=history,
                                  kpis=None if kpis is None else list(kpis))
     currency = currency or (config or {}).get("currency") or "VND"
     p = _period_of(period, freq)
     prev, ly = p - 1, p - _PER_YEAR[freq]
     notes: list[tuple[str, dict]] = []
     excluded: dict[str, int] = {}
+    partial: set[str] = set()  # KPIs whose data ends before the period does
+    derived: dict[str, list] = {}  # how a target was derived -> KPIs
     cfg_targets = _config_targets(config)
 
     # 1. the per-period KPI totals
@@ -1190,17 +1266,20 @@ def build(data, *, period: str, freq: str = "M", targets: pd.DataFrame | None = 
                 if lost:
                     notes.append(("note_missing_table", {"kpis": lost, "table": table}))
         reduced = totals(tables, freq=freq, contact_days=settings["contact_days"], risk_days=settings["risk_days"],
+                         lost_days=settings["lost_days"],
                          channel_map=settings["channel_map"], notes=notes)
         for table, col in (("sales", "date"), ("leads", "created_at"), ("client_activity", "date")):
             t = tables.get(table)
             if t is not None and len(t) and t[col].max() < p.end_time.normalize():
                 affected = [k for k in settings["kpis"] if table in _SPEC[k][5]]
+                partial.update(affected)
                 notes.append(("note_incomplete", {"table": table, "date": t[col].max(), "period": str(p),
                                                   "kpis": affected}))
     else:
         raise TypeError("data must be a dict of canonical tables or the KPI totals DataFrame; "
                         f"got {type(data).__name__}.")
     table_t = _targets_table(targets)
+    book = _target_book(table_t)
     if table_t is not None:
         unknown = sorted(set(table_t["kpi"]) - set(_SPEC))
         if unknown:
@@ -1225,9 +1304,7 @@ def build(data, *, period: str, freq: str = "M", targets: pd.DataFrame | None = 
         if direction is None:
             direction = d_dir
             notes.append(("note_direction", {"kpi": kpi, "direction": d_dir}))
-        tol = settings["tolerance"]
-        tol = tol.get(kpi, _DEFAULTS["tolerance"]) if isinstance(tol, Mapping) else tol
-        tol = (cfg_targets.get(kpi) or {}).get("tolerance", tol) if tolerance is None else tol
+        tol = _tolerance_for(kpi, tolerance, config, cfg_targets)
         cur, before, year = s.loc[p], s.loc[prev], (s.loc[ly] if ly in s.index else None)
         value = _f(cur["value"])
         if _nan(value):
@@ -1244,7 +1321,7 @@ def build(data, *, period: str, freq: str = "M", targets: pd.DataFrame | None = 
                 excluded[reason] = excluded.get(reason, 0) + excl
         n = _f(cur["denominator"]) if unit not in ("count", "money") or kpi == "cac" else float("nan")
         ci_low, ci_high = _ci(kpi, cur, confidence) if method != "sd" and not _nan(value) else (np.nan, np.nan)
-        if method in ("proportion", "mean", "nps") and not _nan(n) and n < 10:
+        if method in ("proportion", "mean", "nps") and not _nan(n) and n < (30 if method == "nps" else 10):
             notes.append(("note_small", {"kpi": kpi, "n": int(n)}))
             ci_low, ci_high = float("nan"), float("nan")
         previous = _f(before["value"])
@@ -1261,10 +1338,10 @@ def build(data, *, period: str, freq: str = "M", targets: pd.DataFrame | None = 
         elif not _nan(change) and cur["source_period"] != before["source_period"]:
             p_value = _test_change(kpi, cur, before)
         # targets and status, this period and the one before
-        target, how = _target_for(kpi, p, table_t, cfg_targets)
+        target, how = _target_for(kpi, p, book, cfg_targets)
         if how and how != "table":
-            notes.append(("note_target_derived", {"kpi": kpi, "period": str(p), "how": how}))
-        target_prev, _ = _target_for(kpi, prev, table_t, cfg_targets)
+            derived.setdefault(how, []).append(kpi)
+        target_prev, _ = _target_for(kpi, prev, book, cfg_targets)
         st = status(value, target, direction, tol)
         rows.append({"kpi": kpi, "perspective": meta["perspective"] or d_persp, "unit": unit, "value": value,
                      "ci_low": ci_low, "ci_high": ci_high, "n": n, "previous": previous, "last_year": last_year,
@@ -1277,9 +1354,10 @@ def build(data, *, period: str, freq: str = "M", targets: pd.DataFrame | None = 
                      "n_changes": n_changes, "p_value": p_value, "source_period": src})
         for q in pd.period_range(p - (n_spark - 1), p, freq=fr):
             v = _f(s.loc[q, "value"]) if q in s.index else float("nan")
-            tq, _ = _target_for(kpi, q, table_t, cfg_targets)
+            tq, _ = _target_for(kpi, q, book, cfg_targets)
             hist.append({"kpi": kpi, "period": str(q), "value": v, "target": tq,
                          "status": status(v, tq, direction, tol)})
+    notes += [("note_target_derived", {"kpis": ks, "period": str(p), "how": how}) for how, ks in derived.items()]
     if not rows:
         raise ValueError("scorecard: no KPI could be computed: every table it needs is missing or empty "
                          f"(KPIs asked: {settings['kpis']}).")
@@ -1295,7 +1373,7 @@ def build(data, *, period: str, freq: str = "M", targets: pd.DataFrame | None = 
             t.loc[tested, "p_adj"] = multipletests(t.loc[tested, "p_value"], method=adjust)[1]
     t["flagged"] = ((t["change_method"] == "sd") & (t["change"].abs() > t["threshold"])) | \
                    ((t["change_method"] != "sd") & (t["p_adj"] < 1 - confidence))
-    t["flagged"] = t["flagged"].fillna(False).astype(bool)
+    t["flagged"] = t["flagged"].fillna(False).astype(bool) & ~t["kpi"].isin(partial)
     order = {k: i for i, k in enumerate(PERSPECTIVES)}
     t = t.sort_values("perspective", key=lambda s: s.map(order).fillna(99), kind="stable").reset_index(drop=True)
 
@@ -1330,9 +1408,7 @@ def build(data, *, period: str, freq: str = "M", targets: pd.DataFrame | None = 
         details["employee_by_team"] = team
     catalogue = check_catalogue(table_t, config, period=period, freq=freq, kpis=settings["kpis"])
     counts = t["status"].value_counts()
-    settings = dict(settings, tolerance_default=tolerance if isinstance(tolerance, (int, float))
-                    else settings["tolerance"] if isinstance(settings["tolerance"], (int, float))
-                    else _DEFAULTS["tolerance"])
+    settings = dict(settings, tolerance_default=_tolerance_for("", tolerance, config, {}))
     method = (f"status vs target with relative tolerance; change: {settings['change_sd']} SD of the last "
               f"{settings['history']} changes (totals), score/Welch/NPS z-tests with {adjust} adjustment "
               "(rates, means, NPS); Wilson / t / adjusted-Wald intervals")
@@ -1392,16 +1468,20 @@ def sparkline(result: Scorecard, kpi: str, ax=None, *, locale: str = "en", **kwa
         ax.plot(x, h["target"].to_numpy(), color="#9e9e9e", lw=1, ls="--")
     last = h.iloc[-1]
     ax.scatter([x[-1]], [last["value"]], color=_PALETTE[last["status"]], zorder=3, s=25)
-    ax.set_title(result.kpi_name(kpi, locale), fontsize=8, loc="left")
+    row = result.table.set_index("kpi").loc[kpi]
+    import textwrap
+    name = textwrap.shorten(result.kpi_name(kpi, locale), 34, placeholder="…")
+    ax.set_title(f"{name}\n{_fmt_value(row['value'], row['unit'], locale, result.currency)}", fontsize=8,
+                 loc="left")
     ax.set_xticks([])
-    ax.tick_params(labelsize=6)
-    for side in ("top", "right"):
+    ax.set_yticks([])
+    for side in ("top", "right", "left"):
         ax.spines[side].set_visible(False)
     return ax
 
 
-def sparklines(result: Scorecard, *, locale: str = "en", ncols: int = 4, width: float = 2.4,
-               height: float = 1.2):
+def sparklines(result: Scorecard, *, locale: str = "en", ncols: int = 4, width: float = 2.6,
+               height: float = 1.3):
     """A compact grid of every KPI's sparkline; returns the new matplotlib Figure (not shown or saved)."""
     import matplotlib.pyplot as plt
 
@@ -1505,7 +1585,7 @@ def to_html(result: Scorecard, locale: str = "en") -> str:
                 f"<td>{e(_fmt_change(r.change, r.previous, r.unit, locale) + flag)}</td>"
                 f"<td>{e(_fmt_change(r.yoy_change, r.last_year, r.unit, locale))}</td>"
                 f"<td>{_svg_sparkline(h['value'].tolist(), h['target'].tolist(), colour)}</td>"
-                f"<td>{e(r.owner or '–')}</td></tr>")
+                f"<td>{e('–' if _nan(r.owner) else str(r.owner))}</td></tr>")
         parts.append("</table>")
     missing = result.catalogue[~result.catalogue["complete"]]
     parts.append(f"<h3>{e(_t('catalogue', locale))}</h3><ul>")

@@ -11,36 +11,30 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import secrets
-import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from _browser import (
+    ARTIFACTS,
+    LOCAL_SCHEMES,
+    NOTEBOOKS,
+    PERIOD,
+    ROOT,
+    Lab,
+    free_port,
+    lab_notebook_copy,
+    notebook_paths,
+    watch,
+    write_json,
+)
 
 from kpi_analysis import pdf
-
-ROOT = Path(__file__).resolve().parents[2]
-NOTEBOOKS = ROOT / "notebooks"
-ARTIFACTS = Path(os.environ.get("KPI_BROWSER_ARTIFACTS") or Path(__file__).with_name("artifacts"))
-PERIOD = "2026-10"
-LOCAL_SCHEMES = ("file:", "data:", "blob:", "about:")
-
-
-def notebook_paths() -> list[Path]:
-    """The notebooks shipped in ``notebooks/`` (the suite is parametrized over whatever exists)."""
-    return sorted(p for p in NOTEBOOKS.glob("*.ipynb") if not p.name.startswith("."))
-
-
-def slug(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]+", "_", text).strip("_")[:120]
 
 
 # --------------------------------------------------------------------------------------------- browser
@@ -66,44 +60,11 @@ def browser(chromium_executable):
 
 @pytest.fixture(scope="session")
 def artifacts() -> Path:
+    """The screenshot folder, emptied of the previous run's screenshots."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for old in [*ARTIFACTS.glob("*.png"), *ARTIFACTS.glob("*.pdf")]:
+        old.unlink()
     return ARTIFACTS
-
-
-@dataclass
-class Watched:
-    """A page plus everything it did that a test may want to assert about."""
-
-    page: object
-    console_errors: list[str] = field(default_factory=list)
-    page_errors: list[str] = field(default_factory=list)
-    blocked: list[str] = field(default_factory=list)
-    failed: list[str] = field(default_factory=list)
-
-
-def watch(context, *, allowed_prefixes: tuple[str, ...]) -> Watched:
-    """Open a page in ``context`` that records console errors and blocks requests off the machine.
-
-    Every request whose URL does not start with one of ``allowed_prefixes`` is aborted and listed
-    in ``.blocked``: the test then fails on it, so "no request leaves the machine" is checked, not
-    assumed.
-    """
-
-    def route(r):
-        if r.request.url.startswith(allowed_prefixes):
-            r.continue_()
-        else:
-            watched.blocked.append(r.request.url)
-            r.abort("blockedbyclient")
-
-    context.route("**/*", route)
-    page = context.new_page()
-    watched = Watched(page)
-    page.on("console", lambda m: watched.console_errors.append(f"{m.text} @ {m.location}")
-            if m.type == "error" else None)
-    page.on("pageerror", lambda e: watched.page_errors.append(str(e)))
-    page.on("requestfailed", lambda r: watched.failed.append(f"{r.url}: {r.failure}"))
-    return watched
 
 
 @pytest.fixture()
@@ -115,58 +76,6 @@ def offline_page(browser):
 
 
 # ------------------------------------------------------------------------------------------ JupyterLab
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _write_json(path: Path, data: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data), encoding="utf-8")
-
-
-@dataclass
-class Lab:
-    url: str
-    token: str
-    root: Path
-    log: Path
-
-    def notebook_url(self, relative: str) -> str:
-        return f"{self.url}/lab/tree/{relative}?token={self.token}&reset"
-
-
-def lab_notebook_copy(source: Path, folder: Path) -> Path:
-    """Copy ``source`` into ``folder`` with absolute data/config paths injected as parameters.
-
-    The copy gets papermill's "injected-parameters" cell (exactly what the report runner does), so
-    the notebook reads the project's sample data and config from a temporary folder; the original
-    in ``notebooks/`` is never opened by JupyterLab and so can never be saved over.
-    """
-    import nbformat
-    from papermill.iorw import load_notebook_node
-    from papermill.parameterize import parameterize_notebook
-
-    nb = load_notebook_node(str(source))
-    wanted = {"period": PERIOD, "data_dir": str(ROOT / "data" / "sample"),
-              "config_path": str(ROOT / "workbook.yml")}
-    declared = _declared_parameters(nb)
-    params = {k: v for k, v in wanted.items() if k in declared}
-    if params:
-        nb = parameterize_notebook(nb, params, report_mode=False)
-    target = folder / source.name
-    nbformat.write(nb, target)
-    return target
-
-
-def _declared_parameters(nb) -> set[str]:
-    for cell in nb.cells:
-        if cell.cell_type == "code" and "parameters" in cell.get("metadata", {}).get("tags", []):
-            return set(re.findall(r"^([A-Za-z_]\w*)\s*(?::[^=]*)?=", cell.source, flags=re.M))
-    return set()
-
-
 @pytest.fixture(scope="session")
 def jupyter_lab(chromium_executable, tmp_path_factory):
     """JupyterLab from the project's environment on a loopback port with a one-off token.
@@ -186,10 +95,10 @@ def jupyter_lab(chromium_executable, tmp_path_factory):
         d.mkdir()
     settings = dirs["settings"]
     # Every cell stays in the page (no virtual scrolling), and no news/update check reaches out.
-    _write_json(settings / "@jupyterlab" / "notebook-extension" / "tracker.jupyterlab-settings",
-                {"windowingMode": "none"})
-    _write_json(settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings",
-                {"fetchNews": "false", "checkForUpdates": False})
+    write_json(settings / "@jupyterlab" / "notebook-extension" / "tracker.jupyterlab-settings",
+               {"windowingMode": "none"})
+    write_json(settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings",
+               {"fetchNews": "false", "checkForUpdates": False})
     env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "JPY_"))}
     env.update({
         "JUPYTER_CONFIG_DIR": str(dirs["config"]), "JUPYTER_RUNTIME_DIR": str(dirs["runtime"]),
@@ -197,7 +106,7 @@ def jupyter_lab(chromium_executable, tmp_path_factory):
         "JUPYTERLAB_WORKSPACES_DIR": str(dirs["workspaces"]), "IPYTHONDIR": str(dirs["ipython"]),
         "MPLCONFIGDIR": str(dirs["mpl"]), "JUPYTER_PLATFORM_DIRS": "1", "PYTHONUNBUFFERED": "1",
     })
-    port, token = _free_port(), secrets.token_hex(16)
+    port, token = free_port(), secrets.token_hex(16)
     log = base / "jupyterlab.log"
     cmd = [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
            "--ServerApp.port_retries=0", "--allow-root", "--ServerApp.terminals_enabled=False",
@@ -235,17 +144,6 @@ def jupyter_lab(chromium_executable, tmp_path_factory):
             proc.wait(timeout=10)
 
 
-@pytest.fixture()
-def lab_page(browser, jupyter_lab):
-    """A page that may talk only to the local JupyterLab server (and inline data)."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, service_workers="block")
-    watched = watch(context, allowed_prefixes=(jupyter_lab.url.replace("http:", "ws:"),
-                                               jupyter_lab.url + "/") + LOCAL_SCHEMES)
-    watched.page.set_default_timeout(30_000)
-    yield watched
-    context.close()
-
-
 # ---------------------------------------------------------------------------------------------- report
 @pytest.fixture(scope="session")
 def report_dir(tmp_path_factory) -> Path:
@@ -254,8 +152,13 @@ def report_dir(tmp_path_factory) -> Path:
         pytest.fail("no notebooks in notebooks/: nothing to report on")
     out = tmp_path_factory.mktemp("reports")
     cmd = [sys.executable, "-m", "kpi_analysis.cli", "run", "--period", PERIOD, "--out", str(out)]
+    if NOTEBOOKS.resolve() != (ROOT / "notebooks").resolve():  # $KPI_BROWSER_NOTEBOOKS: report on those
+        config = out.parent / f"{out.name}-workbook.yml"
+        config.write_text(f"extends: {json.dumps(str(ROOT / 'workbook.yml'))}\n"
+                          f"report:\n  notebooks_dir: {json.dumps(str(NOTEBOOKS))}\n", encoding="utf-8")
+        cmd += ["--config", str(config)]
     started = time.monotonic()
-    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=1500,
+    done = subprocess.run(cmd, check=False, cwd=ROOT, capture_output=True, text=True, timeout=1500,
                           env={**os.environ, "MPLBACKEND": "Agg"})
     elapsed = time.monotonic() - started
     folder = out / PERIOD if (out / PERIOD / "index.html").is_file() else out
@@ -267,7 +170,3 @@ def report_dir(tmp_path_factory) -> Path:
     return folder
 
 
-def screenshot(page, artifacts: Path, name: str) -> Path:
-    path = artifacts / f"{slug(name)}.png"
-    page.screenshot(path=str(path), full_page=True)
-    return path

@@ -7,9 +7,10 @@ error and every widget rendered; then, in the explorer section, change a dropdow
 way a person does and check that the table or chart below it changes accordingly.
 
 Explorer convention (``kpi_analysis/widgets.py``): every explorer is one container widget carrying
-the CSS classes ``kpi-explorer`` and ``kpi-explorer-<name>``; its controls are ordinary ipywidgets
-(``Dropdown``, ``ToggleButtons``, ``*Slider``) with a ``description``; what they drive is drawn below
-them inside the same container (an ``Output`` widget or HTML/Image widgets).
+the CSS classes ``kpi-explorer`` and ``kpi-explorer-<name>`` (``box.add_class(...)``); its controls
+are ordinary ipywidgets (``Dropdown``, ``Select``/``SelectMultiple``, ``ToggleButtons``, sliders) with
+a ``description``; what they drive is drawn below them inside the same container (an ``Output``
+widget). Without the classes the first cell output holding controls and an ``Output`` is used.
 """
 from __future__ import annotations
 
@@ -18,8 +19,7 @@ import time
 from dataclasses import dataclass
 
 import pytest
-
-from conftest import notebook_paths, screenshot
+from _browser import LOCAL_SCHEMES, notebook_paths, screenshot, watch
 
 pytestmark = pytest.mark.browser
 
@@ -31,9 +31,10 @@ CHANGE_TIMEOUT_MS = 60_000  # an explorer redrawing after one widget change
 class Explore:
     """What to change in a notebook's explorer and what must follow.
 
-    ``control`` is ``"dropdown"`` or ``"slider"``; ``label`` a regex matched against the control's
-    description (None: the first control of that kind); ``choose`` the dropdown option label (None:
-    the first option not selected); ``slider_steps`` how many keyboard steps to move a slider;
+    ``control`` is ``"choice"`` (a ``Dropdown``, ``Select`` or ``SelectMultiple``), ``"toggle"``
+    (``ToggleButtons``) or ``"slider"`` (any ipywidgets slider); ``label`` a regex matched against the
+    control's description (None: the first control of that kind); ``choose`` a regex for the option
+    to pick (None: the first option not selected; a multiple selection becomes just that option); ``slider_steps`` how many keyboard steps to move a slider;
     ``expect`` a regex the explorer's text must match after the change.
     """
 
@@ -46,15 +47,22 @@ class Explore:
 
 
 # One interaction per notebook (by file-name prefix); notebooks not listed get the generic check
-# (change the first dropdown, else the first slider, of their first explorer; the output must change).
+# (change the first choice control, else the first slider, of their first explorer; the output
+# must change).
 EXPLORE = {
     "01": Explore("feasibility", "slider", label=r"(?i)target|mục tiêu", slider_steps=15,
                   expect=r"(?i)P\(hit\)|probability|xác suất"),
-    "02": Explore("reps", "dropdown", label=r"(?i)rep|nhân viên"),
-    "03": Explore("promo", "dropdown", label=r"(?i)outcome|metric|chỉ số"),
-    "04": Explore("nps", "dropdown", label=r"(?i)segment|by|phân khúc", choose="product",
+    "02": Explore("reps", "choice", label=r"(?i)rep|nhân viên"),
+    "03": Explore("promo", "choice", label=r"(?i)outcome|metric|chỉ số"),
+    "04": Explore("nps", "choice", label=r"(?i)segment|phân nhóm|phân khúc", choose=r"^product$",
                   expect=r"Phân bón|Thức ăn chăn nuôi|Hạt giống"),
-    "05": Explore("scorecard", "dropdown", label=r"(?i)perspective|period|kpi|góc nhìn|kỳ"),
+    "05": Explore("scorecard", "choice", label=r"(?i)perspective|period|kpi|góc nhìn|kỳ"),
+}
+
+_CONTROLS = {  # what each kind of control looks like in the page (ipywidgets 8)
+    "choice": ".widget-dropdown, .widget-select",
+    "toggle": ".widget-toggle-buttons",
+    "slider": ".widget-slider",
 }
 
 _APP_READY = """(name) => {
@@ -75,6 +83,8 @@ _RUN_FINISHED = """() => {
   const started = prompts.some(t => /\\[(\\d+|\\*)\\]/.test(t));
   return started && k.status === 'idle' && !prompts.some(t => t.includes('*'));
 }"""
+
+_KERNEL_IDLE = """() => window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.status === 'idle'"""
 
 _CELLS = """() => {
   const w = window.jupyterapp.shell.currentWidget;
@@ -101,8 +111,6 @@ class Executed:
 @pytest.fixture(scope="module", params=[p.name for p in notebook_paths()])
 def executed(request, browser, jupyter_lab, artifacts):
     """The notebook ``request.param`` opened in JupyterLab and run with Run > Run All Cells."""
-    from conftest import LOCAL_SCHEMES, watch
-
     name = request.param
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, service_workers="block")
     watched = watch(context, allowed_prefixes=(jupyter_lab.url.replace("http:", "ws:"),
@@ -169,42 +177,55 @@ def test_notebook_runs_in_jupyterlab_without_errors(executed):
 def test_explorer_responds_to_widgets(executed, artifacts):
     page = executed.watched.page
     spec = EXPLORE.get(executed.name[:2])
-    explorers = page.locator(".kpi-explorer")
-    if spec is not None:
-        own = page.locator(f".kpi-explorer-{spec.explorer}")
-        explorers = own if own.count() else explorers
-    assert explorers.count() > 0, (
-        f"{executed.name}: no explorer rendered (expected a widget with CSS class 'kpi-explorer'"
-        + (f" and 'kpi-explorer-{spec.explorer}'" if spec else "") + " from kpi_analysis.widgets)")
-    explorer = explorers.first
+    explorer = _find_explorer(page, spec, executed.name)
     explorer.scroll_into_view_if_needed()
-    kind = spec.control if spec else ("dropdown" if explorer.locator(".widget-dropdown select").count()
-                                      else "slider")
-    before = _snapshot(explorer)
-    if kind == "dropdown":
-        changed_to = _change_dropdown(explorer, spec)
+    if spec:
+        kind = spec.control
     else:
-        changed_to = _change_slider(explorer, spec)
+        kind = "choice" if explorer.locator(_CONTROLS["choice"]).count() else "slider"
+    before = _snapshot(explorer)
+    changed_to = {"choice": _change_choice, "toggle": _change_toggle, "slider": _change_slider}[kind](
+        explorer, spec)
     try:
-        explorer.element_handle().wait_for_element_state("stable")
         page.wait_for_function(
             """([el, before]) => {
                  const imgs = Array.from(el.querySelectorAll('img')).map(i => i.src.length + ':' + i.src.slice(-64));
                  const text = Array.from(el.querySelectorAll('.widget-output, .widget-html, .widget-htmlmath, table'))
                      .map(n => n.innerText).join('\\n');
-                 return text + '|' + imgs.join(',') !== before && !el.innerText.includes('Loading');
+                 return text + '|' + imgs.join(',') !== before;
                }""",
             arg=[explorer.element_handle(), before], timeout=CHANGE_TIMEOUT_MS, polling=250)
+        # The first change seen may be a partial redraw: wait until the kernel is done with it.
+        page.wait_for_function(_KERNEL_IDLE, timeout=CHANGE_TIMEOUT_MS, polling=250)
+        time.sleep(0.5)
+        page.wait_for_function(_KERNEL_IDLE, timeout=CHANGE_TIMEOUT_MS, polling=250)
     finally:
+        explorer.scroll_into_view_if_needed()
         screenshot(page, artifacts, f"lab-{executed.name}-explorer-after")
-    time.sleep(0.5)  # let a clear_output(wait=True) redraw finish before reading the result
     text = explorer.inner_text()
     errors = [o for c in page.evaluate(_CELLS) for o in c["outputs"] if o["type"] == "error"]
-    assert not errors, f"{executed.name}: changing the explorer raised {errors[:2]}"
+    shown = re.search(r"Traceback|\b\w+(Error|Exception)\b:.*", text)
+    assert not errors and not shown, (f"{executed.name}: changing the explorer raised "
+                                      f"{errors[:2] or shown.group(0)[:500]}")
     if spec and spec.expect:
         assert re.search(spec.expect, text), (
             f"{executed.name}: after setting {kind} to {changed_to!r}, the explorer should show "
             f"/{spec.expect}/; it shows:\n{text[:800]}")
+
+
+def _find_explorer(page, spec: Explore | None, name: str):
+    # The explorer's own class, else any explorer, else (no class yet) the first cell output
+    # holding interactive widgets with an Output area: the explorer section in every notebook.
+    candidates = ([f".kpi-explorer-{spec.explorer}"] if spec else []) + [
+        ".kpi-explorer", ".jp-OutputArea-output:has(.widget-output):has(select, .widget-slider)"]
+    for css in candidates:
+        found = page.locator(css)
+        if found.count():
+            return found.first
+    raise AssertionError(
+        f"{name}: no explorer rendered (expected a widget with CSS classes 'kpi-explorer'"
+        + (f" and 'kpi-explorer-{spec.explorer}'" if spec else "")
+        + " from kpi_analysis.widgets, or at least controls above an Output widget)")
 
 
 def _snapshot(explorer) -> str:
@@ -229,24 +250,38 @@ def _control(explorer, css: str, label: str | None):
     raise AssertionError(f"no control described /{label}/ among {descriptions}")
 
 
-def _change_dropdown(explorer, spec: Explore | None) -> str:
-    box = _control(explorer, ".widget-dropdown", spec.label if spec else None)
+def _change_choice(explorer, spec: Explore | None) -> str:
+    box = _control(explorer, _CONTROLS["choice"], spec.label if spec else None)
     select = box.locator("select")
-    options = select.locator("option").all_inner_texts()
-    current = select.evaluate("s => s.options[s.selectedIndex] ? s.options[s.selectedIndex].text : ''")
-    wanted = spec.choose if spec and spec.choose else None
-    if wanted is None or wanted == current:
-        others = [o for o in options if o != current]
-        assert others, f"dropdown offers only {options}"
-        wanted = wanted if wanted and wanted != current else others[0]
-    match = [o for o in options if o.strip() == wanted or re.search(wanted, o)]
-    assert match, f"dropdown offers {options}, not {wanted!r}"
-    select.select_option(label=match[0])
-    return match[0]
+    options = [o.strip() for o in select.locator("option").all_inner_texts()]
+    current = select.evaluate("s => Array.from(s.selectedOptions).map(o => o.text.trim())")
+    if spec and spec.choose:
+        match = [o for o in options if re.search(spec.choose, o)]
+        assert match, f"control offers {options}, none matching /{spec.choose}/"
+        assert current != [match[0]], f"control already shows {current}: nothing to change"
+        wanted = match[0]
+    else:
+        others = [o for o in options if o not in current]
+        assert others, f"control offers only {options}"
+        wanted = others[0]
+    select.select_option(label=wanted)
+    return wanted
+
+
+def _change_toggle(explorer, spec: Explore | None) -> str:
+    box = _control(explorer, _CONTROLS["toggle"], spec.label if spec else None)
+    buttons = box.locator("button")
+    labels = [b.strip() for b in buttons.all_inner_texts()]
+    for i, label in enumerate(labels):
+        active = "mod-active" in (buttons.nth(i).get_attribute("class") or "")
+        if not active and (not (spec and spec.choose) or re.search(spec.choose, label)):
+            buttons.nth(i).click()
+            return label
+    raise AssertionError(f"no other toggle button to press among {labels}")
 
 
 def _change_slider(explorer, spec: Explore | None) -> str:
-    box = _control(explorer, ".widget-slider", spec.label if spec else None)
+    box = _control(explorer, _CONTROLS["slider"], spec.label if spec else None)
     handle = box.locator(".noUi-handle").first
     readout = box.locator(".widget-readout").first
     before = readout.inner_text()

@@ -1,0 +1,294 @@
+"""``kpi-report``: run the report notebooks, inspect their parameters, validate data, make sample data.
+
+Exit codes (every subcommand): 0 success; 1 a notebook failed (``run``); 2 usage, config,
+parameter or data problem (nothing was executed); 3 another run for the same period is in
+progress; 130 interrupted (Ctrl-C or SIGTERM). See ``docs/scheduling.md``.
+
+New subcommands are plain click commands added to :data:`cli` (``@cli.command()``); shared options
+(``--config``, ``--data``) come from :func:`config_option` and :func:`data_option`.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import signal
+import sys
+from pathlib import Path
+
+import click
+
+from . import report as _report
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+def config_option(f):
+    return click.option("--config", "config_path", default="workbook.yml", show_default=True,
+                        type=click.Path(dir_okay=False, path_type=Path),
+                        help="Workbook config (may 'extends:' a base file).")(f)
+
+
+def data_option(f):
+    return click.option("--data", "data_dir", default=None, type=click.Path(file_okay=False, path_type=Path),
+                        help="Folder with the data tables (overrides data.dir of the config).")(f)
+
+
+def _fail(err: Exception) -> None:
+    click.echo(f"kpi-report: error: {err}", err=True)
+    sys.exit(getattr(err, "exit_code", _report.EXIT_USAGE))
+
+
+def _config_or_none(path: Path) -> Path | None:
+    # The default workbook.yml is optional (package defaults apply); a config named explicitly must exist.
+    if path.exists():
+        return path
+    if str(path) == "workbook.yml":
+        return None
+    raise _report.ReportError(f"config file not found: {path}")
+
+
+@click.group(context_settings=CONTEXT)
+@click.version_option(package_name="kpi-workbook", prog_name="kpi-report")
+def cli():
+    """Sales KPI workbook: scheduled reports from the parameterized notebooks.
+
+    \b
+    Exit codes: 0 ok; 1 a notebook failed; 2 usage/config/parameter/data error (nothing ran);
+    3 another run for the same period is in progress; 130 interrupted.
+    """
+
+
+# ----------------------------------------------------------------------------------------------
+# run
+# ----------------------------------------------------------------------------------------------
+
+class Progress:
+    """One line per notebook as it finishes; a live "running" line on a terminal, log lines otherwise."""
+
+    def __init__(self, stream=None, tty: bool | None = None, jobs: int = 1):
+        self.stream = stream or sys.stderr
+        self.tty = self.stream.isatty() if tty is None else tty
+        self.jobs, self.total, self.done, self.period = jobs, 0, 0, ""
+
+    def _log(self, text: str) -> None:
+        stamp = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        self.stream.write(f"{stamp} kpi-report {self.period} {text}\n")
+        self.stream.flush()
+
+    def plan(self, period: str, names: list[str]) -> None:
+        self.period, self.total = period, len(names)
+        how = f"{self.jobs} at a time" if self.jobs > 1 else "one at a time"
+        if self.tty:
+            click.echo(f"kpi-report {period}: {self.total} notebook(s), {how}", file=self.stream)
+        else:
+            self._log(f"plan: {self.total} notebook(s), {how}: {', '.join(names)}")
+
+    def start(self, name: str) -> None:
+        if self.tty:
+            self.stream.write(f"\r\x1b[K  … {name}")
+            self.stream.flush()
+        else:
+            self._log(f"start {name}")
+
+    def finish(self, entry: dict) -> None:
+        self.done += 1
+        ok = entry["status"] == "ok"
+        detail = "" if ok else "  " + _report._error_line(entry.get("error") or {}, "en")
+        if self.tty:
+            mark = click.style("✓", fg="green") if ok else click.style("✗ failed", fg="red")
+            self.stream.write(f"\r\x1b[K[{self.done}/{self.total}] {mark} {entry['name']}  "
+                              f"{entry['duration_s']:.1f} s{detail}\n")
+            self.stream.flush()
+        else:
+            self._log(f"{'ok' if ok else 'FAILED'} {entry['name']} {entry['duration_s']:.1f} s{detail}")
+
+
+def _parse_parameters(pairs) -> dict:
+    out = {}
+    for name, value in pairs:
+        if not name or name.startswith("-"):
+            raise click.BadParameter(f"expected -p NAME VALUE, got name {name!r}", param_hint="-p")
+        out[name] = _report.CliText(value)
+    return out
+
+
+@cli.command(context_settings=CONTEXT)
+@click.option("--period", default=None, help="Month to report, YYYY-MM. Default: last complete month in the data.")
+@config_option
+@click.option("--only", default=None, help="Comma-separated job names to run; the report's other notebooks are kept.")
+@data_option
+@click.option("--out", "out_dir", default=None, type=click.Path(file_okay=False, path_type=Path),
+              help="Output folder (default: report.output_dir of the config, 'reports').")
+@click.option("--jobs", "-j", default=1, show_default=True, type=click.IntRange(min=1),
+              help="Notebooks run at once, each in its own process.")
+@click.option("--locale", default=None, type=click.Choice(["en", "vi"]),
+              help="Report language (default: the config's locale).")
+@click.option("-p", "--parameter", "parameters", multiple=True, type=(str, str), metavar="NAME VALUE",
+              help="Set a notebook parameter (every notebook declaring NAME); JOB:NAME for one job. "
+                   "Checked against the notebook's declared type.")
+@click.option("--cell-timeout", default=None, type=click.IntRange(min=1), help="Seconds per cell (default: config, 600).")
+@click.option("--start-timeout", default=None, type=click.IntRange(min=1),
+              help="Seconds for a kernel to start (default: config, 120).")
+@click.option("--kernel", default=None, help="Jupyter kernel name (default: config, python3).")
+def run(period, config_path, only, data_dir, out_dir, jobs, locale, parameters, cell_timeout,
+        start_timeout, kernel):
+    """Execute the report notebooks for one month into OUT/<period>/.
+
+    Writes each notebook executed (.ipynb) and as code-free HTML, index.html and manifest.json.
+    The report is built beside the target and moved into place only when every notebook ran; a run
+    with a failure is kept as <period>.failed-<UTC time>/ and an earlier report stays as it was.
+    """
+    progress = Progress(jobs=jobs)
+    try:
+        result = _report.run(
+            _config_or_none(config_path), period=period, data_dir=data_dir, out_dir=out_dir,
+            only=[s.strip() for s in only.split(",") if s.strip()] if only else None, jobs=jobs,
+            locale=locale, overrides=_parse_parameters(parameters), cell_timeout=cell_timeout,
+            start_timeout=start_timeout, kernel=kernel, on_plan=progress.plan, on_start=progress.start,
+            on_finish=progress.finish)
+    except _report.ReportError as err:
+        _fail(err)
+    except KeyboardInterrupt:
+        click.echo("\nkpi-report: interrupted; the partial attempt is kept as a .failed- folder.", err=True)
+        sys.exit(_report.EXIT_INTERRUPTED)
+    for note in result.manifest.get("notes", []):
+        click.echo(f"kpi-report: note: {note}", err=True)
+    if result.status == "ok":
+        click.echo(f"kpi-report: report written to {result.report_dir}", err=True)
+    else:
+        keep = (f"; the earlier report in {result.target} is unchanged" if result.target and result.target.exists()
+                else "")
+        click.echo(f"kpi-report: {len(result.failed)} notebook(s) failed ({', '.join(result.failed)}); "
+                   f"this attempt is kept in {result.report_dir}{keep}.", err=True)
+    click.echo(str(result.report_dir))
+    sys.exit(result.exit_code)
+
+
+# ----------------------------------------------------------------------------------------------
+# params, validate, sample-data
+# ----------------------------------------------------------------------------------------------
+
+def _find_notebook(name: str, config_path: Path) -> Path:
+    path = Path(name)
+    if path.is_file():
+        return path
+    from . import config as _config
+
+    try:
+        settings = _config.load(_config_or_none(config_path))
+        jobs = {j.name: j.notebook for j in _report.plan_jobs(settings)}
+    except (ValueError, _report.ReportError):
+        jobs = {}
+    stem = path.name.removesuffix(".ipynb")
+    if stem in jobs:
+        return jobs[stem]
+    choices = sorted(jobs)
+    raise _report.ReportError(f"no notebook {name!r}" + (f"; the report's notebooks are {choices}" if choices else ""))
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("notebook")
+@config_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def params(notebook, config_path, as_json):
+    """List a notebook's parameters: name, type, default and help.
+
+    NOTEBOOK is a path or the name of a report job / notebook in the config's notebooks folder.
+    """
+    try:
+        path = _find_notebook(notebook, config_path)
+        found = _report.notebook_parameters(path)
+    except _report.ReportError as err:
+        _fail(err)
+    if as_json:
+        click.echo(json.dumps([{"name": p.name, "type": p.type, "accepts": p.accepts, "default": p.default,
+                                "help": p.help, "set_by_runner": p.name in _report.COMMON_PARAMETERS}
+                               for p in found.values()], indent=2, ensure_ascii=False))
+        return
+    rows = [(p.name, p.type, p.default, p.help + ("  [set by the runner]" if p.name in _report.COMMON_PARAMETERS
+                                                  else "")) for p in found.values()]
+    head = ("name", "type", "default", "help")
+    widths = [max(len(str(r[i])) for r in rows + [head]) for i in range(3)]
+    click.echo(f"{path.name}:")
+    for r in [head] + rows:
+        click.echo("  " + "  ".join(str(r[i]).ljust(widths[i]) for i in range(3)) + "  " + r[3])
+
+
+@cli.command(context_settings=CONTEXT)
+@config_option
+@data_option
+@click.option("--locale", default=None, type=click.Choice(["en", "vi"]), help="Locale to check the config with.")
+def validate(config_path, data_dir, locale):
+    """Check every data table against the config's mapping and the report jobs' parameters.
+
+    Prints every problem found (not only the first) and exits 2 when there is any.
+    """
+    from . import config as _config
+
+    try:
+        cfg = _config_or_none(config_path)
+        wb = _config.open_workbook(cfg, data_dir=data_dir, locale=locale or "")
+    except (ValueError, FileNotFoundError, _report.ReportError) as err:
+        _fail(err)
+    problems = 0
+    click.echo(f"data: {wb.data_dir}")
+    results = wb.validate_all()
+    for table, message in results.items():
+        if message == "ok":
+            click.echo(f"  {table}: ok ({wb.source_path(table)})")
+        else:
+            problems += 1
+            click.echo(f"  {table}: PROBLEM\n" + "\n".join("    " + line for line in str(message).splitlines()))
+    from . import schema as _schema
+
+    absent = [t for t in _schema.table_names() if t not in results]
+    if absent:
+        click.echo(f"  no file for: {', '.join(absent)}")
+    try:
+        jobs = _report.plan_jobs(wb.settings)
+        common = {"period": "2000-01", "data_dir": str(wb.data_dir), "config_path": str(cfg or ""),
+                  "locale": wb.locale}
+        _report.resolve_parameters(jobs, common=common)
+        click.echo(f"report jobs: {len(jobs)} notebook(s), parameters ok")
+    except _report.ReportError as err:
+        problems += 1
+        click.echo("report jobs: PROBLEM\n" + "\n".join("    " + line for line in str(err).splitlines()))
+    if problems:
+        click.echo(f"{problems} problem(s) found.", err=True)
+        sys.exit(_report.EXIT_USAGE)
+    click.echo("no problems found.")
+
+
+@cli.command("sample-data", context_settings=CONTEXT)
+@click.option("--seed", default=20261028, show_default=True, type=int, help="Random seed of the generator.")
+@click.option("--out", "out_dir", default="data/sample", show_default=True,
+              type=click.Path(file_okay=False, path_type=Path), help="Folder to write the tables to.")
+def sample_data(seed, out_dir):
+    """Write the seeded sample data set (every canonical table, with planted effects) to OUT."""
+    from . import sample
+
+    try:
+        written = sample.write_sample(out_dir, seed=seed)
+    except (ValueError, OSError) as err:
+        _fail(err)
+    click.echo(f"sample data (seed {seed}) written to {out_dir}")
+    if isinstance(written, (dict, list, tuple)):
+        for item in (written.values() if isinstance(written, dict) else written):
+            click.echo(f"  {item}")
+
+
+def _sigterm(signum, frame):  # cron/Airflow stop a task with SIGTERM: clean up like Ctrl-C
+    raise KeyboardInterrupt
+
+
+def main(argv=None) -> None:
+    """Entry point of the ``kpi-report`` console script."""
+    try:
+        signal.signal(signal.SIGTERM, _sigterm)
+    except ValueError:  # not in the main thread (embedded use): leave signals alone
+        pass
+    cli.main(args=argv, prog_name="kpi-report")
+
+
+if __name__ == "__main__":  # python -m kpi_analysis.cli
+    main()

@@ -1,0 +1,397 @@
+"""ipywidgets explorers used by the notebooks.
+
+Each explorer takes a validated canonical table, builds its controls and an output area, draws once,
+and redraws when a control changes. Building one in a batch run (papermill) only creates the widget:
+nothing is written to disk and no figure is left open in pyplot.
+"""
+from __future__ import annotations
+
+
+from . import i18n as _i18n  # light: Babel loads only when a number is formatted
+
+_t_nps = _i18n.catalog("widgets_nps", {
+    "segments": {"en": "Segments", "vi": "Phân nhóm"},
+    "period": {"en": "Months", "vi": "Tháng"},
+    "method": {"en": "Method", "vi": "Phương pháp"},
+    "confidence": {"en": "Confidence", "vi": "Độ tin cậy"},
+})
+
+
+def nps_explorer(responses, *, segment_columns=None, by=("region",), locale: str = "en",
+                 method: str = "adjusted_wald", confidence: float = 0.95, min_n: int = 30):
+    """Explore NPS by segment: choose segment columns, a month range, the method and the confidence.
+
+    Parameters
+    ----------
+    responses : pandas.DataFrame
+        Validated ``nps_responses`` rows.
+    segment_columns : list of str, optional
+        Columns offered as segments; by default ``region``, ``product``, ``tenure_band`` (derived)
+        and any other text column with 2-30 distinct values.
+    by : sequence of str, default ("region",)
+        Segment columns selected at start.
+    locale : {"en", "vi"}, default "en"
+        Language of the summary and chart labels.
+    method, confidence, min_n
+        Starting values of the controls (see ``nps.segment``).
+
+    Returns
+    -------
+    ipywidgets.VBox
+        Controls, then an output area with the summary, the segment table and two charts
+        (NPS with intervals; the detractor / passive / promoter bar). ``.update()`` redraws.
+    """
+    import ipywidgets as w
+    import matplotlib.pyplot as plt
+    import pandas as pd
+    from IPython.display import display
+
+    from . import i18n, nps
+
+    i18n.check_locale(locale)
+    if segment_columns is None:
+        skip = {"response_id", "customer_id", "comment", "score"}
+        segment_columns = [c for c in ("region", "product") if c in responses.columns]
+        segment_columns += [c for c in responses.columns
+                            if c not in skip and c not in segment_columns
+                            and (pd.api.types.is_string_dtype(responses[c]) or
+                                 isinstance(responses[c].dtype, pd.CategoricalDtype))
+                            and 2 <= responses[c].nunique() <= 30]
+        if {"responded_at", "customer_since"} <= set(responses.columns):
+            segment_columns.append("tenure_band")
+    months = sorted(pd.to_datetime(responses["responded_at"]).dt.to_period("M").astype(str).unique())
+    labels = {k: _t_nps(k, locale) for k in ("segments", "period", "method", "confidence")}
+    seg = w.SelectMultiple(options=list(segment_columns), value=tuple(b for b in by if b in segment_columns)
+                           or tuple(segment_columns[:1]), description=labels["segments"], rows=4)
+    period = w.SelectionRangeSlider(options=months, index=(0, len(months) - 1), description=labels["period"],
+                                    layout=w.Layout(width="95%"), continuous_update=False)
+    meth = w.Dropdown(options=list(nps.METHODS), value=method, description=labels["method"])
+    conf = w.SelectionSlider(options=[0.8, 0.9, 0.95, 0.99], value=confidence, description=labels["confidence"],
+                             continuous_update=False)
+    out = w.Output()
+
+    def update(*_):
+        out.clear_output(wait=True)
+        with out:
+            if not seg.value:
+                print(i18n.text("common", "no_data", locale))
+                return
+            res = nps.segment(responses, by=list(seg.value), method=meth.value, confidence=conf.value,
+                              min_n=min_n, start=period.value[0], end=period.value[1])
+            print(res.summary(locale))
+            display(res.table[[*res.by, "n", "nps", "ci_low", "ci_high", "nps_shrunk", "p_adj", "direction",
+                               "small_sample"]].round(2))
+            height = 1.5 + 0.35 * len(res.table)
+            fig, axes = plt.subplots(1, 2, figsize=(12, height))
+            res.plot(ax=axes[0], locale=locale)
+            res.plot(ax=axes[1], kind="distribution", locale=locale)
+            fig.tight_layout()
+            display(fig)
+            plt.close(fig)
+
+    for control in (seg, period, meth, conf):
+        control.observe(update, names="value")
+    box = w.VBox([w.HBox([seg, w.VBox([meth, conf])]), period, out])
+    box.update = update
+    update()
+    return box
+
+
+
+_t_feas = _i18n.catalog("widgets_feasibility", {
+    "growth": {"en": "Target growth", "vi": "Tăng trưởng mục tiêu"},
+    "chart": {"en": "Chart", "vi": "Biểu đồ"},
+    "live": {"en": "{period}: target {target} ({growth}) → P(hit) {p} (models {low} to {high}): {verdict}",
+             "vi": "{period}: mục tiêu {target} ({growth}) → xác suất đạt {p} (các mô hình {low} đến {high}): "
+                   "{verdict}"},
+})
+
+
+def feasibility_explorer(result, *, period: str | None = None, locale: str = "en",
+                         growth_range: tuple = (-0.2, 0.6), step: float = 0.01, **assess_kwargs):
+    """Move the target growth and watch P(hit) and the verdict change, without refitting.
+
+    Parameters
+    ----------
+    result : kpi_analysis.feasibility.Feasibility or monthly history
+        A finished assessment (its simulated paths are reused, so the slider is instant), or a
+        history accepted by ``feasibility.assess`` (then ``period`` is required and the models are
+        fitted once, with ``assess_kwargs``).
+    period : str, optional
+        Target period when ``result`` is a history.
+    locale : {"en", "vi"}, default "en"
+        Language of the line and the chart.
+    growth_range : (float, float), default (-0.2, 0.6)
+        Slider range of the growth (fractions) over the baseline (the result's basis, or the same
+        period last year when the result holds an absolute target).
+    step : float, default 0.01
+        Slider step.
+
+    Returns
+    -------
+    ipywidgets.VBox
+        A slider, a live line (target, P(hit), range across models, verdict) and the chart of the
+        simulated totals with the hit region shaded; ``.update()`` redraws, ``.result`` holds the
+        assessment for the current slider value.
+    """
+    import ipywidgets as w
+    import matplotlib.pyplot as plt
+    import html as _html
+
+    from IPython.display import display
+
+    from . import feasibility, i18n
+
+    i18n.check_locale(locale)
+    if not isinstance(result, feasibility.Feasibility):
+        if period is None:
+            raise ValueError("feasibility_explorer: pass period= (e.g. '2027-Q1') with a history.")
+        growth0 = assess_kwargs.pop("target", 0.2)
+        result = feasibility.assess(result, growth0, period, **assess_kwargs)
+    basis = result.basis if result.basis != "absolute" else "same_period_last_year"
+    start = result.target_input if result.basis != "absolute" else result.target_growth
+    lo, hi = float(growth_range[0]), float(growth_range[1])
+    start = min(max(float(start), lo), hi) if start == start else 0.0
+    slider = w.FloatSlider(value=start, min=lo, max=hi, step=step, description=_t_feas("growth", locale),
+                           readout_format="+.0%", continuous_update=True, layout=w.Layout(width="60%"))
+    chart = w.Checkbox(value=True, description=_t_feas("chart", locale))
+    line = w.HTML()
+    out = w.Output()
+    box = w.VBox([w.HBox([slider, chart]), line, out])
+
+    def update(*_):
+        res = result.retarget(float(slider.value), basis=basis)
+        box.result = res
+        pct = lambda x: i18n.percent(x, locale, digits=0)  # noqa: E731
+        line.value = "<b>" + _html.escape(_t_feas(
+            "live", locale, period=feasibility._period_label(res.period, locale), target=res._fmt(res.target, locale),
+            growth=i18n.percent(slider.value, locale, signed=True), p=pct(res.p_hit), low=pct(res.p_hit_low),
+            high=pct(res.p_hit_high), verdict=feasibility._t(f"verdict_{res.verdict}", locale))) + "</b>"
+        out.clear_output(wait=True)
+        if chart.value:
+            with out:
+                fig, ax = plt.subplots(figsize=(8, 3.5))
+                res.plot(ax=ax, kind="totals", locale=locale)
+                fig.tight_layout()
+                display(fig)
+                plt.close(fig)
+
+    slider.observe(update, names="value")
+    chart.observe(update, names="value")
+    box.update = update
+    update()
+    return box
+
+
+_t_reps = _i18n.catalog("widgets_reps", {
+    "period": {"en": "Months", "vi": "Tháng"},
+    "sources": {"en": "Sources", "vi": "Nguồn khách"},
+    "reps": {"en": "Reps", "vi": "Nhân viên"},
+    "confidence": {"en": "Confidence", "vi": "Độ tin cậy"},
+    "chart": {"en": "Chart", "vi": "Biểu đồ"},
+    "chart_intervals": {"en": "rates per rep", "vi": "tỷ lệ theo nhân viên"},
+    "chart_funnel": {"en": "funnel plot", "vi": "biểu đồ phễu"},
+    "chart_heatmap": {"en": "gap by period", "vi": "chênh lệch theo kỳ"},
+})
+
+
+def rep_explorer(leads, *, locale: str = "en", confidence: float = 0.95, chart: str = "intervals",
+                 **compare_kwargs):
+    """Explore rep conversion: choose the period range, the lead sources, the reps shown, the confidence.
+
+    Parameters
+    ----------
+    leads : pandas.DataFrame
+        Validated ``leads`` rows, or their reduction by ``reps.counts`` (reduced once either way, so
+        moving a control only re-runs the statistics).
+    locale : {"en", "vi"}, default "en"
+        Language of the verdicts and chart labels.
+    confidence : float, default 0.95
+        Starting confidence level.
+    chart : {"intervals", "funnel", "heatmap"}, default "intervals"
+        Starting chart.
+    **compare_kwargs
+        Passed to ``reps.counts`` (``rep``, ``strata``, ``period``, ``date``, ``maturity_days``,
+        ``as_of``) and ``reps.compare`` (``adjust``, ``min_leads``, ``persist_share``, ``dip_level``,
+        ``within_period``).
+
+    Returns
+    -------
+    ipywidgets.VBox
+        Controls, then an output area with the verdicts of the chosen reps, their table and the chart.
+        The team comparison always uses every rep; "Reps" only chooses whose rows are shown.
+        ``.update()`` redraws; ``.result`` holds the current ``RepComparison``.
+    """
+    import ipywidgets as w
+    import matplotlib.pyplot as plt
+    import pandas as pd
+    from IPython.display import display
+
+    from . import i18n, reps
+
+    i18n.check_locale(locale)
+    count_keys = ("rep", "strata", "period", "date", "maturity_days", "as_of")
+    count_kwargs = {k: compare_kwargs.pop(k) for k in count_keys if k in compare_kwargs}
+    cells = leads if reps._is_counts(leads) else reps.counts(leads, **count_kwargs)
+    periods = sorted(cells["period"].unique(), key=reps._period_sort_key)
+    start = max(0, len(periods) - 12)  # the default analysis window: the last 12 months
+    labels = {k: _t_reps(k, locale) for k in ("period", "sources", "reps", "confidence", "chart")}
+    period = w.SelectionRangeSlider(options=periods, index=(start, len(periods) - 1),
+                                    description=labels["period"], layout=w.Layout(width="95%"),
+                                    continuous_update=False)
+    sources = sorted(cells["stratum"].unique())
+    src = w.SelectMultiple(options=sources, value=tuple(sources), description=labels["sources"], rows=5)
+    names = sorted(cells["rep"].unique())
+    who = w.SelectMultiple(options=names, value=tuple(names), description=labels["reps"], rows=6)
+    conf = w.SelectionSlider(options=[0.8, 0.9, 0.95, 0.99], value=confidence,
+                             description=labels["confidence"], continuous_update=False)
+    kind = w.Dropdown(options=[(_t_reps(f"chart_{k}", locale), k) for k in ("intervals", "funnel", "heatmap")],
+                      value=chart, description=labels["chart"])
+    out = w.Output()
+    box = w.VBox([w.HBox([src, who, w.VBox([conf, kind])]), period, out])
+    cols = ["rep", "closed", "conversion", "expected_conversion", "oe", "oe_low", "oe_high", "p_adj", "shrunk",
+            "p_below_team", "classification"]
+
+    def update(*_):
+        out.clear_output(wait=True)
+        with out:
+            first, last = period.value
+            order = {p: i for i, p in enumerate(periods)}
+            chosen = cells[cells["stratum"].isin(src.value)
+                           & cells["period"].map(order).between(order[first], order[last])]
+            if not len(chosen) or not who.value:
+                print(i18n.text("common", "no_data", locale))
+                return
+            res = reps.compare(chosen, end=last, window=None, confidence=conf.value, **compare_kwargs)
+            box.result = res
+            verdicts = res.verdicts(locale)
+            for name in who.value:
+                if name in verdicts:
+                    print(verdicts[name])
+            shown = res.table[res.table["rep"].isin(who.value)]
+            display(shown[cols].round(3))
+            fig, ax = plt.subplots(figsize=(9, 1.8 + 0.4 * max(len(shown), 4)))
+            res.plot(ax=ax, kind=kind.value, locale=locale)
+            fig.tight_layout()
+            display(fig)
+            plt.close(fig)
+
+    for control in (period, src, who, conf, kind):
+        control.observe(update, names="value")
+    box.update = update
+    update()
+    return box
+
+
+_t_sc = _i18n.catalog("widgets_scorecard", {
+    "freq": {"en": "Periods", "vi": "Chu kỳ"},
+    "freq_M": {"en": "months", "vi": "tháng"},
+    "freq_Q": {"en": "quarters", "vi": "quý"},
+    "freq_W": {"en": "weeks", "vi": "tuần"},
+    "period": {"en": "Report", "vi": "Kỳ báo cáo"},
+    "kpi": {"en": "KPI", "vi": "Chỉ số"},
+    "tolerance": {"en": "Tolerance", "vi": "Dung sai"},
+})
+
+
+def scorecard_explorer(data, *, period: str, freq: str = "M", targets=None, config=None, locale: str = "en",
+                       tolerance: float = 0.05, **options):
+    """Explore the KPI scorecard: switch months / quarters / weeks, the period, the tolerance and a KPI.
+
+    Parameters
+    ----------
+    data : dict of str -> DataFrame, or DataFrame
+        The canonical tables by name, or the KPI totals from ``scorecard.totals`` (then the period
+        length is fixed to ``freq``).
+    period : str
+        Period shown first ("2026-10").
+    freq : {"M", "Q", "W"}, default "M"
+    targets : DataFrame, optional
+        ``kpi_targets`` (taken from ``data["kpi_targets"]`` when not given).
+    config : dict, optional
+        Workbook settings (``targets``, ``analyses.scorecard``).
+    locale : {"en", "vi"}, default "en"
+    tolerance : float, default 0.05
+        Starting amber band (fraction of the target).
+    **options
+        Passed to ``scorecard.totals`` and ``scorecard.build`` (``contact_days``, ``risk_days``,
+        ``lost_days``, ``channel_map``, ``change_sd``, ``history``, ``confidence``, ``adjust``).
+
+    Returns
+    -------
+    ipywidgets.VBox
+        Controls, then an output area with the scorecard page, the chosen KPI's last periods and its
+        breakdown. KPI totals are computed once per period length and cached. ``.update()`` redraws.
+    """
+    import ipywidgets as w
+    import matplotlib.pyplot as plt
+    import pandas as pd
+    from IPython.display import HTML, display
+
+    from . import i18n, scorecard
+
+    i18n.check_locale(locale)
+    tables = None if isinstance(data, pd.DataFrame) else dict(data)
+    if targets is None and tables is not None:
+        targets = tables.get("kpi_targets")
+    reduce_keys = ("contact_days", "risk_days", "lost_days", "channel_map")
+    reduce_opts = {k: options[k] for k in reduce_keys if k in options}
+    build_opts = {k: v for k, v in options.items() if k not in reduce_keys}
+    cache: dict = {}
+
+    def totals(fr):
+        if tables is None:
+            return data
+        if fr not in cache:
+            cache[fr] = scorecard.totals(tables, freq=fr, config=config, **reduce_opts)
+        return cache[fr]
+
+    def periods(fr):
+        t = totals(fr)
+        found = set(t.loc[t["by"] == scorecard.ALL, "period"])
+        return sorted(found, key=lambda s: pd.Period(s, "W-SUN" if fr == "W" else fr))
+
+    def start_for(fr, options_):
+        want = str(scorecard._period_of(period, fr)) if len(period) == 7 else period
+        return want if want in options_ else options_[-1]
+
+    opts = periods(freq)
+    freq_w = w.Dropdown(options=[(_t_sc(f"freq_{f}", locale), f) for f in ("M", "Q", "W")], value=freq,
+                        description=_t_sc("freq", locale), disabled=tables is None)
+    period_w = w.Dropdown(options=opts, value=start_for(freq, opts), description=_t_sc("period", locale))
+    tol_w = w.FloatSlider(value=tolerance, min=0.0, max=0.3, step=0.01, description=_t_sc("tolerance", locale),
+                          readout_format=".0%", continuous_update=False)
+    kpi_w = w.Dropdown(options=[(scorecard.kpi_name(k, locale), k) for k in scorecard.KPIS],
+                       description=_t_sc("kpi", locale))
+    out = w.Output()
+
+    def on_freq(change):
+        new = periods(change["new"])
+        period_w.options = new
+        period_w.value = start_for(change["new"], new)
+
+    def update(*_):
+        out.clear_output(wait=True)
+        with out:
+            card = scorecard.build(totals(freq_w.value), period=period_w.value, freq=freq_w.value,
+                                   targets=targets, config=config, tolerance=tol_w.value, **build_opts)
+            display(HTML(scorecard.to_html(card, locale)))
+            if kpi_w.value in set(card.table["kpi"]):
+                fig, ax = plt.subplots(figsize=(8, 2.6))
+                scorecard.sparkline(card, kpi_w.value, ax, locale=locale)
+                fig.tight_layout()
+                display(fig)
+                plt.close(fig)
+                for name, table in card.details.items():
+                    if name.startswith(kpi_w.value + "_"):
+                        display(table.round(3))
+            else:
+                print(i18n.text("common", "no_data", locale))
+
+    freq_w.observe(on_freq, names="value")
+    for control in (period_w, tol_w, kpi_w):
+        control.observe(update, names="value")
+    box = w.VBox([w.HBox([freq_w, period_w]), w.HBox([tol_w, kpi_w]), out])
+    box.update = update
+    update()
+    return box

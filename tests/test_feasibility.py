@@ -1,0 +1,414 @@
+"""KPI feasibility: closed-form reference cases, planted truths in simulated data, policies, bad input.
+
+Reference cases (from /work/shared/reference-data/README.md, "Forecasts over an aggregated period"):
+- a normal forecast with mean 100 and SD 10 has P(>= 120) = 0.02275 (scipy ``norm.sf`` agrees);
+- a +20% target split evenly over three multiplicative drivers needs (1.2)^(1/3) - 1 = 6.27% from each;
+- period totals come from summed sample paths, never from summed interval bounds (Hyndman &
+  Athanasopoulos, Forecasting: Principles and Practice, 3rd ed., section 13.5).
+
+Planted truth: series simulated from a known model (random walk with drift on the log scale plus a
+fixed seasonal pattern), whose exact P(hit) for a quarter is computed by Monte Carlo from the true
+model; the estimated P(hit) must be close to it for targets at the true 10%, 50% and 90% quantiles.
+"""
+from __future__ import annotations
+
+import json
+import math
+import warnings
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import norm
+
+from kpi_analysis import feasibility as feas
+from kpi_analysis import i18n
+
+SEED = 20261028
+
+
+def _seasonal_series(n=36, *, start="2023-01-01", growth=0.01, noise=0.05, seed=1, name="revenue"):
+    rng = np.random.default_rng(seed)
+    t = np.arange(n)
+    season = 1 + 0.2 * np.sin(2 * np.pi * t / 12)
+    values = 1000 * season * (1 + growth) ** t * np.exp(rng.normal(0, noise, n))
+    return pd.Series(values, index=pd.date_range(start, periods=n, freq="MS"), name=name)
+
+
+def _leads(n_months=30, *, seed=3, leads_growth=0.10, conversion=0.25, deal=50e6, start="2024-01-01"):
+    """Lead rows with a planted yearly growth of lead volume; conversion and deal size flat."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    months = pd.date_range(start, periods=n_months, freq="MS")
+    for i, m in enumerate(months):
+        n = rng.poisson(300 * (1 + leads_growth) ** (i / 12) * (1 + 0.15 * np.cos(2 * np.pi * i / 12)))
+        created = m + pd.to_timedelta(rng.uniform(0, 27, n), unit="D")
+        lag = pd.to_timedelta(rng.gamma(2.0, 5.0, n), unit="D")
+        won = rng.random(n) < conversion
+        value = np.where(won, deal * np.exp(rng.normal(0, 0.3, n)), np.nan)
+        rows.append(pd.DataFrame({"created_at": created, "closed_at": created + lag,
+                                  "status": np.where(won, "won", "lost"), "deal_value": value}))
+    out = pd.concat(rows, ignore_index=True)
+    end = months[-1] + pd.offsets.MonthEnd(0) + pd.Timedelta(hours=23)
+    late = out["closed_at"] > end  # not closed by the data end: still open
+    out.loc[late, "status"] = "open"
+    out.loc[late, "closed_at"] = pd.NaT
+    out.loc[late, "deal_value"] = np.nan
+    out["lead_id"] = [f"L{i:06d}" for i in range(len(out))]
+    return out
+
+
+# ------------------------------------------------------------------------------ published reference cases
+def test_closed_form_normal_case_from_summed_paths():
+    # Reference: N(100, 10) -> P(>= 120) = 0.02275. Three independent months N(100/3, 10/sqrt(3)).
+    assert norm.sf(120, 100, 10) == pytest.approx(0.02275, abs=5e-6)
+    rng = np.random.default_rng(SEED)
+    months = rng.normal(100 / 3, 10 / math.sqrt(3), size=(400_000, 3))
+    p = feas.p_hit_from_paths(months, 120)
+    assert p == pytest.approx(0.02275, abs=4 * math.sqrt(0.02275 * 0.97725 / 400_000))
+    # Perfectly correlated months (total/3 each) give the same total distribution, the same P(hit).
+    total = rng.normal(100, 10, size=400_000)
+    assert feas.p_hit_from_paths(np.repeat(total[:, None] / 3, 3, axis=1), 120) == pytest.approx(0.02275,
+                                                                                                   abs=0.001)
+    # Summing the months' own 97.725% bounds (z = 2) is wrong: it claims the total reaches 134.6, far
+    # above the correct 120, so bound-summing would call a 2% target a 50-50 one.
+    summed_bound = 3 * (100 / 3 + 2 * 10 / math.sqrt(3))
+    assert summed_bound == pytest.approx(134.64, abs=0.01)
+    assert feas.p_hit_from_paths(months, summed_bound) < 0.001
+    # lower_is_better flips the hit region.
+    assert feas.p_hit_from_paths(months, 120, direction="lower_is_better") == pytest.approx(1 - p, abs=1e-12)
+
+
+def test_driver_shares_reference_and_identity_on_assessment():
+    leads = _leads(36)
+    r = feas.assess(leads, 0.20, "2027-Q1", n_paths=300, backtest_origins=0)
+    d = r.drivers.set_index("driver")
+    # Reference: (1.2)^(1/3) - 1 = 6.27% each; alone each needs the full 20%.
+    assert d.loc["leads", "needed_shared"] == pytest.approx(1.2 ** (1 / 3) - 1, rel=1e-12)
+    assert round(d.loc["conversion", "needed_shared"], 4) == 0.0627
+    assert (d.loc[list(feas.DRIVERS), "needed_alone"] == 0.20).all()
+    assert np.prod(1 + d.loc[list(feas.DRIVERS), "needed_shared"]) == pytest.approx(1.2, rel=1e-12)
+    # The baselines multiply to the baseline revenue exactly.
+    base = d["baseline"]
+    assert base["leads"] * base["conversion"] * base["deal_size"] == pytest.approx(base["revenue"], rel=1e-12)
+    assert base["revenue"] == pytest.approx(r.baseline, rel=1e-12)  # same months as the KPI baseline
+
+
+def test_monthly_drivers_identity_and_totals():
+    leads = _leads(18)
+    t = feas.monthly_drivers(leads)
+    wins = t["won"] > 0
+    assert np.allclose(t.loc[wins, "leads"] * t.loc[wins, "conversion"] * t.loc[wins, "deal_size"],
+                       t.loc[wins, "revenue"], rtol=1e-12, atol=0)
+    # Nothing is lost in the reduction: every lead, win and dong is in exactly one month.
+    assert t["leads"].sum() == len(leads)
+    assert t["won"].sum() == int((leads["status"] == "won").sum())
+    assert t["closed"].sum() == int(leads["status"].isin(["won", "lost"]).sum())
+    assert t["revenue"].sum() == pytest.approx(leads["deal_value"].sum(), rel=1e-12)
+    # Attribution: revenue by the month the deal closed.
+    by_close = leads[leads.status == "won"].groupby(leads["closed_at"].dt.to_period("M"))["deal_value"].sum()
+    assert np.allclose(t.set_index(t["month"].dt.to_period("M"))["revenue"].reindex(by_close.index), by_close)
+    # Warm-up month (closes from leads created before the data) is flagged incomplete; later months not.
+    assert not t["complete"].iloc[0] and t["complete"].iloc[2:].all()
+
+
+def test_monthly_drivers_hand_made_table():
+    leads = pd.DataFrame({
+        "created_at": pd.to_datetime(["2026-01-03", "2026-01-10", "2026-01-20", "2026-02-02", "2026-02-25"]),
+        "closed_at": pd.to_datetime(["2026-01-15", "2026-02-03", "2026-01-30", "2026-02-20", None]),
+        "status": ["won", "won", "lost", "won", "open"],
+        "deal_value": [100.0, 50.0, np.nan, 30.0, np.nan]})
+    t = feas.monthly_drivers(leads)
+    assert t["leads"].tolist() == [3, 2]
+    assert t["won"].tolist() == [1, 2]          # by month closed
+    assert t["closed"].tolist() == [2, 2]
+    assert t["revenue"].tolist() == [100.0, 80.0]
+    assert t["conversion"].tolist() == pytest.approx([1 / 3, 1.0])
+    assert t["deal_size"].tolist() == pytest.approx([100.0, 40.0])
+    assert t["win_rate"].tolist() == pytest.approx([0.5, 1.0])
+
+
+# ------------------------------------------------------------------------------ planted truth
+def _random_walk_case(seed, n=96, sigma=0.04, drift=0.008):
+    """log y = random walk with drift + fixed seasonality; exact P(hit) for the next quarter by MC."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(n)
+    season = 0.2 * np.sin(2 * np.pi * t / 12)
+    z = np.log(1000) + drift * t + season + np.cumsum(rng.normal(0, sigma, n))
+    y = pd.Series(np.exp(z), index=pd.date_range("2018-01-01", periods=n, freq="MS"), name="kpi")
+    tt = np.arange(n, n + 3)
+    steps = np.random.default_rng(7).normal(0, sigma, (400_000, 3)).cumsum(axis=1)
+    totals = np.exp(z[-1] - season[-1] + drift * (tt - n + 1) + 0.2 * np.sin(2 * np.pi * tt / 12) + steps).sum(1)
+    return y, np.quantile(totals, [0.1, 0.5, 0.9])
+
+
+def test_p_hit_recovers_true_probability_on_known_model():
+    # Tolerance (stated in the report): across 6 series of 8 years, the mean P(hit) is within 0.08 of
+    # the truth at each of three targets and the mean absolute error is below 0.2. Estimation error
+    # from a finite history, not Monte Carlo error (SE < 0.01), dominates.
+    true = np.array([0.9, 0.5, 0.1])
+    est = []
+    for rep in range(6):
+        y, targets = _random_walk_case(rep)
+        r = feas.assess(y, float(targets[0]), f"{y.index[-1].year + 1}-Q1", basis="absolute", n_paths=1000,
+                        backtest_origins=0)
+        est.append([r.p_hit_at(float(q)) for q in targets])
+    est = np.array(est)
+    assert np.all(np.abs(est.mean(axis=0) - true) < 0.08), est.mean(axis=0)
+    assert np.all(np.abs(est - true).mean(axis=0) < 0.2), np.abs(est - true).mean(axis=0)
+    assert np.all(np.diff(est, axis=1) <= 0)  # higher targets are never more likely
+
+
+def test_growth_percentile_on_deterministic_growth():
+    # Every past year-on-year change is exactly +10%: +20% is above all of them, +0% below all.
+    months = pd.date_range("2023-01-01", periods=36, freq="MS")
+    season = 1 + 0.3 * np.cos(2 * np.pi * np.arange(36) / 12)
+    y = pd.Series(100 * season * 1.1 ** (np.arange(36) / 12), index=months, name="orders")
+    high = feas.assess(y, 0.20, "2026-Q1", n_paths=200, backtest_origins=0)
+    assert high.growth_percentile == 1.0 and high.n_growth_history == 36 - 3 - 12 + 1
+    assert high.retarget(0.0).growth_percentile == 0.0
+    assert high.retarget(0.10).growth_percentile == pytest.approx(0.5)  # ties count half
+
+
+def test_planted_driver_growth_is_recovered():
+    # Leads grow 30%/year, conversion and deal size are flat: the driver history shows it.
+    r = feas.assess(_leads(36, leads_growth=0.30, seed=11), 0.2, "2027-Q1", n_paths=300, backtest_origins=0)
+    d = r.drivers.set_index("driver")
+    assert d.loc["leads", "past_median"] == pytest.approx(0.30, abs=0.08)
+    assert abs(d.loc["conversion", "past_median"]) < 0.08
+    assert abs(d.loc["deal_size", "past_median"]) < 0.08
+    # +20% from leads alone is routine for this business, from conversion alone it never happened.
+    assert d.loc["leads", "share_alone"] > 0.6 and d.loc["conversion", "share_alone"] < 0.2
+
+
+# ------------------------------------------------------------------------------ result, determinism, policy
+@pytest.fixture(scope="module")
+def quarter():
+    return feas.assess(_seasonal_series(), 0.15, "2026-Q1", n_paths=500, backtest_origins=3, scope="all shops",
+                       perspective="financial", currency="VND")
+
+
+def test_same_seed_same_result_and_seed_recorded(quarter):
+    again = feas.assess(_seasonal_series(), 0.15, "2026-Q1", n_paths=500, backtest_origins=3, scope="all shops",
+                        perspective="financial", currency="VND")
+    assert again.headline() == quarter.headline()
+    assert again.backtest.equals(quarter.backtest)
+    assert quarter.seed == SEED and quarter.headline()["seed"] == SEED
+    other = feas.assess(_seasonal_series(), 0.15, "2026-Q1", n_paths=500, backtest_origins=0, seed=1)
+    assert other.seed == 1 and other.forecast_median != quarter.forecast_median
+
+
+def test_result_contract(quarter):
+    r = quarter
+    assert set(r.table["model"]) == {"ets", "sarima_boot"}
+    assert r.p_hit_low <= r.p_hit <= r.p_hit_high
+    assert r.p_hit == pytest.approx(r.table["p_hit"].mean())
+    assert r.forecast_low < r.forecast_median < r.forecast_high
+    assert r.target == pytest.approx(1.15 * r.baseline)
+    assert r.verdict == feas._verdict(r.p_hit, feas.DEFAULT_BANDS)
+    json.dumps(r.headline(), allow_nan=False)
+    assert r.headline()["p_hit_by_model"].keys() == {"ets", "sarima_boot"}
+    assert r.n_backtest == 6 and 0 <= r.coverage <= 1
+    for loc in i18n.LOCALES:
+        text = r.summary(loc)
+        assert "20261028" in text and r._repr_html_()
+    assert "cùng kỳ" in r.summary("vi") and "Xác suất đạt" in r.summary("vi")
+    smart = r.smart_table("en").set_index("criterion")["status"]
+    assert smart["specific"] == "pass" and smart["relevant"] == "pass" and smart["time-bound"] == "pass"
+    assert set(r.smart["status"]) <= {"pass", "warn", "fail"}
+
+
+def test_retarget_matches_fresh_assessment(quarter):
+    fresh = feas.assess(_seasonal_series(), 0.02, "2026-Q1", n_paths=500, backtest_origins=3, scope="all shops",
+                        perspective="financial", currency="VND")
+    moved = quarter.retarget(0.02)
+    assert moved.p_hit == fresh.p_hit and moved.verdict == fresh.verdict
+    assert moved.p_hit >= quarter.p_hit
+    assert quarter.p_hit_at(quarter.target) == quarter.p_hit
+
+
+def test_bases_agree_on_the_same_absolute_target(quarter):
+    absolute = quarter.retarget(quarter.target, basis="absolute")
+    assert absolute.p_hit == quarter.p_hit
+    ltm = quarter.retarget(0.0, basis="last_12_months")
+    y = _seasonal_series()
+    assert ltm.baseline == pytest.approx(y.iloc[-12:].sum() * 3 / 12)
+    assert ltm.target == pytest.approx(ltm.baseline)
+
+
+def test_verdict_bands_and_custom_thresholds():
+    bands = feas.DEFAULT_BANDS
+    assert [feas._verdict(p, bands) for p in (0.95, 0.9, 0.5, 0.49, 0.2, 0.19)] == [
+        "too_easy", "realistic", "realistic", "aggressive", "aggressive", "unrealistic"]
+    y = _seasonal_series()
+    strict = feas.assess(y, 0.0, "2026-02", n_paths=300, backtest_origins=0, bands=(0.3, 0.6, 0.99))
+    assert strict.verdict == feas._verdict(strict.p_hit, (0.3, 0.6, 0.99))
+    with pytest.raises(ValueError, match="bands"):
+        feas.assess(y, 0.1, "2026-02", bands=(0.5, 0.2, 0.9))
+
+
+def test_partly_observed_period_uses_actuals():
+    y = _seasonal_series(38)  # 2023-01 .. 2026-02
+    r = feas.assess(y, 0.1, "2026-Q1", n_paths=300, backtest_origins=0)
+    assert r.observed_months == 2 and r.observed_value == pytest.approx(y.iloc[-2:].sum())
+    assert r.horizon == 1 and r.forecast_low > r.observed_value
+
+
+def test_year_target_with_simulated_baseline_and_lower_is_better():
+    y = _seasonal_series(34)  # ends 2025-10: 2025 is not complete, so the baseline is simulated too
+    r = feas.assess(y, 0.1, "2026", n_paths=300, backtest_origins=0)
+    assert "note_baseline_forecast" in [k for k, _ in r.notes] and r.horizon == 14
+    cost = feas.assess(y, 0.1, "2026", n_paths=300, backtest_origins=0, direction="lower_is_better")
+    assert cost.p_hit == pytest.approx(1 - r.p_hit, abs=0.01)  # ties have probability zero
+
+
+def test_backtest_is_rolling_origin():
+    r = feas.assess(_seasonal_series(40), 0.1, "2026-Q2", n_paths=300, backtest_origins=4)
+    bt = r.backtest
+    assert bt["origin"].nunique() == 4 and set(bt["kind"]) == {"month", "total"}
+    assert (bt.loc[bt["kind"] == "month", "horizon"].max()) == r.horizon
+    assert r.coverage == pytest.approx(bt.loc[bt["kind"] == "total", "inside"].mean())
+
+
+def test_as_of_cuts_history_and_counts_it():
+    y = _seasonal_series(36)
+    r = feas.assess(y, 0.1, "2025-Q3", as_of="2025-06", n_paths=200, backtest_origins=0)
+    assert r.last_month == "2025-06" and r.excluded == {"after as_of": 12}
+
+
+def test_default_target_period_and_parse():
+    assert feas.default_target_period("2026-10") == "2027-Q1"
+    assert feas.default_target_period("2026-03") == "2026-Q2"
+    assert feas.default_target_period("2026-10", "month") == "2026-11"
+    assert feas.default_target_period("2026-10", "year") == "2027"
+    assert feas.parse_period("2026q4")[1:] == (3, "quarter")
+    for bad in ("2026-13", "Q4 2026", "26-10"):
+        with pytest.raises(ValueError, match="period"):
+            feas.parse_period(bad)
+
+
+def test_lookup_perspective():
+    t = pd.DataFrame({"kpi": ["revenue", "revenue", "nps"], "perspective": ["financial"] * 2 + ["customer"]})
+    assert feas.lookup_perspective(t, "revenue") == "financial"
+    assert feas.lookup_perspective(t, "cac") == ""
+
+
+# ------------------------------------------------------------------------------ short and broken histories
+def test_short_history_falls_back_to_non_seasonal_with_warning():
+    y = _seasonal_series(18)
+    with pytest.warns(UserWarning, match="fewer than two seasons"):
+        r = feas.assess(y, 0.1, "2024-08", n_paths=300, backtest_origins=2)
+    assert set(r.table["model"]) == {"ets_ns", "arima_boot"}
+    assert "note_short" in [k for k, _ in r.notes]
+    assert "two seasons" in r.summary() and "hai chu kỳ" in r.summary("vi")
+    assert r.smart.set_index("criterion").loc["measurable", "status"] == "warn"
+
+
+def test_gap_uses_last_stretch_and_counts_excluded():
+    y = _seasonal_series(40)
+    y = y.drop(y.index[5])  # a missing month
+    y.iloc[8] = np.nan  # and a blank one
+    with pytest.warns(UserWarning, match="gaps"):
+        r = feas.assess(y, 0.1, "2026-Q2", n_paths=300, backtest_origins=0)
+    assert r.excluded == {"before a gap in the history": 8}
+    assert set(r.table["model"]) == {"ets", "sarima_boot"}  # 31 months left: still seasonal
+
+
+def test_non_positive_values_switch_to_original_scale():
+    y = _seasonal_series(36) - 700  # some months below zero
+    assert (y <= 0).any()
+    with pytest.warns(UserWarning, match="zero or negative"):
+        r = feas.assess(y, 900.0, "2026-Q1", basis="absolute", n_paths=300, backtest_origins=0)
+    assert "original scale" in r.method and 0 <= r.p_hit <= 1
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(period="2025-06"), "already fully observed"),
+    (dict(period="2026-99"), "month must be 01-12"),
+    (dict(target=5e9), "basis='absolute'"),
+    (dict(target=-1.5), "above -1"),
+    (dict(basis="yoy"), "basis must be one of"),
+    (dict(models=("prophet",)), "models must be one of"),
+    (dict(confidence=80), "confidence"),
+    (dict(n_paths=10), "n_paths"),
+    (dict(perspective="money"), "perspective must be one of"),
+])
+def test_bad_arguments(kwargs, message):
+    args = dict(target=0.1, period="2026-Q1") | kwargs
+    with pytest.raises(ValueError, match=message):
+        feas.assess(_seasonal_series(), args.pop("target"), args.pop("period"), **args)
+
+
+def test_bad_data():
+    with pytest.raises(ValueError, match="at least 6"):
+        feas.assess(_seasonal_series(5), 0.1, "2023-Q3")
+    frame = pd.DataFrame({"month": ["2024-01", "2024-01"], "value": [1.0, 2.0]})
+    with pytest.raises(ValueError, match="one row per month"):
+        feas.assess(frame, 0.1, "2024-Q2")
+    with pytest.raises(ValueError, match=r"history: missing column\(s\) \['value'\].*'valeu'"):
+        feas.assess(pd.DataFrame({"month": ["2024-01"], "valeu": [1.0]}), 0.1, "2024-Q2")
+    with pytest.raises(TypeError, match="monthly DatetimeIndex"):
+        feas.assess(pd.Series([1.0, 2.0]), 0.1, "2024-Q2")
+    with pytest.raises(ValueError, match="same_period_last_year.*reach back"):
+        feas.assess(_seasonal_series(20), 0.1, "2024-12")
+    leads = _leads(6)
+    leads.loc[leads.index[:2], "status"] = "wonn"
+    with pytest.raises(ValueError, match=r"leads.status must be one of .*2 row\(s\)"):
+        feas.monthly_drivers(leads)
+    leads = _leads(6)
+    first_won = leads.index[leads.status == "won"][:3]
+    leads.loc[first_won, "deal_value"] = np.nan
+    with pytest.raises(ValueError, match=r"leads.deal_value must be a number >= 0 for won leads: 3 row"):
+        feas.monthly_drivers(leads)
+
+
+def test_accepts_every_history_form():
+    y = _seasonal_series(36)
+    frame = pd.DataFrame({"month": y.index.strftime("%Y-%m"), "sales": y.to_numpy()})
+    period_index = pd.Series(y.to_numpy(), index=y.index.to_period("M"), name="revenue")
+    results = [feas.assess(h, 0.1, "2026-Q1", n_paths=200, backtest_origins=0, **kw)
+               for h, kw in ((y, {}), (frame, {"value": "sales", "kpi": "revenue"}), (period_index, {}))]
+    assert len({r.p_hit for r in results}) == 1 and len({r.baseline for r in results}) == 1
+    leads = _leads(30)
+    from_rows = feas.assess(leads, 0.1, "2026-Q3", n_paths=200, backtest_origins=0)
+    from_table = feas.assess(feas.monthly_drivers(leads), 0.1, "2026-Q3", n_paths=200, backtest_origins=0)
+    assert from_rows.headline() == from_table.headline()
+    assert from_rows.excluded == {"incomplete months (warm-up or data end)": 1}
+
+
+# ------------------------------------------------------------------------------ plots and widget
+@pytest.mark.parametrize("kind", ["fan", "totals", "drivers"])
+def test_plots_return_axes(kind):
+    r = feas.assess(_leads(30), 0.2, "2026-Q3", n_paths=200, backtest_origins=0)
+    fig, ax = plt.subplots()
+    assert r.plot(ax=ax, kind=kind, locale="vi") is ax
+    assert ax.get_title()
+    plt.close(fig)
+
+
+def test_widget_slider_updates_p_hit_without_refit(quarter):
+    from kpi_analysis import widgets
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        box = widgets.feasibility_explorer(quarter, locale="vi")
+    slider, line = box.children[0].children[0], box.children[1]
+    first = line.value
+    slider.value = -0.1
+    assert line.value != first and box.result.p_hit == quarter.retarget(-0.1).p_hit
+    assert "xác suất đạt" in line.value
+    plt.close("all")
+
+
+# ------------------------------------------------------------------------------ sample data
+def test_sample_revenue_verdicts(sample_table):
+    leads = sample_table("leads")
+    r = feas.assess(leads, 0.20, "2027-Q1", n_paths=500, backtest_origins=2, as_of="2026-10")
+    assert r.last_month == "2026-10" and r.excluded == {"incomplete months (warm-up or data end)": 2}
+    assert r.verdict in feas.VERDICTS and r.drivers is not None
+    modest = r.retarget(0.0)
+    assert modest.p_hit > r.p_hit
+    d = r.drivers.set_index("driver")
+    # Planted: lead volume grows ~10% a year, conversion and deal size are flat.
+    assert d.loc["leads", "past_median"] == pytest.approx(0.10, abs=0.05)
+    assert abs(d.loc["conversion", "past_median"]) < 0.08

