@@ -158,8 +158,9 @@ def run(period, config_path, only, data_dir, out_dir, jobs, locale, parameters, 
     else:
         keep = (f"; the earlier report in {result.target} is unchanged" if result.target and result.target.exists()
                 else "")
-        click.echo(f"kpi-report: {len(result.failed)} notebook(s) failed ({', '.join(result.failed)}); "
-                   f"this attempt is kept in {result.report_dir}{keep}.", err=True)
+        what = (f"{len(result.failed)} notebook(s) failed ({', '.join(result.failed)})" if result.failed
+                else "post-processing failed")
+        click.echo(f"kpi-report: {what}; this attempt is kept in {result.report_dir}{keep}.", err=True)
     click.echo(str(result.report_dir))
     sys.exit(result.exit_code)
 

@@ -150,7 +150,22 @@ def _query(backend, query: str):
             schema_name, name = q.split(".", 1)
             return backend.table(name, database=schema_name)
         return backend.table(q)
-    return backend.sql(q)
+    # A query becomes a temporary view, read as a table. Ibis 12's backend.sql() fails with DuckDB
+    # 2.0 (it calls the removed fetch_arrow_table) and with sqlglot 30 on PostgreSQL (it emits an
+    # empty "DROP VIEW IF EXISTS"); a temporary view works on both, and on read-only DuckDB files.
+    import hashlib
+
+    view = "_kpi_query_" + hashlib.sha1(q.encode()).hexdigest()[:12]
+    statement = f'CREATE OR REPLACE TEMPORARY VIEW "{view}" AS {q}'
+    name = getattr(backend, "name", "")
+    if name == "duckdb":
+        backend.con.execute(statement)
+    elif name == "postgres":
+        with backend.raw_sql(statement):
+            pass
+    else:
+        return backend.sql(q)
+    return backend.table(view)
 
 
 def _backend_name(expr) -> str:
@@ -211,20 +226,17 @@ def canonical(raw, table: str, *, mapping=None, values=None):
                 v = col.cast("timestamp")
             out[name] = v.truncate("M") if spec.kind == "month" else v
         else:
-            if typ.is_numeric():
+            if typ.is_floating():  # NaN is a missing value, as in pandas (Parquet written from numpy has NaN)
+                v = ibis.ifelse(col.isnan(), ibis.null("float64"), col.cast("float64"))
+            elif typ.is_numeric():
                 v = col.cast("float64")
             else:
                 s = col.cast("string").strip().replace(",", "")
                 v = s.try_cast("float64") if duck else ibis.ifelse(s.re_search(_NUMBER), s.cast("float64"),
                                                                    ibis.null("float64"))
             if spec.kind == "int":
+                out[f"_num_{name}"] = v  # before rounding: "1.5 orders" is reported, not rounded away
                 v = v.round().cast("int64")
-                out[f"_num_{name}"] = (col.cast("float64") if typ.is_numeric() else
-                                       (col.cast("string").strip().replace(",", "").try_cast("float64") if duck
-                                        else ibis.ifelse(col.cast("string").strip().replace(",", "")
-                                                         .re_search(_NUMBER),
-                                                         col.cast("string").strip().replace(",", "")
-                                                         .cast("float64"), ibis.null("float64"))))
             out[name] = v
     extra = [c for c in t.columns if c not in out]
     return t.select(*[t[c] for c in extra], **out)
@@ -262,7 +274,12 @@ def _rule_exprs(t, table: str) -> list[tuple[str, str, Any, str]]:
             continue
         col = t[name]
         raw = t[f"_raw_{name}"]
-        raw_blank = raw.isnull() | (raw.cast("string").strip() == "")
+        if raw.type().is_floating():
+            raw_blank = raw.isnull() | raw.isnan()
+        elif raw.type().is_string():
+            raw_blank = raw.isnull() | (raw.strip() == "")
+        else:
+            raw_blank = raw.isnull()
         if spec.kind in ("datetime", "month", "float", "int"):
             rule = {"datetime": "must be a date (YYYY-MM-DD)", "month": "must be a month (YYYY-MM)"}.get(
                 spec.kind, "must be a number")
@@ -346,7 +363,7 @@ def check(t, table: str, *, source_name=None, raise_error: bool = True) -> list[
             continue
         if rule == "must not be blank" and column in unparsed_cols:
             continue
-        if rule.startswith("must be a") and kind == "raw" and rule != "must be a whole number":
+        if kind == "raw" and rule != "must not be blank":  # a value that did not parse is not "blank" too
             unparsed_cols.add(column)
         shown = t[f"_raw_{column}"] if kind == "raw" else t[column]
         sample = t.filter(bad).select(v=shown).limit(EXAMPLES).execute()["v"].tolist()

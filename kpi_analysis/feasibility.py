@@ -13,7 +13,6 @@ any ``month``/``value`` table or a monthly Series.
 """
 from __future__ import annotations
 
-import dataclasses
 import html
 import math
 import re
@@ -28,9 +27,19 @@ from ._columns import LEAD_STATUSES, PERSPECTIVES
 from ._result import ResultMixin, html_table, jsonable
 from ._validate import check_choice, check_confidence, reject_rows, require_columns
 
-__all__ = ["assess", "monthly_drivers", "lookup_perspective", "parse_period", "default_target_period",
-           "p_hit_from_paths",
-           "Feasibility", "BASES", "VERDICTS", "DEFAULT_BANDS", "MODELS"]
+__all__ = [
+    "BASES",
+    "DEFAULT_BANDS",
+    "MODELS",
+    "VERDICTS",
+    "Feasibility",
+    "assess",
+    "default_target_period",
+    "lookup_perspective",
+    "monthly_drivers",
+    "p_hit_from_paths",
+    "parse_period",
+]
 
 SEED = 20261028
 BASES = ("absolute", "same_period_last_year", "last_12_months")
@@ -77,12 +86,16 @@ _t = i18n.catalog("feasibility", {
                     "vi": "Kiểm định lùi ({n} mốc dự báo trong quá khứ x {origins} mô hình): khoảng {level} "
                           "của tổng kỳ trước đây chứa giá trị thực tế {cov} số lần (từng tháng: {cov_month}); "
                           "{judgement}"},
-    "calib_good": {"en": "P(hit) can be taken at face value.",
-                   "vi": "có thể tin xác suất đạt ở mức đã nêu."},
+    "calib_good": {"en": "consistent with the nominal level, so P(hit) can be used as stated.",
+                   "vi": "phù hợp với mức danh nghĩa, nên có thể dùng xác suất đạt như đã nêu."},
     "calib_narrow": {"en": "intervals were too narrow, so P(hit) is overconfident (too close to 0 or 1).",
                      "vi": "khoảng dự báo quá hẹp, nên xác suất đạt có phần quá chắc chắn (quá gần 0 hoặc 1)."},
     "calib_wide": {"en": "intervals were too wide, so P(hit) is too cautious (too close to 50%).",
                    "vi": "khoảng dự báo quá rộng, nên xác suất đạt có phần quá thận trọng (quá gần 50%)."},
+    "model_narrow": {"en": "{model}: past {level} intervals held the actual only {cov} of the time, so its "
+                           "P(hit) is overconfident.",
+                     "vi": "{model}: khoảng {level} trước đây chỉ chứa giá trị thực tế {cov} số lần, nên xác "
+                           "suất đạt của mô hình này có phần quá chắc chắn."},
     "calib_none": {"en": "Backtest not possible: the history is too short.",
                    "vi": "Không thể kiểm định lùi: chuỗi dữ liệu quá ngắn."},
     "drivers": {"en": "Revenue = leads x conversion x deal size: moving alone, one lever would need "
@@ -170,6 +183,11 @@ _t = i18n.catalog("feasibility", {
     "persp_internal": {"en": "internal process", "vi": "quy trình nội bộ"},
     "persp_learning": {"en": "learning and growth", "vi": "học hỏi và phát triển"},
     "quarter": {"en": "Q{q} {year}", "vi": "Quý {q}/{year}"},
+    "kpi_revenue": {"en": "revenue", "vi": "doanh thu"},
+    "kpi_leads": {"en": "new leads", "vi": "số lead mới"},
+    "kpi_new_leads": {"en": "new leads", "vi": "số lead mới"},
+    "kpi_won": {"en": "deals won", "vi": "số đơn thành công"},
+    "kpi_orders": {"en": "orders", "vi": "số đơn hàng"},
     "year": {"en": "{year}", "vi": "năm {year}"},
     "ax_month": {"en": "Month", "vi": "Tháng"},
     "ax_total": {"en": "{kpi} total for {period}", "vi": "Tổng {kpi} của {period}"},
@@ -243,12 +261,20 @@ default_target_period("2026-12", "year")
 
 
 def _period_label(period: str, locale: str) -> str:
-    start, months, kind = parse_period(period)
+    start, _months, kind = parse_period(period)
     if kind == "month":
         return i18n.month(start, locale)
     if kind == "quarter":
         return _t("quarter", locale, q=(start.month - 1) // 3 + 1, year=start.year)
     return _t("year", locale, year=start.year)
+
+
+def _kpi_label(name: str, locale: str) -> str:
+    """Known KPI ids in words ("revenue" -> "doanh thu"); any other name as given."""
+    try:
+        return _t(f"kpi_{name}", locale)
+    except KeyError:
+        return name
 
 
 def _months_between(a: pd.Timestamp, b: pd.Timestamp) -> int:
@@ -403,9 +429,10 @@ def _history_series(history, *, month: str, value: str | None, kpi: str | None):
     elif isinstance(history, pd.DataFrame):
         if _is_leads(history):
             history = monthly_drivers(history)
-        if _is_drivers(history):
-            drivers = history.copy()
+        trim = _is_drivers(history)
+        if trim:
             value = value or "revenue"
+            history = history.sort_values("month", ignore_index=True)
         value = value or "value"
         require_columns(history, table="history", columns=[month, value])
         months = _to_month(history[month], table="history", column=month)
@@ -414,8 +441,9 @@ def _history_series(history, *, month: str, value: str | None, kpi: str | None):
                     rule="must be numeric")
         y = pd.Series(vals.to_numpy(dtype=float), index=months)
         name = kpi or value
-        if drivers is not None:
-            drivers, first, end = _complete_drivers(drivers)
+        if trim:
+            kept, first, end = _complete_drivers(history)
+            drivers = kept.copy() if value == "revenue" else None  # the tree explains revenue only
             if first or end < len(y):
                 cut = [m.strftime("%Y-%m") for m in list(months[:first]) + list(months[end:])]
                 notes.append(("note_incomplete", {"months": ", ".join(cut)}))
@@ -485,17 +513,24 @@ def _model_key(model: str, seasonal: bool) -> str:
 
 
 def _simulate_ets(z: np.ndarray, seasonal: bool, h: int, n: int, rng: np.random.Generator):
-    """ETS(A,Ad,A) (or A,Ad,N) fitted by statsmodels; Gaussian innovations simulated by statsmodels."""
+    """ETS(A,A,A) (or A,A,N) fitted by statsmodels; Gaussian innovations simulated by statsmodels."""
+    from scipy import stats
     from statsmodels.tools.sm_exceptions import ConvergenceWarning
     from statsmodels.tsa.exponential_smoothing.ets import ETSModel
-    kw = dict(error="add", trend="add", damped_trend=False)
+    kw = {"error": "add", "trend": "add", "damped_trend": False}
     if seasonal:
         kw.update(seasonal="add", seasonal_periods=_SEASON)
     converged = True
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         fit = ETSModel(z, **kw).fit(disp=False)
-        sims = fit.simulate(nsimulations=h, anchor="end", repetitions=n, rng=rng)
+        # statsmodels simulates with the ML variance SSE/n; with ~17 parameters (12 initial seasonal
+        # states) on 2-3 years of data that is far too small. Use the degrees-of-freedom corrected
+        # SSE/(n - k), the usual unbiased residual variance.
+        k = int(getattr(fit, "df_model", len(fit.params)))
+        sigma = math.sqrt(float(fit.sse) / max(len(z) - k, 4))
+        sims = fit.simulate(nsimulations=h, anchor="end", repetitions=n, rng=rng,
+                            random_errors=stats.norm(scale=sigma))
     if any(issubclass(w.category, ConvergenceWarning) for w in caught):
         converged = False
     return np.asarray(sims, dtype=float).reshape(h, n).T, converged
@@ -659,6 +694,8 @@ class Feasibility(ResultMixin):
                 values["baseline"] = self._fmt(values["baseline"], locale)
             if "period" in values:
                 values["period"] = _period_label(values["period"], locale)
+            if "kpi" in values:
+                values["kpi"] = _kpi_label(values["kpi"], locale)
             rows.append({"criterion": _t(f"smart_{r.criterion}", locale),
                          "status": _t(f"status_{r.status}", locale),
                          "reason": _t(r.reason_key, locale, **values)})
@@ -688,23 +725,22 @@ class Feasibility(ResultMixin):
         out["smart"] = dict(zip(self.smart["criterion"], self.smart["status"]))
         if self.drivers is not None:
             d = self.drivers.set_index("driver")
-            out["drivers"] = {k: {"needed_alone": d.loc[k, "needed_alone"],
-                                  "needed_shared": d.loc[k, "needed_shared"],
-                                  "percentile_alone": d.loc[k, "percentile_alone"],
-                                  "percentile_shared": d.loc[k, "percentile_shared"]} for k in DRIVERS}
+            cols = ["baseline", "needed_alone", "needed_shared", "percentile_alone", "percentile_shared",
+                    "share_alone", "share_shared", "past_median"]
+            out["drivers"] = {k: {c: d.loc[k, c] for c in cols} for k in DRIVERS}
         out["notes"] = [k for k, _ in self.notes]
         return jsonable(out)
 
     def summary(self, locale: str = "en") -> str:
         i18n.check_locale(locale)
-        pct = lambda x, d=1: i18n.percent(x, locale, digits=d)  # noqa: E731
+        pct = lambda x, d=1: i18n.percent(x, locale, digits=d)
         lvl = i18n.percent(self.confidence, locale, digits=0)
         if self.basis == "absolute":
             basis = _t("basis_absolute", locale)
         else:
             basis = _t(f"basis_{self.basis}", locale, growth=i18n.percent(self.target_input, locale, signed=True),
                        baseline=self._fmt(self.baseline, locale))
-        lines = [_t("target", locale, kpi=self.kpi, period=_period_label(self.period, locale),
+        lines = [_t("target", locale, kpi=_kpi_label(self.kpi, locale), period=_period_label(self.period, locale),
                     target=self._fmt(self.target, locale), basis=basis,
                     median=self._fmt(self.forecast_median, locale), level=lvl,
                     low=self._fmt(self.forecast_low, locale), high=self._fmt(self.forecast_high, locale))]
@@ -715,14 +751,17 @@ class Feasibility(ResultMixin):
                         high=pct(self.p_hit_high, 0), verdict=_t(f"verdict_{self.verdict}", locale)))
         if _verdict(self.p_hit_low, self.bands) != _verdict(self.p_hit_high, self.bands):
             lines.append(_t("p_hit_spread", locale))
+        for row in self.table.itertuples(index=False):
+            if row.n_backtest and _calibration(row.coverage, row.n_backtest, self.confidence) == "calib_narrow":
+                lines.append(_t("model_narrow", locale, model=_SHORT[row.model], cov=pct(row.coverage, 0),
+                                level=lvl))
         if not math.isnan(self.growth_percentile):
             _, months, _ = parse_period(self.period)
             lines.append(_t("percentile", locale, growth=i18n.percent(self.target_growth, locale, signed=True),
                             pct=pct(self.growth_percentile, 0), n=self.n_growth_history, months=months,
                             max=i18n.percent(self._ctx["growth_max"], locale, signed=True)))
         if self.n_backtest:
-            judgement = ("calib_narrow" if self.coverage < self.confidence - 0.15 else
-                         "calib_wide" if self.coverage > min(0.99, self.confidence + 0.15) else "calib_good")
+            judgement = _calibration(self.coverage, self.n_backtest, self.confidence)
             lines.append(_t("calibration", locale, n=self.n_backtest // max(1, len(self.table)),
                             origins=len(self.table), level=lvl, cov=pct(self.coverage, 0),
                             cov_month=pct(self.coverage_month, 0), judgement=_t(judgement, locale)))
@@ -797,11 +836,27 @@ def p_hit_from_paths(paths, target, *, direction: str = "higher_is_better") -> f
     return float(np.mean(_hit(totals, np.asarray(target, dtype=float), direction)))
 
 
+def _calibration(coverage: float, n: int, level: float) -> str:
+    """Backtest coverage vs the nominal level: exact binomial test (two-sided, 5%).
+
+    Backtest forecasts from neighbouring origins overlap, so the test is a guide, not a proof;
+    with a handful of origins only a gross miscalibration is flagged.
+    """
+    from scipy.stats import binomtest
+    k = round(coverage * n)
+    if binomtest(k, n, level, alternative="two-sided").pvalue >= 0.05:
+        return "calib_good"
+    return "calib_narrow" if coverage < level else "calib_wide"
+
+
 def _hit(totals: np.ndarray, target, direction: str) -> np.ndarray:
     return totals >= target if direction == "higher_is_better" else totals <= target
 
 
 def _verdict(p: float, bands) -> str:
+    # Banded on P(hit) rounded to two decimals, the precision the simulation supports (Monte Carlo
+    # SE <= 0.5 / sqrt(paths)), so a reported "50%" is never called "aggressive".
+    p = round(float(p), 2)
     lo, mid, hi = bands
     if p > hi:
         return "too_easy"
@@ -870,11 +925,12 @@ def assess(history, target: float, period: str, *, basis: str = "same_period_las
     as_of : str, optional
         Last month of history to use ``"YYYY-MM"``; later months are excluded (and counted).
     models : sequence of {"ets", "sarima_boot"}, default both
-        Model families: ``"ets"`` is statsmodels ``ETSModel`` (additive error, damped additive trend,
-        additive seasonality) on the log scale, simulated by statsmodels with Gaussian errors;
+        Model families: ``"ets"`` is statsmodels ``ETSModel`` (additive error, additive trend,
+        additive seasonality) on the log scale, simulated by statsmodels with Gaussian errors whose
+        variance is the degrees-of-freedom corrected SSE / (n - k) rather than the ML SSE / n;
         ``"sarima_boot"`` is an AR(1) with drift on the 12-month log differences, i.e.
         SARIMA(1,0,0)(0,1,0)12, fitted by statsmodels, simulated with bootstrapped residuals and
-        parameter draws. Without two full seasons both drop the seasonal part (ETS(A,Ad,N),
+        parameter draws. Without two full seasons both drop the seasonal part (ETS(A,A,N),
         ARIMA(1,1,0)); with zero or negative values both work on the original scale.
     n_paths : int, default 2000
         Simulated paths per model (the Monte Carlo SE of P(hit) is at most 0.5/sqrt(n_paths)).
@@ -956,6 +1012,7 @@ def assess(history, target: float, period: str, *, basis: str = "same_period_las
         raise TypeError(f"target must be a finite number; got {target!r}.")
     if perspective:
         check_choice(perspective, name="perspective", options=PERSPECTIVES)
+    _check_target(float(target), basis)
     p_start, p_months, _ = parse_period(period)
 
     # 2. data
@@ -989,12 +1046,20 @@ def assess(history, target: float, period: str, *, basis: str = "same_period_las
                        n_paths=min(int(n_paths), 500), level=confidence, seed_seq=bt_seq)
     else:
         bt = pd.DataFrame(columns=["model", "origin", "horizon", "kind", "actual", "low", "high", "inside"])
-    ctx = dict(prep=prep, paths=paths, future=future, models=models, model_keys=keys, period=period,
-               p_start=p_start, p_end=p_end, p_months=p_months, name=name, drv=drv, as_of=last,
-               direction=direction, confidence=confidence, bands=bands, seed=seed, n_paths=int(n_paths),
-               backtest=bt, scope=scope, perspective=perspective, max_horizon=max_horizon,
-               currency=currency, excluded=excluded, notes=notes, horizon=horizon)
+    ctx = {"prep": prep, "paths": paths, "future": future, "models": models, "model_keys": keys, "period": period,
+               "p_start": p_start, "p_end": p_end, "p_months": p_months, "name": name, "drv": drv, "as_of": last,
+               "direction": direction, "confidence": confidence, "bands": bands, "seed": seed, "n_paths": int(n_paths),
+               "backtest": bt, "scope": scope, "perspective": perspective, "max_horizon": max_horizon,
+               "currency": currency, "excluded": excluded, "notes": notes, "horizon": horizon}
     return _evaluate(ctx, target=float(target), basis=basis)
+
+
+def _check_target(target: float, basis: str) -> None:
+    if basis != "absolute" and target <= -1:
+        raise ValueError(f"target: a growth target must be above -1 (-100%); got {target!r}.")
+    if basis != "absolute" and abs(target) > 10:
+        raise ValueError(f"target={target!r} with basis={basis!r} means {target:.0%} growth; pass "
+                         "basis='absolute' for a total, or a fraction such as 0.2 for +20%.")
 
 
 def _window_sum(prep: _Prepared, paths: np.ndarray, future: pd.DatetimeIndex, start: pd.Timestamp,
@@ -1019,14 +1084,10 @@ def _evaluate(ctx: dict, *, target: float, basis: str) -> Feasibility:
     totals, ly = {}, {}
     for m, pth in paths.items():
         totals[m], n_obs, obs_val, _ = _window_sum(prep, pth, future, p_start, p_months)
-        ly[m], ly_obs, _, ly_future = _window_sum(prep, pth, future, ly_start, p_months)
+        ly[m], _ly_obs, _, ly_future = _window_sum(prep, pth, future, ly_start, p_months)
     ly_mean = float(np.mean(np.concatenate(list(ly.values()))))
     ly_known = ly_future == 0 and np.isfinite(ly_mean)
-    if basis != "absolute" and target <= -1:
-        raise ValueError(f"target: a growth target must be above -1 (-100%); got {target!r}.")
-    if basis != "absolute" and abs(target) > 10:
-        raise ValueError(f"target={target!r} with basis={basis!r} means {target:.0%} growth; pass "
-                         "basis='absolute' for a total, or a fraction such as 0.2 for +20%.")
+    _check_target(target, basis)
     if basis == "absolute":
         targets = {m: np.full(len(t), target) for m, t in totals.items()}
         baseline = ly_mean if ly_known else math.nan
@@ -1051,7 +1112,7 @@ def _evaluate(ctx: dict, *, target: float, basis: str) -> Feasibility:
     pooled = np.concatenate(list(totals.values()))
     lvl = ctx["confidence"]
     qlo, qhi = (1 - lvl) / 2, 1 - (1 - lvl) / 2
-    verdict = _verdict(p_hit, ctx["bands"])
+    verdict = _verdict(p_hit, ctx["bands"])  # on P(hit) rounded to 0.01 (about its Monte Carlo SE)
     target_growth = target if basis == "same_period_last_year" else (
         target_abs / ly_mean - 1 if np.isfinite(ly_mean) and ly_mean > 0 else math.nan)
 
@@ -1093,7 +1154,7 @@ def _evaluate(ctx: dict, *, target: float, basis: str) -> Feasibility:
         forecast_median=float(np.median(pooled)), forecast_mean=float(np.mean(pooled)),
         forecast_low=float(np.quantile(pooled, qlo)), forecast_high=float(np.quantile(pooled, qhi)),
         observed_months=int(n_obs), observed_value=float(obs_val) if n_obs else 0.0, horizon=ctx["horizon"],
-        growth_percentile=g_pct, n_growth_history=int(len(past)), coverage=coverage,
+        growth_percentile=g_pct, n_growth_history=len(past), coverage=coverage,
         coverage_month=coverage_month, n_backtest=n_bt, method=method, confidence=lvl, seed=int(ctx["seed"]),
         n_paths=ctx["n_paths"], bands=ctx["bands"], last_month=f"{ctx['as_of']:%Y-%m}", scope=ctx["scope"],
         perspective=ctx["perspective"], currency=ctx["currency"], excluded=dict(ctx["excluded"]),
@@ -1135,7 +1196,7 @@ def _driver_table(ctx: dict, growth: float, ly_known: bool) -> pd.DataFrame | No
                      "share_alone": float(np.mean(pv >= growth)) if len(pv) else math.nan,
                      "share_shared": float(np.mean(pv >= sh)) if len(pv) else math.nan,
                      "past_median": float(past.median()) if len(past) else math.nan,
-                     "past_max": float(past.max()) if len(past) else math.nan, "n_past": int(len(past))})
+                     "past_max": float(past.max()) if len(past) else math.nan, "n_past": len(past)})
     return pd.DataFrame(rows)
 
 
@@ -1181,7 +1242,7 @@ def _plot_fan(r: Feasibility, ax, locale, *, months_shown=24, **kwargs):
     color = kwargs.pop("color", "C0")
     ax.plot(y.index, y.to_numpy(), color="0.2", marker="o", ms=3, label=_t("lbl_history", locale), **kwargs)
     xs = future.insert(0, y.index[-1])
-    join = lambda row: np.r_[y.iloc[-1], row]  # noqa: E731 - the fan starts at the last actual
+    join = lambda row: np.r_[y.iloc[-1], row]
     ax.fill_between(xs, join(q[0]), join(q[4]), color=color, alpha=0.18,
                     label=_t("lbl_band", locale, level=i18n.percent(lvl, locale, digits=0)))
     ax.fill_between(xs, join(q[1]), join(q[3]), color=color, alpha=0.30,
@@ -1192,7 +1253,8 @@ def _plot_fan(r: Feasibility, ax, locale, *, months_shown=24, **kwargs):
     ax.axvspan(start, end, color="C3", alpha=0.06)
     ax.hlines(r.target / ctx["p_months"], start, end, color="C3", lw=2, ls="--", label=_t("lbl_target", locale))
     ax.yaxis.set_major_formatter(lambda v, _: i18n.number(v, locale))
-    ax.set(title=_t("title_fan", locale, kpi=r.kpi), xlabel=_t("ax_month", locale), ylabel=r.kpi)
+    kpi = _kpi_label(r.kpi, locale)
+    ax.set(title=_t("title_fan", locale, kpi=kpi[:1].upper() + kpi[1:]), xlabel=_t("ax_month", locale), ylabel=kpi)
     ax.legend(loc="upper left", fontsize="small")
     return ax
 
@@ -1216,8 +1278,8 @@ def _plot_totals(r: Feasibility, ax, locale, **kwargs):
     ax.xaxis.set_major_formatter(lambda v, _: i18n.number(v, locale))
     ax.tick_params(axis="x", labelrotation=20)
     label = _period_label(r.period, locale)
-    ax.set(title=_t("title_totals", locale, period=label), xlabel=_t("ax_total", locale, kpi=r.kpi, period=label),
-           ylabel=_t("ax_density", locale))
+    ax.set(title=_t("title_totals", locale, period=label), ylabel=_t("ax_density", locale),
+           xlabel=_t("ax_total", locale, kpi=_kpi_label(r.kpi, locale), period=label))
     ax.legend(fontsize="small")
     return ax
 

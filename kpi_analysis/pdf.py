@@ -46,17 +46,29 @@ h1, h2, h3, h4, h5, h6, caption { break-after: avoid; page-break-after: avoid; }
 pre { white-space: pre-wrap; overflow-wrap: anywhere; }
 """
 
-# Shrink (CSS zoom) every table or preformatted block wider than its container, so that nothing
-# is cut off at the right page edge; narrower elements are left alone.
-_FIT_WIDE_JS = """
+# Fit every table or preformatted block wider than its container, so that nothing is cut off at
+# the right page edge (Chromium drops what lies beyond the paper): first let its header cells wrap
+# after the underscores of long column names, then shrink it with CSS zoom. Narrower elements are
+# left alone.
+_FIT_WIDE_JS = r"""
 (width) => {
   let shrunk = 0;
   for (const el of document.querySelectorAll('table, pre')) {
-    if (el.parentElement && el.parentElement.closest('table, pre')) continue;  // shrink the outer one
+    if (el.parentElement && el.parentElement.closest('table, pre')) continue;  // fit the outer one
     const avail = Math.min(width, (el.parentElement || document.body).clientWidth || width);
+    if (el.scrollWidth <= avail + 1) continue;
+    if (el.tagName === 'TABLE') {  // snake_case column names may break after '_' (zero-width space)
+      for (const th of el.querySelectorAll('th')) {
+        th.style.whiteSpace = 'normal';
+        const walker = document.createTreeWalker(th, NodeFilter.SHOW_TEXT);
+        for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+          n.textContent = n.textContent.replace(/([_\/])(?=\S)/g, '$1\u200b');
+        }
+      }
+    }
     const need = el.scrollWidth;
     if (need > avail + 1) {
-      el.style.zoom = String(Math.max(avail / need, 0.35));
+      el.style.zoom = String(Math.max(avail / need, 0.2));
       shrunk += 1;
     }
   }
@@ -135,9 +147,10 @@ def html_to_pdf(html_path: str | os.PathLike, pdf_path: str | os.PathLike, *, pa
 
     Notes
     -----
-    Layout for print: the print media type is emulated, figures are limited to the page width,
-    tables or preformatted blocks still wider than the page are shrunk with CSS ``zoom`` (never
-    below 35 %), and rows, figures and headings avoid page breaks inside or right after them. The
+    Layout for print: the print media type is emulated and figures are limited to the page width.
+    A table wider than the page first lets its header cells wrap (after ``_`` in column names); a table or preformatted block
+    still too wide is then shrunk with CSS ``zoom`` (never below 20 %). Rows, figures and headings
+    avoid page breaks inside or right after them. The
     footer shows the page title and "page / pages".
 
     Examples

@@ -208,10 +208,12 @@ def notebook_parameters(notebook: str | os.PathLike) -> dict[str, Parameter]:
         if type_name in ("None", "", None):
             type_name = _literal_type(p.default)
         found[p.name] = Parameter(p.name, type_name, p.default, p.help or "")
-    for name, (annotation, default, help_text) in _assignments(cell.source).items():
+    assigned = _assignments(cell.source)
+    for name, (annotation, default, help_text) in assigned.items():
         if name not in found:
             found[name] = Parameter(name, annotation or _literal_type(default), default, help_text)
-    return found
+    order = {name: i for i, name in enumerate(assigned)}  # the cell's own order
+    return dict(sorted(found.items(), key=lambda item: order.get(item[0], len(order))))
 
 
 def _assignments(source: str) -> dict[str, tuple[str, str, str]]:
@@ -313,8 +315,7 @@ def _describe(node: tuple) -> str:
         return "one of " + ", ".join(json.dumps(v, ensure_ascii=False) for v in node[1])
     if kind == "union":
         return " or ".join(_describe(n) for n in node[1])
-    return {"str": "str", "int": "int", "float": "float (a number)", "bool": "bool (true/false)",
-            "dict": "a mapping (JSON object)"}[kind]
+    return {"str": "str", "int": "int", "float": "float", "bool": "bool", "dict": "a mapping"}[kind]
 
 
 def _accepts(node: tuple, value: Any) -> bool:
@@ -452,7 +453,7 @@ def _json_safe(value: Any) -> bool:
 
 def check_parameters(job: str, declared: Mapping[str, Parameter], values: Mapping[str, Any], *,
                      notebook: str = "") -> tuple[dict[str, Any], list[str]]:
-    """Check ``values`` against a notebook's declared parameters.
+    """Check ``values`` against a notebook's declared parameters (``job`` names it in messages).
 
     Returns the cleaned values (plain JSON, in the declared type's form) and the list of problems,
     each one sentence naming the notebook, the parameter and what it accepts. Strings in
@@ -460,11 +461,11 @@ def check_parameters(job: str, declared: Mapping[str, Parameter], values: Mappin
 
     Examples
     --------
-    >>> declared = {"n": Parameter("n", "int", "3", "how many")}
-    >>> check_parameters("demo", declared, {"n": 5})
-    ({'n': 5}, [])
-    >>> check_parameters("demo", declared, {"m": 5})[1]
-    ["notebook demo: unknown parameter 'm'; did you mean 'n'? It accepts: n (int)."]
+    >>> declared = {"share": Parameter("share", "float", "0.5", "target share")}
+    >>> check_parameters("demo", declared, {"share": 1})
+    ({'share': 1.0}, [])
+    >>> check_parameters("demo", declared, {"shares": 0.4})[1]
+    ["notebook demo: unknown parameter 'shares'; did you mean 'share'? It accepts: share (float)."]
     """
     label = notebook or job
     clean: dict[str, Any] = {}
@@ -580,7 +581,10 @@ def resolve_parameters(jobs: Sequence[Job], *, common: Mapping[str, Any],
             problems.append(f"job {job.name}: {err}")
     names = {j.name for j in jobs}
     for key in overrides:
-        if ":" in key:
+        if key.split(":")[-1] in RUNNER_PARAMETERS:
+            problems.append(f"-p {key}: {key.split(':')[-1]} is set by the runner; use --period, --data "
+                            f"or --config instead.")
+        elif ":" in key:
             job_name, name = key.split(":", 1)
             if job_name not in names:
                 problems.append(f"-p {key}: no job named {job_name!r} in this run; the jobs are {sorted(names)}.")
@@ -605,6 +609,8 @@ def resolve_parameters(jobs: Sequence[Job], *, common: Mapping[str, Any],
         values = dict(common)
         values.update({k: v for k, v in job.parameters.items() if k not in RUNNER_PARAMETERS})
         for key, value in overrides.items():
+            if key.split(":")[-1] in RUNNER_PARAMETERS:
+                continue
             if ":" in key:
                 job_name, name = key.split(":", 1)
                 if job_name == job.name:
@@ -806,7 +812,8 @@ def render_index(manifest: Mapping, *, locale: str = "en") -> str:
 
 
 def _error_line(error: Mapping, locale: str) -> str:
-    text = f"{error.get('ename') or ''}: {error.get('evalue') or ''}".strip(": ")
+    evalue = (error.get("evalue") or "").strip().split("\n")[0]  # a timeout's message runs on with the code
+    text = f"{error.get('ename') or ''}: {evalue}".strip(": ")
     if error.get("cell_index") is not None:
         return _t("failed_at", locale, cell=error["cell_index"], error=text)
     return _t("failed_stage", locale, stage=error.get("stage", "?"), error=text)
@@ -854,12 +861,17 @@ def _now() -> str:
 
 def _failing_cell(executed, source) -> dict:
     """Where an executed notebook stopped: index and id in the *source* notebook, and the cell's code."""
-    for cell in executed.cells:
-        if cell.cell_type != "code":
-            continue
+    def started_not_finished(cell) -> bool:
+        # A cell timeout leaves no error output and papermill marks every cell "completed"; the
+        # timed-out cell is the one the kernel began (execute_input) but never answered.
+        execution = cell.get("metadata", {}).get("execution", {})
+        return "iopub.execute_input" in execution and "shell.execute_reply" not in execution
+
+    code = [c for c in executed.cells if c.cell_type == "code"]
+    for cell in code:
         errored = any(o.get("output_type") == "error" for o in cell.get("outputs", []))
         status = cell.get("metadata", {}).get("papermill", {}).get("status")
-        if errored or status in ("failed", "running"):
+        if errored or status in ("failed", "running") or started_not_finished(cell):
             ids = [c.get("id") for c in source.cells]
             index = ids.index(cell.get("id")) if cell.get("id") in ids else None
             err = next((o for o in cell.get("outputs", []) if o.get("output_type") == "error"), {})
@@ -1136,6 +1148,11 @@ def run(config_path: str | os.PathLike | None = "workbook.yml", *, period: str |
     plan = plan_jobs(settings, only=only)
     common = {"period": period, "data_dir": str(Path(wb.data_dir).resolve()),
               "config_path": str(config_file) if config_file else "", "locale": wb.locale}
+    overrides = dict(overrides or {})
+    if "locale" in overrides:
+        raise ParameterError("-p locale: use --locale (it also sets the language of the index page).")
+    if locale:  # an explicit --locale beats a job's own locale parameter
+        overrides = {"locale": locale, **overrides}
     params = resolve_parameters(plan, common=common, overrides=overrides)
     if on_plan:
         on_plan(period, [j.name for j in plan])

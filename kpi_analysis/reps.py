@@ -25,7 +25,7 @@ from ._columns import LEAD_STATUSES
 from ._result import ResultMixin, jsonable
 from ._validate import check_choice, check_confidence, check_not_empty, reject_rows, require_columns
 
-__all__ = ["counts", "compare", "funnel", "RepComparison", "FunnelResult", "CLASSES", "COUNT_COLUMNS"]
+__all__ = ["CLASSES", "COUNT_COLUMNS", "FunnelResult", "RepComparison", "compare", "counts", "funnel"]
 
 #: Columns of the reduced table made by :func:`counts` (and accepted by :func:`compare`).
 COUNT_COLUMNS = ["rep", "stratum", "period", "closed", "won", "stale_open", "open_excluded"]
@@ -399,8 +399,8 @@ def _rep_tables(closed: np.ndarray, won: np.ndarray, i: int, columns=None) -> np
 def _cmh(tables: np.ndarray, confidence: float, *, correction: bool, homogeneity: bool = True):
     """CMH test (statsmodels StratifiedTable) with the MH odds ratio, its CI and Breslow-Day p."""
     nan = float("nan")
-    out = dict(statistic=nan, p_value=nan, z=nan, mh_or=nan, mh_or_low=nan, mh_or_high=nan,
-               homogeneity_p=nan)
+    out = {"statistic": nan, "p_value": nan, "z": nan, "mh_or": nan, "mh_or_low": nan, "mh_or_high": nan,
+               "homogeneity_p": nan}
     if tables.shape[-1] == 0:
         return out
     from statsmodels.stats.contingency_tables import StratifiedTable
@@ -874,11 +874,11 @@ class RepComparison(ResultMixin):
         out = {}
         for row in self.table.itertuples(index=False):
             label = _t(f"class_{row.classification}", locale)
-            pct = lambda x: i18n.percent(x, locale)  # noqa: E731
+            pct = lambda x: i18n.percent(x, locale)
             ci = _ci_text(row.oe_low, row.oe_high, self.confidence, locale, _fmt_ratio)
-            common = dict(rate=pct(row.conversion), expected=pct(row.expected_conversion),
-                          oe=_fmt_ratio(row.oe, locale), ci=ci, p=_fmt_p(row.p_adj, locale),
-                          team=pct(self.team_conversion), raw_p=_fmt_p(row.raw_p_adj, locale))
+            common = {"rate": pct(row.conversion), "expected": pct(row.expected_conversion),
+                          "oe": _fmt_ratio(row.oe, locale), "ci": ci, "p": _fmt_p(row.p_adj, locale),
+                          "team": pct(self.team_conversion), "raw_p": _fmt_p(row.raw_p_adj, locale)}
             if row.classification == "too_few":
                 gap = _t("few", locale, n=row.closed, min=self.min_leads, shrunk=pct(row.shrunk),
                          ci=_ci_text(row.shrunk_low, row.shrunk_high, self.confidence, locale,
@@ -889,7 +889,7 @@ class RepComparison(ResultMixin):
                            "mix_explains": "mix_explains" if row.conversion < self.team_conversion
                            else "mix_explains_high"}[row.verdict]
                 gap = _t(gap_key, locale, **common)
-                k_m = dict(m=row.periods, unit=unit, prob=pct(row.p_below_team))
+                k_m = {"m": row.periods, "unit": unit, "prob": pct(row.p_below_team)}
                 if row.classification == "persistent_under":
                     persistence = _t("persist_under", locale, k=row.periods_below, **k_m)
                 elif row.classification == "persistent_over":
@@ -1018,7 +1018,7 @@ def _plot_heatmap(res: RepComparison, ax, locale, **kwargs):
     if grid.shape[1] <= 12:
         for (i, j), v in np.ndenumerate(grid.to_numpy(float)):
             if np.isfinite(v):
-                ax.text(j + 0.5, i + 0.5, f"{v:.0f}", ha="center", va="center", fontsize=7)
+                ax.text(j + 0.5, i + 0.5, f"{int(round(v))}", ha="center", va="center", fontsize=7)
     ax.set_xticks(np.arange(grid.shape[1]) + 0.5, [str(c) for c in grid.columns], rotation=90)
     ax.set_yticks(np.arange(grid.shape[0]) + 0.5, grid.index.tolist())
     ax.invert_yaxis()
@@ -1278,12 +1278,12 @@ def compare(data: pd.DataFrame, *, rep: str = "rep", strata: str | Sequence[str]
     for name in reps_:
         sub = bp[(bp["rep"] == name) & bp["z"].notna()]
         worst = sub.loc[sub["z"].idxmin()] if len(sub) else None
-        per_stats.append(dict(periods=len(sub), periods_below=int((sub["z"] < 0).sum()),
-                              periods_above=int((sub["z"] > 0).sum()),
-                              worst_period=None if worst is None else str(worst["period"]),
-                              worst_z=float("nan") if worst is None else float(worst["z"]),
-                              worst_oe=float("nan") if worst is None else float(worst["oe"]),
-                              any_dip=bool(sub["dip"].any())))
+        per_stats.append({"periods": len(sub), "periods_below": int((sub["z"] < 0).sum()),
+                              "periods_above": int((sub["z"] > 0).sum()),
+                              "worst_period": None if worst is None else str(worst["period"]),
+                              "worst_z": float("nan") if worst is None else float(worst["z"]),
+                              "worst_oe": float("nan") if worst is None else float(worst["oe"]),
+                              "any_dip": bool(sub["dip"].any())})
     ps = pd.DataFrame(per_stats, index=t.index)
     t = pd.concat([t, ps.drop(columns=["any_dip"])], axis=1)
 

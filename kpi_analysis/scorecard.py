@@ -46,8 +46,8 @@ from ._columns import DIRECTIONS, PERSPECTIVES
 from ._result import ResultMixin, jsonable
 from ._validate import check_choice, check_confidence, require_columns
 
-__all__ = ["KPIS", "REDUCED_COLUMNS", "STATUSES", "Scorecard", "build", "check_catalogue", "sparkline",
-           "sparklines", "status", "to_html", "totals"]
+__all__ = ["ALL", "KPIS", "REDUCED_COLUMNS", "STATUSES", "TABLES", "Scorecard", "build", "check_catalogue",
+           "sparkline", "sparklines", "status", "to_html", "totals"]
 
 # kpi id -> (unit, default direction, default perspective, how monthly targets combine into a longer
 # period, how a change is judged, tables it needs). Direction and perspective defaults are only used
@@ -68,14 +68,22 @@ _SPEC = {
     "nps": ("points", "higher_is_better", "customer", "mean", "nps", ("nps_responses",)),
 }
 KPIS = tuple(_SPEC)
+TABLES = ("leads", "marketing_spend", "sales", "competitor_prices", "client_activity", "employee_survey",
+          "nps_responses", "kpi_targets")  # every table the scorecard reads; each one is optional
 STATUSES = ("green", "amber", "red", "no_target", "no_data")
 REDUCED_COLUMNS = ["kpi", "period", "by", "group", "value", "numerator", "denominator", "sum_sq",
                    "detractors", "passives", "promoters", "excluded"]
 ALL = "all"  # `by` and `group` of the overall (not broken down) rows
 _SURVEY_KPIS = ("employee_satisfaction", "enps")
+# rows a KPI leaves out -> the reason recorded in ``Scorecard.excluded`` (eNPS shares the survey's)
+_EXCLUDED = {"leads_contacted_share": "leads whose contact window is still open",
+             "employee_satisfaction": "blank employee scores", "nps": "blank NPS scores"}
+_EXCLUDED_KEYS = {"leads whose contact window is still open": "excl_contact_window",
+                  "blank employee scores": "excl_blank_employee", "blank NPS scores": "excl_blank_nps"}
 _FREQS = {"M": "M", "Q": "Q", "W": "W-SUN"}
 _PER_YEAR = {"M": 12, "Q": 4, "W": 52}
-_DEFAULTS = {"tolerance": 0.05, "contact_days": 3, "risk_days": 60, "lost_days": 120, "change_sd": 2.0, "history": 24,
+_DEFAULTS = {"tolerance": 0.05, "contact_days": 3, "risk_days": 60, "lost_days": 120, "change_sd": 2.0,
+             "history": 24,
              "min_history": 6, "survey_max_age_days": 92, "sparkline_periods": 12}
 _PALETTE = {"green": "#2e7d32", "amber": "#e6a100", "red": "#c62828", "no_target": "#757575",
             "no_data": "#bdbdbd"}
@@ -177,6 +185,11 @@ _t = i18n.catalog("scorecard", {
                      "vi": "Mọi KPI đều có người phụ trách, mục tiêu, chiều mong muốn, chu kỳ và "
                            "khía cạnh."},
     "catalogue_missing": {"en": "{kpi} lacks: {fields}.", "vi": "{kpi} còn thiếu: {fields}."},
+    "excl_contact_window": {"en": "{n} lead(s) whose contact window was still open",
+                            "vi": "{n} khách tiềm năng chưa hết thời hạn liên hệ"},
+    "excl_blank_nps": {"en": "{n} blank NPS answer(s)", "vi": "{n} câu trả lời NPS để trống"},
+    "excl_blank_employee": {"en": "{n} blank employee score(s)",
+                            "vi": "{n} điểm khảo sát nhân viên để trống"},
     "field_owner": {"en": "an owner", "vi": "người phụ trách"},
     "field_target": {"en": "a target for this period", "vi": "mục tiêu cho kỳ này"},
     "field_direction": {"en": "a direction", "vi": "chiều mong muốn"},
@@ -283,10 +296,10 @@ def _fmt_change(change, previous, unit: str, locale: str) -> str:
         return i18n.percent(change / abs(previous), locale, signed=True)
     if unit == "share":
         return i18n.points(change * 100, locale) + " " + _t("pp", locale)
-    if unit == "ratio":
-        return ("+" if change > 0 else "−" if change < 0 else "") + i18n.number(abs(change), locale, digits=3)
-    if unit == "score":
-        return ("+" if change > 0 else "−" if change < 0 else "") + i18n.number(abs(change), locale, digits=2)
+    if unit in ("ratio", "score"):
+        digits = 3 if unit == "ratio" else 2
+        shown = round(float(change), digits)  # no sign on a change that rounds to zero
+        return ("+" if shown > 0 else "−" if shown < 0 else "") + i18n.number(abs(shown), locale, digits=digits)
     return i18n.points(change, locale)
 
 
@@ -377,6 +390,9 @@ def _leads_totals(leads, freq, contact_days, notes):
         window = pd.Timedelta(days=contact_days)
         eligible = leads["created_at"] + window <= as_of
         delay = leads["first_contact_at"] - leads["created_at"]
+        from ._validate import reject_rows
+        reject_rows(leads, delay < pd.Timedelta(0), table="leads", column="first_contact_at",
+                    rule="must not be before created_at")
         contacted = (delay <= window).fillna(False) & eligible
         g = pd.DataFrame({"_p": created, "eligible": eligible.astype(int), "contacted": contacted.astype(int),
                           "excluded": (~eligible).astype(int)}).groupby("_p").sum().reindex(rng, fill_value=0)
@@ -473,7 +489,8 @@ def _client_totals(activity, freq, risk_days, lost_days):
 
 
 def _counts(scores: pd.Series) -> pd.DataFrame:
-    return pd.DataFrame({"detractors": (scores <= 6).astype(int), "passives": scores.between(7, 8).astype(int),
+    return pd.DataFrame({"detractors": (scores <= 6).astype(int),
+                         "passives": scores.between(7, 8).astype(int),
                          "promoters": (scores >= 9).astype(int)})
 
 
@@ -520,7 +537,8 @@ def _nps_totals(responses, freq):
         per = g.index if by == ALL else g.index.get_level_values(0)
         grp = ALL if by == ALL else g.index.get_level_values(1)
         ex = excl.reindex(per).fillna(0).to_numpy() if by == ALL else 0.0
-        out.append(_rows("nps", per, by, grp, 100 * (g["promoters"] - g["detractors"]) / g["n"].where(g["n"] > 0),
+        value = 100 * (g["promoters"] - g["detractors"]) / g["n"].where(g["n"] > 0)
+        out.append(_rows("nps", per, by, grp, value,
                          g["promoters"] - g["detractors"], g["n"], detractors=g["detractors"],
                          passives=g["passives"], promoters=g["promoters"], excluded=ex))
     return out
@@ -546,6 +564,9 @@ def _resolve_settings(config, **given) -> dict:
     for key in ("contact_days", "risk_days", "lost_days", "history", "min_history", "sparkline_periods"):
         if not isinstance(out[key], (int, np.integer)) or isinstance(out[key], bool) or out[key] < 1:
             raise ValueError(f"{key} must be a whole number >= 1; got {out[key]!r}.")
+    for key in ("change_sd", "survey_max_age_days"):
+        if isinstance(out[key], bool) or not isinstance(out[key], (int, float)) or out[key] <= 0:
+            raise ValueError(f"{key} must be a positive number; got {out[key]!r}.")
     if not isinstance(out["channel_map"], Mapping):
         raise TypeError(f"channel_map must map lead sources to spend channels; got {out['channel_map']!r}.")
     unknown = [k for k in out["kpis"] if k not in _SPEC]
@@ -665,7 +686,7 @@ def _config_targets(config) -> dict[str, dict]:
     """
     raw = (config or {}).get("targets") or {}
     if not isinstance(raw, Mapping):
-        raise ValueError(f"targets: expected a mapping of KPI id -> target settings; got {raw!r}.")
+        raise TypeError(f"targets: expected a mapping of KPI id -> target settings; got {raw!r}.")
     out = {}
     for kpi, spec in raw.items():
         if kpi == "tolerance":  # the workbook-wide amber band, not a KPI
@@ -673,7 +694,7 @@ def _config_targets(config) -> dict[str, dict]:
         if isinstance(spec, (int, float)) and not isinstance(spec, bool):
             spec = {"target": float(spec)}
         if not isinstance(spec, Mapping):
-            raise ValueError(f"targets.{kpi}: expected a number or a mapping with target, direction, "
+            raise TypeError(f"targets.{kpi}: expected a number or a mapping with target, direction, "
                              f"perspective, owner, period; got {spec!r}.")
         allowed = {"target", "direction", "perspective", "owner", "period", "tolerance"}
         if extra := set(spec) - allowed:
@@ -738,8 +759,9 @@ def _target_for(kpi: str, p: pd.Period, book: dict, cfg: dict) -> tuple[float, s
             months = pd.period_range(p_start, p_end, freq="M")
             if all(m in inside for m in months):
                 vals = [inside[m] for m in months]
-                return (sum(vals) if rule == "sum" else vals[-1] if rule == "last" else float(np.mean(vals))), \
-                    "months"
+                if rule == "sum":
+                    return float(sum(vals)), "months"
+                return (vals[-1] if rule == "last" else float(np.mean(vals))), "months"
         # a coarser target covering the period (or the month holding most of a week)
         mid = p_start + (p_end - p_start) / 2
         covering = [(q, v, s, e) for q, v, s, e in per if s <= mid <= e and (e - s) > (p_end - p_start)]
@@ -774,8 +796,8 @@ def _meta(kpi: str, table: pd.DataFrame | None, cfg: dict, p: pd.Period) -> dict
             kinds = {"M": "monthly", "Q": "quarterly", "Y": "yearly"}
             out["period"] = kinds[_table_period(rows["period"].iloc[-1]).freqstr[0]]
     spec = cfg.get(kpi) or {}
-    for key in out:
-        if out[key] is None and spec.get(key) not in (None, ""):
+    for key, value in out.items():
+        if value is None and spec.get(key) not in (None, ""):
             out[key] = str(spec[key])
     return out
 
@@ -810,7 +832,8 @@ def check_catalogue(targets: pd.DataFrame | None = None, config: Mapping | None 
     --------
     >>> t = pd.DataFrame({"kpi": ["revenue"], "period": ["2026-10"], "target": [100.0],
     ...                   "direction": ["higher_is_better"], "perspective": ["financial"], "owner": ["Lan"]})
-    >>> c = check_catalogue(t, {"targets": {"nps": {"target": 30}}}, period="2026-10", kpis=["revenue", "nps"])
+    >>> c = check_catalogue(t, {"targets": {"nps": {"target": 30}}}, period="2026-10",
+    ...                     kpis=["revenue", "nps"])
     >>> c[["kpi", "missing"]].to_dict("records")
     [{'kpi': 'revenue', 'missing': ''}, {'kpi': 'nps', 'missing': 'owner, direction, period, perspective'}]
     """
@@ -859,7 +882,8 @@ class Scorecard(ResultMixin):
     ``ci_low``, ``ci_high``, ``n``, ``previous``, ``last_year``, ``change`` (value - previous),
     ``change_pct``, ``yoy_change``, ``yoy_pct``, ``target``, ``target_source``, ``direction``,
     ``tolerance``, ``status``, ``status_previous``, ``owner``, ``change_method`` ("sd", "proportion",
-    "mean", "nps"), ``threshold`` (k x SD of past changes), ``p_value``, ``p_adj``, ``flagged``,
+    "mean", "nps"), ``threshold`` (k x SD of past changes), ``n_changes`` (how many past changes
+    gave that SD), ``p_value``, ``p_adj``, ``flagged``,
     ``source_period`` (the survey wave a carried survey KPI comes from).
     ``history``: the last ``sparkline_periods`` periods of every KPI (``kpi``, ``period``,
     ``value``, ``target``, ``status``). ``details``: breakdown tables by name. ``catalogue``: the
@@ -973,6 +997,9 @@ class Scorecard(ResultMixin):
             fields = ", ".join(_t(f"field_{f.strip()}", locale) for f in r.missing.split(","))
             lines.append(_t("catalogue_missing", locale, kpi=self.kpi_name(r.kpi, locale), fields=fields))
         lines += self.note_lines(locale)
+        if self.excluded:
+            items = "; ".join(_t(_EXCLUDED_KEYS[k], locale, n=v) for k, v in self.excluded.items())
+            lines.append(i18n.text("common", "excluded", locale, items=items))
         method = _t("method", locale, tol=i18n.percent(self.settings.get("tolerance_default", 0.05), locale),
                     k=i18n.number(self.settings.get("change_sd", 2), locale),
                     conf=i18n.percent(self.confidence, locale, digits=0))
@@ -1043,9 +1070,12 @@ def _tolerance_for(kpi: str, given, config, cfg_targets: dict) -> float:
         return x.get(kpi) if isinstance(x, Mapping) else x
     analyses = ((config or {}).get("analyses") or {}).get("scorecard") or {}
     section = (config or {}).get("targets") or {}
-    for name, cand in (("tolerance", pick(given)), (f"targets.{kpi}.tolerance", (cfg_targets.get(kpi) or {}).get("tolerance")),
-                       ("analyses.scorecard.tolerance", pick(analyses.get("tolerance"))),
-                       ("targets.tolerance", pick(section.get("tolerance")) if isinstance(section, Mapping) else None)):
+    candidates = (("tolerance", pick(given)),
+                  (f"targets.{kpi}.tolerance", (cfg_targets.get(kpi) or {}).get("tolerance")),
+                  ("analyses.scorecard.tolerance", pick(analyses.get("tolerance"))),
+                  ("targets.tolerance",
+                   pick(section.get("tolerance")) if isinstance(section, Mapping) else None))
+    for name, cand in candidates:
         if cand is not None:
             if isinstance(cand, bool) or not isinstance(cand, (int, float)) or cand < 0:
                 raise ValueError(f"{name} must be a fraction >= 0 (e.g. 0.05); got {cand!r}.")
@@ -1140,7 +1170,9 @@ def _detail(reduced, kpi, by, p, prev, ly, fr):
     if not len(rows):
         return None
     wide = rows.pivot(index="group", columns="period", values="value")
-    get = (lambda q: wide[str(q)] if str(q) in wide.columns else pd.Series(np.nan, index=wide.index))
+
+    def get(q):
+        return wide[str(q)] if str(q) in wide.columns else pd.Series(np.nan, index=wide.index)
     d = pd.DataFrame({"group": wide.index.astype(str), "value": get(p).to_numpy(),
                       "previous": get(prev).to_numpy(), "last_year": get(ly).to_numpy()})
     d["change"] = d["value"] - d["previous"]
@@ -1160,7 +1192,8 @@ def build(data, *, period: str, freq: str = "M", targets: pd.DataFrame | None = 
           config: Mapping | None = None, kpis: Sequence[str] | None = None,
           tolerance: float | Mapping[str, float] | None = None, contact_days: int | None = None,
           risk_days: int | None = None, lost_days: int | None = None,
-          channel_map: Mapping[str, str] | None = None, change_sd: float | None = None, history: int | None = None, confidence: float = 0.95,
+          channel_map: Mapping[str, str] | None = None, change_sd: float | None = None,
+          history: int | None = None, confidence: float = 0.95,
           adjust: str = "holm", currency: str | None = None) -> Scorecard:
     """The KPI scorecard of one period: value, target, status, change and trend of every KPI.
 
@@ -1232,7 +1265,8 @@ def build(data, *, period: str, freq: str = "M", targets: pd.DataFrame | None = 
     confidence = check_confidence(confidence)
     check_choice(adjust, name="adjust", options=["holm", "fdr_bh", "bonferroni", "none"])
     settings = _resolve_settings(config, contact_days=contact_days, risk_days=risk_days,
-                                 lost_days=lost_days, channel_map=channel_map, change_sd=change_sd, history=history,
+                                 lost_days=lost_days, channel_map=channel_map, change_sd=change_sd,
+                                 history=history,
                                  kpis=None if kpis is None else list(kpis))
     currency = currency or (config or {}).get("currency") or "VND"
     p = _period_of(period, freq)
@@ -1248,12 +1282,14 @@ def build(data, *, period: str, freq: str = "M", targets: pd.DataFrame | None = 
         if {"kpi", "period", "by", "group", "value"} <= set(data.columns):
             require_columns(data, table="kpi totals", columns=REDUCED_COLUMNS)
             reduced = data
-            absent = [k for k in settings["kpis"] if not ((reduced["kpi"] == k) & (reduced["by"] == ALL)).any()]
+            present = set(reduced.loc[reduced["by"] == ALL, "kpi"])
+            absent = [k for k in settings["kpis"] if k not in present]
             if absent:
                 notes.append(("note_not_in_totals", {"kpis": absent}))
         else:
             raise ValueError("data: expected a dict of canonical tables or the KPI totals from "
-                             f"scorecard.totals() (columns {REDUCED_COLUMNS}); got columns {list(data.columns)}.")
+                             f"scorecard.totals() (columns {REDUCED_COLUMNS}); "
+                             f"got columns {list(data.columns)}.")
         tables = {}
     elif isinstance(data, Mapping):
         tables = dict(data)
@@ -1265,7 +1301,8 @@ def build(data, *, period: str, freq: str = "M", targets: pd.DataFrame | None = 
                 lost = [k for k in settings["kpis"] if table in _SPEC[k][5]]
                 if lost:
                     notes.append(("note_missing_table", {"kpis": lost, "table": table}))
-        reduced = totals(tables, freq=freq, contact_days=settings["contact_days"], risk_days=settings["risk_days"],
+        reduced = totals(tables, freq=freq, contact_days=settings["contact_days"],
+                         risk_days=settings["risk_days"],
                          lost_days=settings["lost_days"],
                          channel_map=settings["channel_map"], notes=notes)
         for table, col in (("sales", "date"), ("leads", "created_at"), ("client_activity", "date")):
@@ -1314,13 +1351,12 @@ def build(data, *, period: str, freq: str = "M", targets: pd.DataFrame | None = 
             notes.append(("note_carried", {"kpi": kpi, "source": src, "period": str(p)}))
         excl = int(_f(cur["excluded"]) or 0) if not _nan(cur["excluded"]) else 0
         if excl:
-            reason = {"leads_contacted_share": "leads whose contact window is still open",
-                      "employee_satisfaction": "blank employee scores", "enps": None,
-                      "nps": "blank NPS scores"}.get(kpi)
+            reason = _EXCLUDED.get(kpi)
             if reason:
                 excluded[reason] = excluded.get(reason, 0) + excl
         n = _f(cur["denominator"]) if unit not in ("count", "money") or kpi == "cac" else float("nan")
-        ci_low, ci_high = _ci(kpi, cur, confidence) if method != "sd" and not _nan(value) else (np.nan, np.nan)
+        ci_low, ci_high = (_ci(kpi, cur, confidence) if method != "sd" and not _nan(value)
+                           else (np.nan, np.nan))
         if method in ("proportion", "mean", "nps") and not _nan(n) and n < (30 if method == "nps" else 10):
             notes.append(("note_small", {"kpi": kpi, "n": int(n)}))
             ci_low, ci_high = float("nan"), float("nan")
@@ -1344,7 +1380,8 @@ def build(data, *, period: str, freq: str = "M", targets: pd.DataFrame | None = 
         target_prev, _ = _target_for(kpi, prev, book, cfg_targets)
         st = status(value, target, direction, tol)
         rows.append({"kpi": kpi, "perspective": meta["perspective"] or d_persp, "unit": unit, "value": value,
-                     "ci_low": ci_low, "ci_high": ci_high, "n": n, "previous": previous, "last_year": last_year,
+                     "ci_low": ci_low, "ci_high": ci_high, "n": n, "previous": previous,
+                     "last_year": last_year,
                      "change": change, "change_pct": change / abs(previous) if previous else float("nan"),
                      "yoy_change": value - last_year,
                      "yoy_pct": (value - last_year) / abs(last_year) if last_year else float("nan"),
@@ -1357,7 +1394,8 @@ def build(data, *, period: str, freq: str = "M", targets: pd.DataFrame | None = 
             tq, _ = _target_for(kpi, q, book, cfg_targets)
             hist.append({"kpi": kpi, "period": str(q), "value": v, "target": tq,
                          "status": status(v, tq, direction, tol)})
-    notes += [("note_target_derived", {"kpis": ks, "period": str(p), "how": how}) for how, ks in derived.items()]
+    notes += [("note_target_derived", {"kpis": ks, "period": str(p), "how": how})
+              for how, ks in derived.items()]
     if not rows:
         raise ValueError("scorecard: no KPI could be computed: every table it needs is missing or empty "
                          f"(KPIs asked: {settings['kpis']}).")
@@ -1375,12 +1413,15 @@ def build(data, *, period: str, freq: str = "M", targets: pd.DataFrame | None = 
                    ((t["change_method"] != "sd") & (t["p_adj"] < 1 - confidence))
     t["flagged"] = t["flagged"].fillna(False).astype(bool) & ~t["kpi"].isin(partial)
     order = {k: i for i, k in enumerate(PERSPECTIVES)}
-    t = t.sort_values("perspective", key=lambda s: s.map(order).fillna(99), kind="stable").reset_index(drop=True)
+    t = t.sort_values("perspective", key=lambda s: s.map(order).fillna(99), kind="stable")
+    t = t.reset_index(drop=True)
 
     # 4. breakdowns, catalogue
     details = {}
-    for name, kpi, by in (("new_leads_by_source", "new_leads", "source"), ("cac_by_channel", "cac", "channel"),
-                          ("revenue_by_location", "revenue", "location"), ("orders_by_location", "orders", "location"),
+    for name, kpi, by in (("new_leads_by_source", "new_leads", "source"),
+                          ("cac_by_channel", "cac", "channel"),
+                          ("revenue_by_location", "revenue", "location"),
+                          ("orders_by_location", "orders", "location"),
                           ("price_index_by_product", "price_index", "product"),
                           ("nps_by_region", "nps", "region")):
         if kpi in settings["kpis"] and (d := _detail(reduced, kpi, by, p, prev, ly, fr)) is not None:
@@ -1396,11 +1437,13 @@ def build(data, *, period: str, freq: str = "M", targets: pd.DataFrame | None = 
         per_product = reduced[(reduced["kpi"] == "price_index") & (reduced["by"] == "product")]
         for prod in d["product"]:
             r = per_product[per_product["group"] == prod]
-            r = pd.Series(r["value"].to_numpy(), index=pd.PeriodIndex([pd.Period(s, fr) for s in r["period"]]))
+            r = pd.Series(r["value"].to_numpy(),
+                          index=pd.PeriodIndex([pd.Period(s, fr) for s in r["period"]]))
             r = r.sort_index()
             r = r.reindex(pd.period_range(r.index.min(), max(r.index.max(), p), freq=fr))
             past = r.loc[:prev].diff().dropna().iloc[-settings["history"]:]
-            sd.append(settings["change_sd"] * past.std(ddof=1) if len(past) >= settings["min_history"] else np.nan)
+            enough = len(past) >= settings["min_history"]
+            sd.append(settings["change_sd"] * past.std(ddof=1) if enough else np.nan)
         d["threshold"] = sd
         d["flagged"] = (d["change"].abs() > d["threshold"]).fillna(False)
     team = _team_detail(reduced, p, settings["survey_max_age_days"], fr, confidence)
@@ -1463,7 +1506,8 @@ def sparkline(result: Scorecard, kpi: str, ax=None, *, locale: str = "en", **kwa
     if not len(h):
         raise ValueError(f"kpi must be one of {list(result.table['kpi'])}; got {kpi!r}.")
     x = np.arange(len(h))
-    ax.plot(x, h["value"].to_numpy(), color=kwargs.pop("color", "#37474f"), lw=kwargs.pop("lw", 1.5), **kwargs)
+    ax.plot(x, h["value"].to_numpy(), color=kwargs.pop("color", "#37474f"), lw=kwargs.pop("lw", 1.5),
+            **kwargs)
     if h["target"].notna().any():
         ax.plot(x, h["target"].to_numpy(), color="#9e9e9e", lw=1, ls="--")
     last = h.iloc[-1]
@@ -1536,8 +1580,10 @@ def to_html(result: Scorecard, locale: str = "en") -> str:
     """The scorecard page as self-contained HTML: what changed, then one table per perspective.
 
     Every KPI shows value, target, status, change against the previous period and the same period
-    last year, and an inline SVG sparkline of the last periods; numbers and dates are formatted for
-    ``locale`` and the result's currency; all data-derived text (owners, groups, notes) is escaped.
+    last year (a change beyond usual variation is marked ⚑ and coloured green if better, red if
+    worse), and an inline SVG sparkline of the last periods (no files, no network); numbers and dates
+    are formatted for ``locale`` and the result's currency; all data-derived text (owners, names in
+    notes) is escaped.
 
     Examples
     --------
@@ -1574,6 +1620,9 @@ def to_html(result: Scorecard, locale: str = "en") -> str:
         for r in block.itertuples():
             h = result.history[result.history["kpi"] == r.kpi]
             colour = _PALETTE.get(r.status, "#757575")
+            better = (r.change > 0) == (r.direction == "higher_is_better")
+            change_style = (f" style='color:{_PALETTE['green' if better else 'red']};font-weight:bold'"
+                            if r.flagged else "")
             flag = " ⚑" if r.flagged else ""
             parts.append(
                 "<tr>"
@@ -1582,7 +1631,7 @@ def to_html(result: Scorecard, locale: str = "en") -> str:
                 f"<td>{e(_fmt_value(r.target, r.unit, locale, cur))}</td>"
                 f"<td><span style='color:{colour};font-weight:bold'>●</span> "
                 f"{e(_t('status_' + r.status, locale))}</td>"
-                f"<td>{e(_fmt_change(r.change, r.previous, r.unit, locale) + flag)}</td>"
+                f"<td{change_style}>{e(_fmt_change(r.change, r.previous, r.unit, locale) + flag)}</td>"
                 f"<td>{e(_fmt_change(r.yoy_change, r.last_year, r.unit, locale))}</td>"
                 f"<td>{_svg_sparkline(h['value'].tolist(), h['target'].tolist(), colour)}</td>"
                 f"<td>{e('–' if _nan(r.owner) else str(r.owner))}</td></tr>")
@@ -1593,8 +1642,8 @@ def to_html(result: Scorecard, locale: str = "en") -> str:
         parts.append(f"<li>{e(_t('catalogue_ok', locale))}</li>")
     for r in missing.itertuples():
         fields = ", ".join(_t(f"field_{f.strip()}", locale) for f in r.missing.split(","))
-        parts.append(f"<li>{e(_t('catalogue_missing', locale, kpi=result.kpi_name(r.kpi, locale), fields=fields))}"
-                     "</li>")
+        line = _t("catalogue_missing", locale, kpi=result.kpi_name(r.kpi, locale), fields=fields)
+        parts.append(f"<li>{e(line)}</li>")
     parts.append("</ul>")
     notes = result.note_lines(locale)
     if notes:

@@ -6,7 +6,6 @@ nothing is written to disk and no figure is left open in pyplot.
 """
 from __future__ import annotations
 
-
 from . import i18n as _i18n  # light: Babel loads only when a number is formatted
 
 _t_nps = _i18n.catalog("widgets_nps", {
@@ -134,10 +133,11 @@ def feasibility_explorer(result, *, period: str | None = None, locale: str = "en
         simulated totals with the hit region shaded; ``.update()`` redraws, ``.result`` holds the
         assessment for the current slider value.
     """
+    import html as _html
+    import math
+
     import ipywidgets as w
     import matplotlib.pyplot as plt
-    import html as _html
-
     from IPython.display import display
 
     from . import feasibility, i18n
@@ -151,7 +151,7 @@ def feasibility_explorer(result, *, period: str | None = None, locale: str = "en
     basis = result.basis if result.basis != "absolute" else "same_period_last_year"
     start = result.target_input if result.basis != "absolute" else result.target_growth
     lo, hi = float(growth_range[0]), float(growth_range[1])
-    start = min(max(float(start), lo), hi) if start == start else 0.0
+    start = 0.0 if math.isnan(start) else min(max(float(start), lo), hi)
     slider = w.FloatSlider(value=start, min=lo, max=hi, step=step, description=_t_feas("growth", locale),
                            readout_format="+.0%", continuous_update=True, layout=w.Layout(width="60%"))
     chart = w.Checkbox(value=True, description=_t_feas("chart", locale))
@@ -159,13 +159,15 @@ def feasibility_explorer(result, *, period: str | None = None, locale: str = "en
     out = w.Output()
     box = w.VBox([w.HBox([slider, chart]), line, out])
 
+    def pct(x):
+        return i18n.percent(x, locale, digits=0)
+
     def update(*_):
         res = result.retarget(float(slider.value), basis=basis)
         box.result = res
-        pct = lambda x: i18n.percent(x, locale, digits=0)  # noqa: E731
         line.value = "<b>" + _html.escape(_t_feas(
-            "live", locale, period=feasibility._period_label(res.period, locale), target=res._fmt(res.target, locale),
-            growth=i18n.percent(slider.value, locale, signed=True), p=pct(res.p_hit), low=pct(res.p_hit_low),
+            "live", locale, period=feasibility._period_label(res.period, locale),
+            target=res._fmt(res.target, locale), growth=i18n.percent(slider.value, locale, signed=True), p=pct(res.p_hit), low=pct(res.p_hit_low),
             high=pct(res.p_hit_high), verdict=feasibility._t(f"verdict_{res.verdict}", locale))) + "</b>"
         out.clear_output(wait=True)
         if chart.value:
@@ -224,7 +226,6 @@ def rep_explorer(leads, *, locale: str = "en", confidence: float = 0.95, chart: 
     """
     import ipywidgets as w
     import matplotlib.pyplot as plt
-    import pandas as pd
     from IPython.display import display
 
     from . import i18n, reps
@@ -359,8 +360,8 @@ def scorecard_explorer(data, *, period: str, freq: str = "M", targets=None, conf
     freq_w = w.Dropdown(options=[(_t_sc(f"freq_{f}", locale), f) for f in ("M", "Q", "W")], value=freq,
                         description=_t_sc("freq", locale), disabled=tables is None)
     period_w = w.Dropdown(options=opts, value=start_for(freq, opts), description=_t_sc("period", locale))
-    tol_w = w.FloatSlider(value=tolerance, min=0.0, max=0.3, step=0.01, description=_t_sc("tolerance", locale),
-                          readout_format=".0%", continuous_update=False)
+    tol_w = w.FloatSlider(value=tolerance, min=0.0, max=0.3, step=0.01, readout_format=".0%",
+                          description=_t_sc("tolerance", locale), continuous_update=False)
     kpi_w = w.Dropdown(options=[(scorecard.kpi_name(k, locale), k) for k in scorecard.KPIS],
                        description=_t_sc("kpi", locale))
     out = w.Output()
@@ -392,6 +393,104 @@ def scorecard_explorer(data, *, period: str, freq: str = "M", targets=None, conf
     for control in (period_w, tol_w, kpi_w):
         control.observe(update, names="value")
     box = w.VBox([w.HBox([freq_w, period_w]), w.HBox([tol_w, kpi_w]), out])
+    box.update = update
+    update()
+    return box
+
+
+_t_promo = _i18n.catalog("widgets_promo", {
+    "locations": {"en": "Locations", "vi": "Điểm bán"},
+    "outcome": {"en": "Outcome", "vi": "Chỉ tiêu"},
+    "baseline": {"en": "Baseline", "vi": "Kỳ gốc"},
+    "promotion": {"en": "Promotion at {location}", "vi": "Khuyến mãi tại {location}"},
+    "washout": {"en": "Washout days", "vi": "Số ngày loại bỏ"},
+    "method": {"en": "Design", "vi": "Thiết kế"},
+    "scale": {"en": "Scale", "vi": "Thang đo"},
+    "error": {"en": "Cannot analyse this choice: {error}", "vi": "Không phân tích được lựa chọn này: {error}"},
+})
+
+
+def promo_explorer(sales, schedule, *, baseline: str = "2026-01", locale: str = "en",
+                   outcome: str = "revenue", **analyze_kwargs):
+    """Explore the location promotion test: locations, periods, outcome, washout, design and scale.
+
+    Parameters
+    ----------
+    sales : pandas.DataFrame
+        Validated ``sales`` rows or ``promo.daily_sums``.
+    schedule : pandas.DataFrame or dict
+        The promotion schedule (see ``promo.parse_schedule``); each promoted location gets a month
+        picker starting at its scheduled month (periods are whole months in the explorer).
+    baseline : str, default "2026-01"
+        Starting baseline month.
+    locale : {"en", "vi"}, default "en"
+    outcome : str, default "revenue"
+    **analyze_kwargs
+        Passed on to ``promo.analyze`` (e.g. ``confidence``).
+
+    Returns
+    -------
+    ipywidgets.VBox
+        The controls and an output area with the summary and the three-panel chart; ``.update()``
+        redraws and ``.result`` holds the current ``PromoResult`` (None when the choice is invalid,
+        in which case the error sentence is shown instead).
+    """
+    import ipywidgets as w
+    import matplotlib.pyplot as plt
+    from IPython.display import display
+
+    from . import i18n, promo
+
+    i18n.check_locale(locale)
+    sched = promo.parse_schedule(schedule)
+    daily = promo.daily_sums(sales) if "rows" not in sales.columns else sales
+    months = sorted(daily["date"].dt.to_period("M").astype(str).unique())
+    locs = sorted(daily["location"].unique())
+    outcomes = [c for c in daily.columns if c not in ("location", "date", "rows")]
+    promoted = list(dict.fromkeys(sched["location"]))
+    first_month = {loc: sched.loc[sched["location"] == loc, "start"].min().strftime("%Y-%m") for loc in promoted}
+    pick_locs = w.SelectMultiple(options=locs, value=tuple(promoted), rows=min(6, len(locs)),
+                                 description=_t_promo("locations", locale))
+    pick_outcome = w.Dropdown(options=outcomes, value=outcome if outcome in outcomes else outcomes[0],
+                              description=_t_promo("outcome", locale))
+    pick_base = w.Dropdown(options=months, value=baseline if baseline in months else months[0],
+                           description=_t_promo("baseline", locale))
+    pick_promo = {loc: w.Dropdown(options=months, value=first_month[loc] if first_month[loc] in months
+                                  else months[-1], description=_t_promo("promotion", locale, location=loc),
+                                  style={"description_width": "initial"}) for loc in promoted}
+    washout = w.IntSlider(value=0, min=0, max=14, description=_t_promo("washout", locale),
+                          continuous_update=False)
+    design = w.Dropdown(options=["auto", "crossover", "did"], value="auto", description=_t_promo("method", locale))
+    scale = w.Dropdown(options=list(promo.SCALES), value="level", description=_t_promo("scale", locale))
+    out = w.Output()
+    controls = [pick_locs, pick_outcome, pick_base, washout, design, scale, *pick_promo.values()]
+    box = w.VBox([w.HBox([pick_locs, w.VBox([pick_outcome, pick_base, washout])]),
+                  w.HBox([design, scale]), w.VBox(list(pick_promo.values())), out])
+    box.result = None
+
+    def update(*_):
+        out.clear_output(wait=True)
+        chosen = list(pick_locs.value)
+        plan = {loc: pick_promo[loc].value for loc in promoted if loc in chosen}
+        with out:
+            try:
+                res = promo.analyze(daily, plan, baseline=pick_base.value, outcome=pick_outcome.value,
+                                    method=design.value, locations=chosen, washout_days=int(washout.value),
+                                    scale=scale.value, **analyze_kwargs)
+            except (ValueError, TypeError) as err:
+                box.result = None
+                print(_t_promo("error", locale, error=err))
+                return
+            box.result = res
+            print(res.summary(locale))
+            fig, axes = plt.subplots(3, 1, figsize=(10, 8), sharex=True)
+            res.plot(ax=axes, locale=locale)
+            fig.tight_layout()
+            display(fig)
+            plt.close(fig)
+
+    for control in controls:
+        control.observe(update, names="value")
     box.update = update
     update()
     return box

@@ -154,7 +154,7 @@ def test_dirichlet_multinomial_likelihood_matches_scipy():
     n = x.sum(axis=1)
     coef = (gammaln(n + 1) - gammaln(x + 1).sum(axis=1)).sum()  # the multinomial coefficient we omit
     for alpha in ([1.0, 2.0, 3.0], [0.3, 0.5, 9.0], [40.0, 20.0, 60.0]):
-        ours = -nps._dm_negloglik(np.log(alpha), x)
+        ours = -nps._dm_negloglik(np.log(alpha), x)[0]
         theirs = dirichlet_multinomial.logpmf(x, alpha, n).sum()
         assert ours + coef == pytest.approx(theirs)
 
@@ -490,14 +490,9 @@ def test_categorize():
 # the sample data set (skips until data/sample/nps_responses.csv exists)
 
 
-@pytest.fixture(scope="module")
-def sample_responses(request):
-    from tests.conftest import SAMPLE_DIR  # noqa: F401 - only for the path
-    path = SAMPLE_DIR / "nps_responses.csv"
-    if not path.exists():
-        pytest.skip(f"sample table {path} not generated yet")
-    from kpi_analysis import data
-    return data.load("nps_responses", path)
+@pytest.fixture
+def sample_responses(sample_table):
+    return sample_table("nps_responses")  # skips while the sample data is absent
 
 
 def test_sample_only_the_planted_low_region_is_flagged(sample_responses):
@@ -533,3 +528,28 @@ def test_sample_recent_improvement_is_visible(sample_responses):
         "2025-07-01", "2026-06-30 23:59"), "score"])
     cmp = nps.compare(recent, before)
     assert cmp.difference > 4 and cmp.significant
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("locale", ["en", "vi"])
+def test_notebook_runs_on_the_sample_data_and_records_headlines(sample_table, tmp_path, locale):
+    import papermill as pm
+    from conftest import ROOT
+
+    from kpi_analysis.record import read_records
+
+    sample_table("nps_responses")  # skips while the sample data is absent
+    out = tmp_path / f"04_{locale}.ipynb"
+    pm.execute_notebook(str(ROOT / "notebooks" / "04_nps_segmentation.ipynb"), str(out), kernel_name="python3",
+                        parameters={"locale": locale}, cwd=str(ROOT / "notebooks"), progress_bar=False)
+    rec = read_records(out)
+    assert rec["nps_significant_below"] == ["Miền Trung"] and rec["nps_significant_above"] == []
+    assert 15 < rec["nps"] < 40 and rec["nps_ci"][0] < rec["nps"] < rec["nps_ci"][1]
+    assert rec["nps_by_tenure_band"]["0-89"] < min(v for k, v in rec["nps_by_tenure_band"].items() if k != "0-89")
+    assert rec["nps_trend"]["latest_period"] == "2026-08-01" and rec["nps_latest_change"] > 0
+    assert rec["nps_responses_for_5_points"] == 1022
+    assert rec["nps_segments"]["excluded"]["blank_score"] > 0
+    text = out.read_text(encoding="utf-8")
+    headline = {"en": "Significantly below the rest after Holm adjustment: Miền Trung",
+                "vi": "Thấp hơn phần còn lại có ý nghĩa thống kê sau hiệu chỉnh Holm: Miền Trung"}
+    assert headline[locale] in text  # the headline follows the locale

@@ -73,7 +73,7 @@ segments = st.lists(st.tuples(st.integers(0, 150), st.integers(0, 150), st.integ
                     min_size=2, max_size=7)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(counts=segments, perm_seed=st.integers(0, 2 ** 16), reference=st.sampled_from(["typical", "rest"]),
        adjust=st.sampled_from(["holm", "fdr_bh"]))
 def test_relabelling_segments_does_not_change_results(counts, perm_seed, reference, adjust):

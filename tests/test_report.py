@@ -5,6 +5,7 @@ they are quick; one end-to-end test runs the real notebooks and skips while they
 """
 from __future__ import annotations
 
+import ast
 import json
 import re
 from pathlib import Path
@@ -34,13 +35,14 @@ import matplotlib.pyplot as plt
 wb = config.open_workbook(config_path, data_dir=data_dir, locale=locale)'''
 
 
-def make_notebook(path: Path, cells: list[str], extra_params: str = "") -> Path:
+def make_notebook(path: Path, cells: list[str], extra_params: str = "", *, setup: bool = True) -> Path:
     nb = nbformat.v4.new_notebook()
     nb.metadata.kernelspec = {"name": "python3", "display_name": "Python 3", "language": "python"}
     params = nbformat.v4.new_code_cell(PARAMS + extra_params)
     params.metadata["tags"] = ["parameters"]
     nb.cells = [nbformat.v4.new_markdown_cell(f"# {path.stem}\nA test notebook."), params,
-                nbformat.v4.new_code_cell(SETUP)] + [nbformat.v4.new_code_cell(c) for c in cells]
+                *([nbformat.v4.new_code_cell(SETUP)] if setup else []),
+                *[nbformat.v4.new_code_cell(c) for c in cells]]
     nbformat.write(nb, path)
     return path
 
@@ -259,12 +261,15 @@ def test_broken_input_fails_only_its_notebook_and_keeps_the_previous_report(tmp_
 
 def test_cell_timeout_fails_the_notebook_naming_the_cell(tmp_path):
     cfg = make_workbook(tmp_path)
-    make_notebook(tmp_path / "notebooks" / "d_slow.ipynb", ["import time\ntime.sleep(60)"])
-    result = report.run(cfg, period="2026-10", only=["d_slow"], cell_timeout=2)
+    make_notebook(tmp_path / "notebooks" / "d_slow.ipynb", ["x = 1", "import time\ntime.sleep(60)"], setup=False)
+    result = report.run(cfg, period="2026-10", only=["d_slow"], cell_timeout=3)
     assert result.failed == ["d_slow"]
     error = result.manifest["notebooks"][0]["error"]
     assert error["cell_index"] == 3 and "time.sleep(60)" in error["cell_source"]
-    assert "timed out" in (error["evalue"] or "").lower()
+    assert error["ename"] == "CellTimeoutError" and "timed out" in error["evalue"]
+    index = (result.report_dir / "index.html").read_text(encoding="utf-8")
+    assert "Failed at cell 3: CellTimeoutError: A cell timed out while it was being executed, after 3 seconds." \
+        in index
     assert not (tmp_path / "reports" / "2026-10").exists()  # never a failed run in place of a report
 
 
@@ -332,7 +337,7 @@ def test_cli_value_is_parsed_for_each_notebooks_declared_type(tmp_path):
     bad = {"n": report.CliText("3.5"), "flag": report.CliText("maybe"), "by": report.CliText("region")}
     _, problems = report.check_parameters("n", declared, bad)
     assert len(problems) == 3
-    assert any("'flag' must be bool (true/false)" in p for p in problems)
+    assert any("'flag' must be bool (default False)" in p for p in problems)
 
 
 def test_config_values_must_be_plain_json():
@@ -448,3 +453,16 @@ def test_full_report_on_the_real_notebooks(tmp_path):
         assert re.search(r'src="data:image/png;base64,', page), f"{entry['name']} has no figure"
     pages = "".join(p.read_text(encoding="utf-8") for p in result.report_dir.glob("*.html"))
     assert "&lt;script&gt;alert(" in pages  # the names are shown, as text
+    # the recorded rep comparison is what reps.compare gives on the same data with the same parameters
+    from kpi_analysis import config, reps
+    from kpi_analysis._result import jsonable
+
+    entry = next(e for e in result.manifest["notebooks"] if e["name"] == "02_rep_conversion")
+    declared = report.notebook_parameters(ROOT / "notebooks" / "02_rep_conversion.ipynb")
+    p = {name: ast.literal_eval(spec.default) for name, spec in declared.items()} | entry["parameters"]
+    leads = config.open_workbook(ROOT / "workbook.yml", data_dir=data).load("leads")
+    counts = reps.counts(leads, strata=p["strata"], period=p["persistence"], maturity_days=p["maturity_days"])
+    expected = reps.compare(counts, end=p["period"], window=p["window"], maturity_days=p["maturity_days"],
+                            confidence=p["confidence"], adjust=p["adjust"], min_leads=p["min_leads"])
+    assert entry["headline"]["rep_comparison"] == jsonable(expected.headline())
+    assert EVIL_REP.replace('"', "'") in entry["headline"]["rep_comparison"]["classes"]["within_range"]

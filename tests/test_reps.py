@@ -19,7 +19,7 @@ from kpi_analysis import reps
 
 def _counts(rows, period="all"):
     """rows: (rep, stratum, closed, won) -> a counts table as made by reps.counts."""
-    return pd.DataFrame([dict(rep=r, stratum=s, period=period, closed=n, won=w) for r, s, n, w in rows])
+    return pd.DataFrame([{"rep": r, "stratum": s, "period": period, "closed": n, "won": w} for r, s, n, w in rows])
 
 
 def _row(result, rep):
@@ -432,8 +432,8 @@ def test_sample_margins(sample_result):
     assert t.loc["Đặng Quốc Huy", "closed"] < 30
 
 
-@pytest.mark.parametrize("kwargs", [dict(window=6), dict(window=24), dict(end="2026-09"),
-                                    dict(maturity_days=30), dict(within_period=False)])
+@pytest.mark.parametrize("kwargs", [{"window": 6}, {"window": 24}, {"end": "2026-09"},
+                                    {"maturity_days": 30}, {"within_period": False}])
 def test_sample_classification_is_robust_to_the_settings(sample_table, kwargs):
     res = reps.compare(sample_table("leads"), **{"end": "2026-10", **kwargs})
     t = res.table.set_index("rep")
@@ -445,9 +445,8 @@ def test_sample_classification_is_robust_to_the_settings(sample_table, kwargs):
 
 @pytest.mark.slow
 def test_notebook_runs_on_the_sample_data_and_records_headlines(sample_table, tmp_path):
-    from conftest import ROOT
-
     import papermill as pm
+    from conftest import ROOT
 
     from kpi_analysis.record import read_records
 

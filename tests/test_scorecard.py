@@ -28,7 +28,8 @@ def _leads():
         ("L5", "2026-10-30 10:00", "Website", "open", None, None),  # window still open on the last day
         ("L6", "2026-10-25 09:00", "Hội chợ", "open", None, "2026-10-26 09:00"),          # contacted
     ]
-    df = pd.DataFrame(rows, columns=["lead_id", "created_at", "source", "status", "closed_at", "first_contact_at"])
+    df = pd.DataFrame(rows, columns=["lead_id", "created_at", "source", "status", "closed_at",
+                                     "first_contact_at"])
     for c in ("created_at", "closed_at", "first_contact_at"):
         df[c] = pd.to_datetime(df[c])
     df["rep"] = "Nguyễn Văn An"
@@ -47,7 +48,8 @@ CHANNELS = {"Website": "web", "Giới thiệu": "referral", "Hội chợ": "fair
 
 def _sales():
     return pd.DataFrame({
-        "date": pd.to_datetime(["2025-10-01", "2026-09-15", "2026-09-15", "2026-10-01", "2026-10-02", "2026-10-01"]),
+        "date": pd.to_datetime(["2025-10-01", "2026-09-15", "2026-09-15", "2026-10-01", "2026-10-02",
+                                "2026-10-01"]),
         "location": ["A", "A", "B", "A", "A", "B"],
         "revenue": [300.0, 80.0, 90.0, 100.0, 50.0, 200.0], "orders": [4, 1, 1, 2, 1, 3]})
 
@@ -74,6 +76,7 @@ def _activity():
 
 
 OCT_SCORES = {"T1": [9, 10, 6], "T2": [7, 3, 9, 8]}
+OCT_ALL = [s for team in OCT_SCORES.values() for s in team]
 SEP_SCORES = [5, 6, 7, 9, 4, 8, 6]
 
 
@@ -200,7 +203,7 @@ def test_client_engagement_and_at_risk(card):
 
 
 def test_employee_satisfaction_mean_and_t_interval(card):
-    scores = np.array(sum(OCT_SCORES.values(), []) * 5, dtype=float)
+    scores = np.array(OCT_ALL * 5, dtype=float)
     r = _row(card, "employee_satisfaction")
     assert r["value"] == pytest.approx(scores.mean())
     lo, hi = stats.t.interval(0.95, len(scores) - 1, loc=scores.mean(), scale=stats.sem(scores))
@@ -323,6 +326,7 @@ def test_total_change_flagged_only_beyond_two_sd_of_past_changes():
     assert bool(_row(hit, "revenue")["flagged"]) and not bool(_row(miss, "revenue")["flagged"])
     assert "Revenue rose" in hit.what_changed("en")[0]
     assert "Doanh thu tăng" in hit.what_changed("vi")[0]
+    assert "⚑" in scorecard.to_html(hit, "en") and "⚑" not in scorecard.to_html(miss, "en")
 
 
 def test_stable_totals_are_rarely_flagged():
@@ -351,7 +355,7 @@ def test_rate_change_uses_the_two_proportion_score_test():
 
 def test_mean_and_nps_changes_use_welch_and_the_nps_module(card):
     sep = np.array(SEP_SCORES * 5, dtype=float)
-    octo = np.array(sum(OCT_SCORES.values(), []) * 5, dtype=float)
+    octo = np.array(OCT_ALL * 5, dtype=float)
     welch = stats.ttest_ind(octo, sep, equal_var=False).pvalue
     assert _row(card, "employee_satisfaction")["p_value"] == pytest.approx(welch)
     ref = nps.compare(nps.from_counts(16, 8, 16), nps.from_counts(8, 8, 24)).p_value
@@ -422,7 +426,8 @@ def test_html_escapes_data_and_formats_for_the_locale():
     page_en, page_vi = scorecard.to_html(card, "en"), scorecard.to_html(card, "vi")
     assert "<script>" not in page_en and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; Co" in page_en
     assert "VND 350" in page_en and "350 ₫" in page_vi
-    assert "Tài chính" in page_vi and "Learning and growth" in page_en and page_en.count("<svg") == len(card.table)
+    assert "Tài chính" in page_vi and "Learning and growth" in page_en
+    assert page_en.count("<svg") == len(card.table)
     assert "October 2026" in page_en and "tháng 10 năm 2026" in page_vi
 
 
@@ -461,6 +466,10 @@ def test_bad_targets_name_the_column():
     t.loc[1, "direction"] = "down"
     with pytest.raises(ValueError, match=r"kpi_targets\.direction must be one of .* 1 row"):
         scorecard.build(_tables(), period="2026-10", targets=t)
+    leads = _leads()
+    leads.loc[2, "first_contact_at"] = T("2026-09-01")
+    with pytest.raises(ValueError, match=r"leads\.first_contact_at must not be before created_at: 1 row"):
+        scorecard.build({"leads": leads}, period="2026-10")
     with pytest.raises(TypeError, match="dict of canonical tables"):
         scorecard.build([1, 2], period="2026-10")
     with pytest.raises(ValueError, match="no KPI could be computed"):
@@ -481,8 +490,8 @@ def test_sample_scorecard_has_every_kpi_target_and_status(sample_table):
     assert card.catalogue["complete"].all()
     # revenue: sum of October's sales; new leads: October's leads, straight from the tables
     sales, leads = sample_table("sales"), sample_table("leads")
-    assert t.loc["revenue", "value"] == pytest.approx(sales.loc[sales["date"].dt.strftime("%Y-%m") == "2026-10",
-                                                                "revenue"].sum())
+    october = sales["date"].dt.strftime("%Y-%m") == "2026-10"
+    assert t.loc["revenue", "value"] == pytest.approx(sales.loc[october, "revenue"].sum())
     assert t.loc["new_leads", "value"] == (leads["created_at"].dt.strftime("%Y-%m") == "2026-10").sum()
     # planted: Phương Nam cut its NPK price 6% from September 2026, so NPK's index jumped in September
     sep = scorecard.build({"competitor_prices": sample_table("competitor_prices")}, period="2026-09")

@@ -1,10 +1,13 @@
 """Helpers shared by the browser tests (fixtures live in conftest.py)."""
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
 import socket
+import subprocess
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +22,14 @@ LOCAL_SCHEMES = ("file:", "data:", "blob:", "about:")
 def notebook_paths() -> list[Path]:
     """The notebooks shipped in ``notebooks/`` (the suite is parametrized over whatever exists)."""
     return sorted(p for p in NOTEBOOKS.glob("*.ipynb") if not p.name.startswith("."))
+
+
+@functools.cache
+def runner_prints_pdf() -> bool:
+    """Whether ``kpi-report run`` offers ``--pdf`` (printing each page with ``kpi_analysis.pdf``)."""
+    done = subprocess.run([sys.executable, "-m", "kpi_analysis.cli", "run", "--help"], check=False,
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    return "--pdf" in done.stdout
 
 
 def slug(text: str) -> str:

@@ -30,6 +30,7 @@ from _browser import (
     free_port,
     lab_notebook_copy,
     notebook_paths,
+    runner_prints_pdf,
     watch,
     write_json,
 )
@@ -157,6 +158,8 @@ def report_dir(tmp_path_factory) -> Path:
         config.write_text(f"extends: {json.dumps(str(ROOT / 'workbook.yml'))}\n"
                           f"report:\n  notebooks_dir: {json.dumps(str(NOTEBOOKS))}\n", encoding="utf-8")
         cmd += ["--config", str(config)]
+    if runner_prints_pdf():
+        cmd.append("--pdf")
     started = time.monotonic()
     done = subprocess.run(cmd, check=False, cwd=ROOT, capture_output=True, text=True, timeout=1500,
                           env={**os.environ, "MPLBACKEND": "Agg"})

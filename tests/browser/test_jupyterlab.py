@@ -31,32 +31,44 @@ CHANGE_TIMEOUT_MS = 60_000  # an explorer redrawing after one widget change
 class Explore:
     """What to change in a notebook's explorer and what must follow.
 
-    ``control`` is ``"choice"`` (a ``Dropdown``, ``Select`` or ``SelectMultiple``), ``"toggle"``
-    (``ToggleButtons``) or ``"slider"`` (any ipywidgets slider); ``label`` a regex matched against the
-    control's description (None: the first control of that kind); ``choose`` a regex for the option
-    to pick (None: the first option not selected; a multiple selection becomes just that option); ``slider_steps`` how many keyboard steps to move a slider;
-    ``expect`` a regex the explorer's text must match after the change.
+    ``control``: ``"choice"`` (a ``Dropdown``, ``Select`` or ``SelectMultiple``), ``"toggle"``
+    (``ToggleButtons``) or ``"slider"`` (any ipywidgets slider). ``label``: a regex matched against
+    the control's description (None: the first control of that kind). ``choose``: a regex for the
+    option to pick (None: the first option not selected; a multiple selection becomes just that
+    option). ``steps``: keyboard steps to move a slider (negative: to the left). After the change
+    the explorer's text must match ``expect`` and not match ``absent``; ``value`` is a regex whose
+    first group (e.g. the P(hit) figure) must read differently before and after.
     """
 
     explorer: str
     control: str
     label: str | None = None
     choose: str | None = None
-    slider_steps: int = 10
+    steps: int = 10
     expect: str | None = None
+    absent: str | None = None
+    value: str | None = None
 
 
-# One interaction per notebook (by file-name prefix); notebooks not listed get the generic check
-# (change the first choice control, else the first slider, of their first explorer; the output
-# must change).
+# One interaction per notebook (by file-name prefix), written against kpi_analysis/widgets.py in
+# both locales; notebooks not listed get the generic check (change the first choice control, else
+# the first slider, of their first explorer; what is drawn below must change).
 EXPLORE = {
-    "01": Explore("feasibility", "slider", label=r"(?i)target|mục tiêu", slider_steps=15,
-                  expect=r"(?i)P\(hit\)|probability|xác suất"),
-    "02": Explore("reps", "choice", label=r"(?i)rep|nhân viên"),
-    "03": Explore("promo", "choice", label=r"(?i)outcome|metric|chỉ số"),
-    "04": Explore("nps", "choice", label=r"(?i)segment|phân nhóm|phân khúc", choose=r"^product$",
-                  expect=r"Phân bón|Thức ăn chăn nuôi|Hạt giống"),
-    "05": Explore("scorecard", "choice", label=r"(?i)perspective|period|kpi|góc nhìn|kỳ"),
+    # Lower the target growth by 15 points: P(hit) must move.
+    "01": Explore("feasibility", "slider", label=r"^(Target growth|Tăng trưởng mục tiêu)$", steps=-15,
+                  value=r"(?:P\(hit\)|xác suất đạt)\s*([-+−]?[\d.,]+\s*%)"),
+    # Show one rep only: the table keeps that rep and drops the others.
+    "02": Explore("reps", "choice", label=r"^(Reps|Nhân viên)$", choose=r"^Lê Hoàng Cường$",
+                  expect=r"Lê Hoàng Cường", absent=r"Vũ Ngọc Hà|Nguyễn Văn An"),
+    # Switch the outcome from revenue to orders.
+    "03": Explore("promo", "choice", label=r"^(Outcome|Chỉ tiêu)$", choose=r"^orders$",
+                  expect=r"(?i)orders|đơn hàng"),
+    # Segment by product instead of region: the table switches from regions to products.
+    "04": Explore("nps", "choice", label=r"^(Segments|Phân nhóm)$", choose=r"^product$",
+                  expect=r"Phân bón|Thức ăn chăn nuôi|Hạt giống", absent=r"Miền Trung|Tây Nguyên"),
+    # Quarters instead of months: the scorecard is redrawn for a quarter.
+    "05": Explore("scorecard", "choice", label=r"^(Periods|Chu kỳ)$", choose=r"^(quarters|quý)$",
+                  expect=r"(?i)\bQ[1-4]\b|quý"),
 }
 
 _CONTROLS = {  # what each kind of control looks like in the page (ipywidgets 8)
@@ -184,6 +196,7 @@ def test_explorer_responds_to_widgets(executed, artifacts):
     else:
         kind = "choice" if explorer.locator(_CONTROLS["choice"]).count() else "slider"
     before = _snapshot(explorer)
+    value_before = _value(spec, _drawn_text(explorer))
     changed_to = {"choice": _change_choice, "toggle": _change_toggle, "slider": _change_slider}[kind](
         explorer, spec)
     try:
@@ -202,15 +215,37 @@ def test_explorer_responds_to_widgets(executed, artifacts):
     finally:
         explorer.scroll_into_view_if_needed()
         screenshot(page, artifacts, f"lab-{executed.name}-explorer-after")
-    text = explorer.inner_text()
+    text = _drawn_text(explorer)
     errors = [o for c in page.evaluate(_CELLS) for o in c["outputs"] if o["type"] == "error"]
     shown = re.search(r"Traceback|\b\w+(Error|Exception)\b:.*", text)
     assert not errors and not shown, (f"{executed.name}: changing the explorer raised "
                                       f"{errors[:2] or shown.group(0)[:500]}")
+    what = f"{executed.name}: after setting the {kind} to {changed_to!r}, the explorer"
     if spec and spec.expect:
-        assert re.search(spec.expect, text), (
-            f"{executed.name}: after setting {kind} to {changed_to!r}, the explorer should show "
-            f"/{spec.expect}/; it shows:\n{text[:800]}")
+        assert re.search(spec.expect, text), f"{what} should show /{spec.expect}/; it shows:\n{text[:800]}"
+    if spec and spec.absent:
+        found = re.search(spec.absent, text)
+        assert not found, f"{what} still shows {found.group(0)!r}:\n{text[:800]}"
+    if spec and spec.value:
+        after = _value(spec, text)
+        assert value_before is not None and after is not None, (
+            f"{what}: /{spec.value}/ not found (before: {value_before!r}, after: {after!r}):\n{text[:800]}")
+        assert after != value_before, f"{what} still reads {after!r}"
+
+
+def _drawn_text(explorer) -> str:
+    """The text of what the controls draw (Output and HTML widgets), not of the controls themselves."""
+    text = explorer.evaluate("""el => Array.from(el.querySelectorAll('.widget-output, .widget-html, .widget-htmlmath'))
+        .filter(n => !n.parentElement.closest('.widget-output, .widget-html, .widget-htmlmath'))
+        .map(n => n.innerText).join('\\n')""")
+    return text.replace("\xa0", " ")
+
+
+def _value(spec: Explore | None, text: str) -> str | None:
+    if not (spec and spec.value):
+        return None
+    found = re.search(spec.value, text)
+    return found.group(1) if found else None
 
 
 def _find_explorer(page, spec: Explore | None, name: str):
@@ -243,7 +278,7 @@ def _control(explorer, css: str, label: str | None):
     if label is None:
         return controls.first
     for i in range(controls.count()):
-        description = controls.nth(i).locator(".widget-label").inner_text().strip()
+        description = " ".join(controls.nth(i).locator(".widget-label").inner_text().split())
         if re.search(label, description):
             return controls.nth(i)
     descriptions = controls.locator(".widget-label").all_inner_texts()
@@ -253,25 +288,27 @@ def _control(explorer, css: str, label: str | None):
 def _change_choice(explorer, spec: Explore | None) -> str:
     box = _control(explorer, _CONTROLS["choice"], spec.label if spec else None)
     select = box.locator("select")
-    options = [o.strip() for o in select.locator("option").all_inner_texts()]
-    current = select.evaluate("s => Array.from(s.selectedOptions).map(o => o.text.trim())")
+    # ipywidgets shows option labels with no-break spaces: compare them as plain text.
+    options = [" ".join(o.split()) for o in select.locator("option").all_inner_texts()]
+    current = [" ".join(o.split()) for o in
+               select.evaluate("s => Array.from(s.selectedOptions).map(o => o.text)")]
     if spec and spec.choose:
-        match = [o for o in options if re.search(spec.choose, o)]
+        match = [i for i, o in enumerate(options) if re.search(spec.choose, o)]
         assert match, f"control offers {options}, none matching /{spec.choose}/"
-        assert current != [match[0]], f"control already shows {current}: nothing to change"
-        wanted = match[0]
+        assert current != [options[match[0]]], f"control already shows {current}: nothing to change"
+        index = match[0]
     else:
-        others = [o for o in options if o not in current]
+        others = [i for i, o in enumerate(options) if o not in current]
         assert others, f"control offers only {options}"
-        wanted = others[0]
-    select.select_option(label=wanted)
-    return wanted
+        index = others[0]
+    select.select_option(index=index)
+    return options[index]
 
 
 def _change_toggle(explorer, spec: Explore | None) -> str:
     box = _control(explorer, _CONTROLS["toggle"], spec.label if spec else None)
     buttons = box.locator("button")
-    labels = [b.strip() for b in buttons.all_inner_texts()]
+    labels = [" ".join(b.split()) for b in buttons.all_inner_texts()]
     for i, label in enumerate(labels):
         active = "mod-active" in (buttons.nth(i).get_attribute("class") or "")
         if not active and (not (spec and spec.choose) or re.search(spec.choose, label)):
@@ -285,14 +322,14 @@ def _change_slider(explorer, spec: Explore | None) -> str:
     handle = box.locator(".noUi-handle").first
     readout = box.locator(".widget-readout").first
     before = readout.inner_text()
+    steps = spec.steps if spec else 10
     handle.focus()
-    key = "ArrowRight"
-    for _ in range(spec.slider_steps if spec else 10):
-        handle.press(key)
+    for _ in range(abs(steps)):
+        handle.press("ArrowRight" if steps > 0 else "ArrowLeft")
     after = readout.inner_text()
-    if after == before:  # already at the maximum: go the other way
-        for _ in range(spec.slider_steps if spec else 10):
-            handle.press("ArrowLeft")
+    if after == before:  # already at that end: go the other way
+        for _ in range(abs(steps)):
+            handle.press("ArrowLeft" if steps > 0 else "ArrowRight")
         after = readout.inner_text()
     assert after != before, f"slider did not move (readout {before!r})"
     return after

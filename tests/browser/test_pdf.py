@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from _browser import notebook_paths
+from _browser import notebook_paths, runner_prints_pdf
 
 from kpi_analysis import pdf
 
@@ -52,21 +53,22 @@ def read_pdf(path: Path) -> list[PdfPage]:
 
 def squash(text: str) -> str:
     """Text compared without spacing, case or Unicode composition differences (PDF text extraction)."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFC", text)).casefold()
+    return re.sub(r"[\s\u200b]+", "", unicodedata.normalize("NFC", text)).casefold()
 
 
 class _Outline(HTMLParser):
-    """Headings (h1-h3) and image count of an HTML page."""
+    """Headings (h1-h3), table header cells and images of an HTML page."""
 
     def __init__(self):
         super().__init__()
         self.headings: list[str] = []
+        self.columns: list[str] = []
         self.images: set[str] = set()
         self._in: str | None = None
         self._buf: list[str] = []
 
     def handle_starttag(self, tag, attrs):
-        if tag in ("h1", "h2", "h3"):
+        if tag in ("h1", "h2", "h3", "th"):
             self._in, self._buf = tag, []
         elif tag == "img":
             self.images.add(dict(attrs).get("src", "")[-200:])
@@ -75,7 +77,7 @@ class _Outline(HTMLParser):
         if tag == self._in:
             text = " ".join("".join(self._buf).split()).rstrip("¶").strip()
             if text:
-                self.headings.append(text)
+                (self.columns if tag == "th" else self.headings).append(text)
             self._in = None
 
     def handle_data(self, data):
@@ -173,5 +175,27 @@ def test_report_page_prints_with_every_section(page, report_dir, chromium_execut
     assert html.is_file(), f"the report has no {html.name}"
     structure = outline(html)
     out = pdf.html_to_pdf(html, tmp_path / f"{page}.pdf", executable_path=chromium_executable)
-    check_printed(out, headings=structure.headings, images=len(structure.images), name=html.name)
+    pages = check_printed(out, headings=structure.headings, images=len(structure.images), name=html.name)
+    printed = squash("".join(p.text for p in pages))
+    cut = [c for c in structure.columns if squash(c) not in printed]
+    assert not cut, f"{html.name}: table column(s) cut off in the PDF: {cut[:10]}"
     (artifacts / f"report-{page}.pdf").write_bytes(out.read_bytes())
+
+
+@pytest.mark.browser
+def test_runner_prints_every_page_to_pdf(report_dir):
+    """``kpi-report run --pdf``: a PDF beside each HTML page of the report, with every section."""
+    if not runner_prints_pdf():
+        pytest.skip("kpi-report run has no --pdf option (the runner does not print PDFs yet)")
+    manifest = json.loads((report_dir / "manifest.json").read_text(encoding="utf-8"))
+    entries = manifest["notebooks"]
+    entries = list(entries.values()) if isinstance(entries, dict) else entries
+    pages = {"index.html": report_dir / "index.pdf"}
+    for entry in entries:
+        html = entry["outputs"]["html"]
+        pages[html] = report_dir / (entry["outputs"].get("pdf") or Path(html).with_suffix(".pdf").name)
+    missing = [str(p.name) for p in pages.values() if not p.is_file()]
+    assert not missing, f"kpi-report run --pdf wrote no {missing} in {report_dir}"
+    for html, printed in pages.items():
+        structure = outline(report_dir / html)
+        check_printed(printed, headings=structure.headings, images=len(structure.images), name=printed.name)
