@@ -557,7 +557,9 @@ def _simulate_arboot(z: np.ndarray, seasonal: bool, h: int, n: int, rng: np.rand
     params = np.asarray(fit.params, dtype=float)  # const (the mean), ar.L1, sigma2
     cov = np.asarray(fit.cov_params(), dtype=float)[:2, :2]
     resid = np.asarray(fit.resid, dtype=float)[1:]  # the first residual carries the initial state
-    resid = resid - resid.mean()
+    # Fitted residuals are smaller than the innovations (2 mean parameters were fitted to them):
+    # centre and rescale by sqrt(m / (m - 2)) (Davison & Hinkley 1997, section 6.2.3).
+    resid = (resid - resid.mean()) * math.sqrt(len(resid) / max(len(resid) - 2, 1))
     if not np.all(np.isfinite(cov)) or np.any(np.diag(cov) < 0):
         cov = np.zeros((2, 2))
     draws = rng.multivariate_normal(params[:2], cov, size=n, method="svd")
@@ -982,6 +984,10 @@ def assess(history, target: float, period: str, *, basis: str = "same_period_las
     ----------
     Hyndman, R. J., & Athanasopoulos, G. (2021). Forecasting: Principles and Practice (3rd ed.),
     OTexts, sections 5.5 (bootstrapped residuals), 8.7 (ETS) and 13.5 (aggregates).
+    Davison, A. C., & Hinkley, D. V. (1997). Bootstrap Methods and their Application. Cambridge
+    University Press, section 6.2.3 (rescaled residuals).
+    Tashman, L. J. (2000). Out-of-sample tests of forecasting accuracy: an analysis and review.
+    International Journal of Forecasting, 16(4), 437-450 (rolling-origin evaluation).
 
     Examples
     --------

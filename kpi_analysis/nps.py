@@ -25,6 +25,7 @@ Minka, T. P. (2000). Estimating a Dirichlet distribution. Technical report, MIT.
 """
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 from collections.abc import Iterable, Sequence
@@ -492,7 +493,8 @@ def counts(responses: pd.DataFrame, *, by=None, freq: str | None = None, score: 
         if k in keys:
             raise ValueError(f"by: {k!r} is a column name the counts table uses itself; rename it.")
 
-    df = responses.copy()
+    # row labels identify answers below (latest per customer); error messages quote them
+    df = responses.copy() if responses.index.is_unique else responses.reset_index(drop=True)
     excluded: dict[str, int] = {}
     if date in needed:
         parsed = pd.to_datetime(df[date], errors="coerce")
@@ -1009,9 +1011,8 @@ class NPSComparison(ResultMixin):
         import matplotlib.pyplot as plt
         ax = plt.gca() if ax is None else ax
         if np.isfinite(self.ci_low):
-            ax.errorbar(self.difference, 0, xerr=[[max(self.difference - self.ci_low, 0)],
-                                                  [max(self.ci_high - self.difference, 0)]], fmt="o",
-                                                      capsize=4)
+            err = [[max(self.difference - self.ci_low, 0)], [max(self.ci_high - self.difference, 0)]]
+            ax.errorbar(self.difference, 0, xerr=err, fmt="o", capsize=4)
         else:
             ax.plot(self.difference, 0, "o")
         ax.axvline(0, color="0.5", lw=0.8, ls="--")
@@ -1224,7 +1225,7 @@ class NPSSegments(ResultMixin):
             "nps_by_segment": dict(zip(t["segment"], t["nps"].round(2))),
             "method": self.method, "confidence": self.confidence, "adjust": self.adjust,
             "reference": self.reference, "seed": self.seed if self.method == "bootstrap" else None,
-                "excluded": self.excluded,
+            "excluded": self.excluded,
             "early_nps": None if self.early is None else self.early.nps,
             "notes": list(self.notes),
         })
@@ -1278,7 +1279,7 @@ class NPSSegments(ResultMixin):
         if kind == "distribution":
             return _plot_distribution(self.table, label="segment", ax=ax, locale=locale,
                                       title=_t("title_distribution", locale, by=" × ".join(self.by)),
-                                          **kwargs)
+                                      **kwargs)
         return _plot_segments(self, ax=ax, locale=locale, **kwargs)
 
 
@@ -1334,8 +1335,8 @@ def _segment_table(c: np.ndarray, *, reference, method, confidence, adjust, min_
     })
     notes = []
     for i in range(len(c)):
-        codes = [code for code, flag in (("small_sample", small[i]), ("zero_variance",
-                                                                      single["zero_variance"][i]),
+        codes = [code for code, flag in (("small_sample", small[i]),
+                                         ("zero_variance", single["zero_variance"][i]),
                                          ("ci_clipped", single["clipped"][i])) if flag]
         notes.append(",".join(codes))
     tab["notes"] = notes
@@ -1346,7 +1347,7 @@ def _segment_table(c: np.ndarray, *, reference, method, confidence, adjust, min_
 
 def segment(data, *, by="region", method: str = "adjusted_wald", confidence: float = 0.95,
             adjust: str = "holm", reference: str = "typical", min_n: int = 30, shrink: bool = True,
-                seed: int = DEFAULT_SEED,
+            seed: int = DEFAULT_SEED,
             n_boot: int = DEFAULT_N_BOOT, score=None, date=None, customer=None, since=None, blank=None,
             latest_only=None, early_days=None, early=None, start=None, end=None) -> NPSSegments:
     """NPS per segment, each against the rest of the respondents, with adjusted p-values.
@@ -1414,8 +1415,8 @@ def segment(data, *, by="region", method: str = "adjusted_wald", confidence: flo
     check_choice(reference, name="reference", options=("typical", "rest"))
     confidence, seed, n_boot, min_n = _check_common(method, confidence, seed, n_boot, min_n)
     policies = {"score": score, "date": date, "customer": customer, "since": since, "blank": blank,
-                    "latest_only": latest_only, "early_days": early_days, "early": early, "start": start,
-                        "end": end}
+                "latest_only": latest_only, "early_days": early_days, "early": early, "start": start,
+                "end": end}
     table, excluded, days = _reduce(data, keys=keys, freq=None, policies=policies, analysis="segment")
     early_est, early_table = None, None
     if "early" in table.columns:
@@ -1432,14 +1433,13 @@ def segment(data, *, by="region", method: str = "adjusted_wald", confidence: flo
                 early_table[k] = e_single[k]
         early_est = _make_estimate(ec.sum(axis=0).to_numpy(dtype="float64") if len(ec) else np.zeros(3),
                                    method=method, confidence=confidence, seed=seed, n_boot=n_boot,
-                                       min_n=min_n)
+                                   min_n=min_n)
     grouped = table.groupby(keys, observed=True, sort=True)[COUNT_COLUMNS].sum()
     grouped = grouped.loc[grouped.sum(axis=1) > 0]
     check_not_empty(grouped, table=TABLE, what="scored answers")
     c = grouped.to_numpy(dtype="float64")
     tab, overall = _segment_table(c, reference=reference, method=method, confidence=confidence,
-                                  adjust=adjust, min_n=min_n,
-                                  seed=seed, n_boot=n_boot)
+                                  adjust=adjust, min_n=min_n, seed=seed, n_boot=n_boot)
     index = grouped.index.to_frame(index=False)
     tab = pd.concat([index, tab], axis=1)
     if keys != ["segment"]:  # a single key named "segment" is its own label
@@ -1454,11 +1454,10 @@ def segment(data, *, by="region", method: str = "adjusted_wald", confidence: flo
         else:
             notes.append("too_few_segments")
             tab = tab.assign(nps_shrunk=np.nan, shrunk_low=np.nan, shrunk_high=np.nan)
-    overall = NPSEstimate(**{**{k: getattr(overall, k) for k in overall.__dataclass_fields__},
-                             "excluded": excluded})
+    overall = dataclasses.replace(overall, excluded=excluded)
     return NPSSegments(table=tab, overall=overall, by=tuple(keys), method=method, confidence=confidence,
                        adjust=adjust, reference=reference, min_n=min_n, seed=seed,
-                           n_boot=n_boot if method == "bootstrap" else None,
+                       n_boot=n_boot if method == "bootstrap" else None,
                        prior=prior, excluded=excluded, notes=tuple(notes), early=early_est,
                        early_table=early_table, early_days=days)
 
@@ -1537,8 +1536,8 @@ class NPSTrend(ResultMixin):
         sig = t.loc[t["significant"]]
         if len(sig):
             lines.append(_t("trend_sig", locale, adjust=adjust, k=k, items="; ".join(
-                f"{self._label(r['period'], locale)} ({i18n.points(r['change'], locale)})" for _,
-                    r in sig.iterrows())))
+                f"{self._label(r['period'], locale)} ({i18n.points(r['change'], locale)})"
+                for _, r in sig.iterrows())))
         elif k:
             lines.append(_t("trend_sig_none", locale, adjust=adjust, k=k))
         lines.append(i18n.text("common", "method", locale,
@@ -1614,8 +1613,8 @@ def trend(data, *, freq: str = "M", method: str = "adjusted_wald", confidence: f
     confidence, seed, n_boot, min_n = _check_common(method, confidence, seed, n_boot, min_n)
     alias = _freq_alias(freq, end)
     policies = {"score": score, "date": date, "customer": customer, "since": since, "blank": blank,
-                    "latest_only": latest_only, "early_days": early_days, "early": early, "start": start,
-                        "end": end}
+                "latest_only": latest_only, "early_days": early_days, "early": early, "start": start,
+                "end": end}
     table, excluded, days = _reduce(data, keys=[], freq=freq, policies=policies, analysis="trend")
     if "early" in table.columns:
         early_n = int(table.loc[table["early"].astype(bool), "n"].sum())

@@ -1145,6 +1145,7 @@ def run(config_path: str | os.PathLike | None = "workbook.yml", *, period: str |
             period = last_complete_month(wb)
         except (ValueError, FileNotFoundError) as err:
             raise ReportError(f"cannot tell the last complete month from the data: {err}") from None
+    every_job = [j.name for j in plan_jobs(settings)]  # the report's order, also for kept notebooks
     plan = plan_jobs(settings, only=only)
     common = {"period": period, "data_dir": str(Path(wb.data_dir).resolve()),
               "config_path": str(config_file) if config_file else "", "locale": wb.locale}
@@ -1188,10 +1189,9 @@ def run(config_path: str | os.PathLike | None = "workbook.yml", *, period: str |
             notes = [f"{key} changed while the report ran (sha256 {inputs[key]['sha256'][:12]} -> "
                      f"{after[key]['sha256'][:12]}); re-run for a consistent report."
                      for key in inputs if after.get(key, {}).get("sha256") != inputs[key]["sha256"]]
-            order = [j.name for j in plan]
-            entries.sort(key=lambda e: order.index(e["name"]))
+            entries.sort(key=lambda e: every_job.index(e["name"]))
             if only and (target / "manifest.json").is_file():
-                entries = _carry_over(target, build, entries, keep_order=order)
+                entries = _carry_over(target, build, entries, order=every_job)
             manifest = {
                 "period": period, "status": "ok" if all(e["status"] == "ok" for e in entries) else "failed",
                 "started_at": started, "finished_at": _now(),
@@ -1227,7 +1227,7 @@ def _write_outputs(build: Path, manifest: dict) -> None:
     (build / "index.html").write_text(render_index(manifest, locale=manifest["locale"]), encoding="utf-8")
 
 
-def _carry_over(target: Path, build: Path, entries: list[dict], *, keep_order: list[str]) -> list[dict]:
+def _carry_over(target: Path, build: Path, entries: list[dict], *, order: list[str]) -> list[dict]:
     """For ``--only`` runs: copy the other notebooks of the existing complete report into the build."""
     previous = json.loads((target / "manifest.json").read_text(encoding="utf-8"))
     ran = {e["name"] for e in entries}
@@ -1239,8 +1239,7 @@ def _carry_over(target: Path, build: Path, entries: list[dict], *, keep_order: l
             if fname.is_file():
                 shutil.copy2(fname, build / fname.name)
         carried.append({**old, "carried_over": True})
-    order = [e["name"] for e in previous.get("notebooks", [])] + [n for n in keep_order]
-    merged = carried + entries
+    merged = carried + entries  # report order; notebooks no longer among the jobs go last
     merged.sort(key=lambda e: order.index(e["name"]) if e["name"] in order else len(order))
     return merged
 

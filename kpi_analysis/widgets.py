@@ -167,8 +167,9 @@ def feasibility_explorer(result, *, period: str | None = None, locale: str = "en
         box.result = res
         line.value = "<b>" + _html.escape(_t_feas(
             "live", locale, period=feasibility._period_label(res.period, locale),
-            target=res._fmt(res.target, locale), growth=i18n.percent(slider.value, locale, signed=True), p=pct(res.p_hit), low=pct(res.p_hit_low),
-            high=pct(res.p_hit_high), verdict=feasibility._t(f"verdict_{res.verdict}", locale))) + "</b>"
+            target=res._fmt(res.target, locale), growth=i18n.percent(slider.value, locale, signed=True),
+            p=pct(res.p_hit), low=pct(res.p_hit_low), high=pct(res.p_hit_high),
+            verdict=feasibility._t(f"verdict_{res.verdict}", locale))) + "</b>"
         out.clear_output(wait=True)
         if chart.value:
             with out:

@@ -96,7 +96,8 @@ def test_wald_equals_mean_and_se_of_plus_minus_one_scores():
     # statsmodels' z interval of the mean (ddof=1) agrees to within the n/(n-1) factor
     from statsmodels.stats.weightstats import DescrStatsW
     lo, hi = DescrStatsW(x).zconfint_mean(alpha=0.1)
-    assert est.ci_low == pytest.approx(100 * lo, abs=0.05) and est.ci_high == pytest.approx(100 * hi, abs=0.05)
+    assert est.ci_low == pytest.approx(100 * lo, abs=0.05)
+    assert est.ci_high == pytest.approx(100 * hi, abs=0.05)
 
 
 def test_adjusted_wald_by_hand():
@@ -148,8 +149,8 @@ def test_adjusted_wald_difference_by_hand():
 
 
 def test_dirichlet_multinomial_likelihood_matches_scipy():
-    from scipy.stats import dirichlet_multinomial
     from scipy.special import gammaln
+    from scipy.stats import dirichlet_multinomial
     x = np.array([[3.0, 5, 9], [10, 2, 4], [0, 1, 7]])
     n = x.sum(axis=1)
     coef = (gammaln(n + 1) - gammaln(x + 1).sum(axis=1)).sum()  # the multinomial coefficient we omit
@@ -274,8 +275,8 @@ def test_trend_flags_planted_jump_only():
 
 
 def test_trend_quarters_end_with_reported_month_and_gaps_are_shown():
-    rows = pd.DataFrame({"responded_at": pd.to_datetime(["2026-02-10", "2026-03-01", "2026-09-15", "2026-10-31"]),
-                         "score": [9, 3, 10, 7]})
+    dates = ["2026-02-10", "2026-03-01", "2026-09-15", "2026-10-31"]
+    rows = pd.DataFrame({"responded_at": pd.to_datetime(dates), "score": [9, 3, 10, 7]})
     res = nps.trend(rows, freq="Q", end="2026-10", min_n=1)
     assert res.freq == "Q-OCT"
     assert [str(p.date()) for p in res.table["period"]] == ["2026-02-01", "2026-05-01", "2026-08-01"]
@@ -294,13 +295,15 @@ def responses():
     return pd.DataFrame({
         "response_id": [f"R{i}" for i in range(10)],
         "customer_id": ["K1", "K1", "K2", "K3", "K3", "K4", "K5", "K6", "K7", "K8"],
-        "responded_at": pd.to_datetime(["2026-01-05", "2026-03-05", "2026-01-20", "2026-02-01", "2026-02-20",
-                                        "2026-03-03", "2026-03-10", "2026-03-15", "2026-03-20", "2026-03-25"]),
+        "responded_at": pd.to_datetime(["2026-01-05", "2026-03-05", "2026-01-20", "2026-02-01",
+                                        "2026-02-20", "2026-03-03", "2026-03-10", "2026-03-15",
+                                        "2026-03-20", "2026-03-25"]),
         "score": pd.array([2, 9, 10, None, 6, 8, 10, 0, 9, 7], dtype="Int64"),
         "region": ["Miền Bắc"] * 5 + ["Miền Trung"] * 5,
         "product": ["Phân bón", "Hạt giống"] * 5,
-        "customer_since": pd.to_datetime(["2025-12-20", "2025-12-20", "2024-01-01", "2025-01-01", "2025-01-01",
-                                          "2026-02-01", "2023-05-01", "2025-01-01", "2026-03-01", "2022-01-01"]),
+        "customer_since": pd.to_datetime(["2025-12-20", "2025-12-20", "2024-01-01", "2025-01-01",
+                                          "2025-01-01", "2026-02-01", "2023-05-01", "2025-01-01",
+                                          "2026-03-01", "2022-01-01"]),
     })
 
 
@@ -308,8 +311,8 @@ def test_counts_table_shape_and_blank_policy(responses):
     t = nps.counts(responses, by="region")
     assert list(t.columns) == ["region", "detractors", "passives", "promoters", "n", "blank", "non_numeric",
                                "superseded", "early_excluded"]
-    assert t.set_index("region").loc["Miền Bắc", ["detractors", "passives", "promoters", "blank"]].tolist() == [
-        2, 0, 2, 1]
+    north = t.set_index("region").loc["Miền Bắc"]
+    assert north[["detractors", "passives", "promoters", "blank"]].tolist() == [2, 0, 2, 1]
     assert t.attrs["excluded"] == {"blank_score": 1}
     with pytest.raises(ValueError, match=r"nps_responses\.score must hold a score .*1 row\(s\).*row 3"):
         nps.counts(responses, by="region", blank="fail")
@@ -470,8 +473,8 @@ def test_bad_arguments_raise_clear_errors():
     with pytest.raises(ValueError, match="must not be blank"):
         nps.segment(pd.DataFrame({"region": ["A", None], "score": [9, 9]}), by="region")
     with pytest.raises(ValueError, match="must not be after responded_at"):
-        nps.counts(pd.DataFrame({"score": [9], "responded_at": ["2026-01-01"], "customer_since": ["2026-02-01"]}),
-                   by="tenure_band")
+        nps.counts(pd.DataFrame({"score": [9], "responded_at": ["2026-01-01"],
+                                 "customer_since": ["2026-02-01"]}), by="tenure_band")
     with pytest.raises(ValueError, match="whole number"):
         nps.from_counts(1.5, 2, 3)
     with pytest.raises(ValueError, match="margin"):
@@ -484,6 +487,20 @@ def test_categorize():
     cats = nps.categorize(pd.Series([0, 6, 7, 8, 9, 10, None], name="score"))
     assert cats.tolist()[:6] == ["detractor", "detractor", "passive", "passive", "promoter", "promoter"]
     assert pd.isna(cats.iloc[6]) and list(cats.cat.categories) == list(nps.CATEGORIES)
+
+
+def test_explorer_builds_and_redraws(responses, capsys):
+    from kpi_analysis import widgets
+    rows = pd.concat([responses] * 5, ignore_index=True)
+    box = widgets.nps_explorer(rows, locale="vi", min_n=5)
+    seg, controls = box.children[0].children
+    assert set(seg.options) >= {"region", "product", "tenure_band"}
+    seg.value = ("region", "tenure_band")
+    controls.children[0].value = "wald"
+    controls.children[1].value = 0.9
+    box.children[1].value = ("2026-02", "2026-03")
+    assert "NPS chung" in capsys.readouterr().out  # outside a notebook the output area prints
+    assert plt.get_fignums() == []  # no figure left open in pyplot
 
 
 # --------------------------------------------------------------------------------------------------
@@ -540,12 +557,14 @@ def test_notebook_runs_on_the_sample_data_and_records_headlines(sample_table, tm
 
     sample_table("nps_responses")  # skips while the sample data is absent
     out = tmp_path / f"04_{locale}.ipynb"
-    pm.execute_notebook(str(ROOT / "notebooks" / "04_nps_segmentation.ipynb"), str(out), kernel_name="python3",
-                        parameters={"locale": locale}, cwd=str(ROOT / "notebooks"), progress_bar=False)
+    pm.execute_notebook(str(ROOT / "notebooks" / "04_nps_segmentation.ipynb"), str(out),
+                        kernel_name="python3", parameters={"locale": locale}, cwd=str(ROOT / "notebooks"),
+                        progress_bar=False)
     rec = read_records(out)
     assert rec["nps_significant_below"] == ["Miền Trung"] and rec["nps_significant_above"] == []
     assert 15 < rec["nps"] < 40 and rec["nps_ci"][0] < rec["nps"] < rec["nps_ci"][1]
-    assert rec["nps_by_tenure_band"]["0-89"] < min(v for k, v in rec["nps_by_tenure_band"].items() if k != "0-89")
+    bands = rec["nps_by_tenure_band"]
+    assert bands["0-89"] < min(v for k, v in bands.items() if k != "0-89")
     assert rec["nps_trend"]["latest_period"] == "2026-08-01" and rec["nps_latest_change"] > 0
     assert rec["nps_responses_for_5_points"] == 1022
     assert rec["nps_segments"]["excluded"]["blank_score"] > 0

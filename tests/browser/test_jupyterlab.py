@@ -214,13 +214,19 @@ def test_explorer_responds_to_widgets(executed, artifacts):
         page.wait_for_function(_KERNEL_IDLE, timeout=CHANGE_TIMEOUT_MS, polling=250)
     finally:
         explorer.scroll_into_view_if_needed()
-        screenshot(page, artifacts, f"lab-{executed.name}-explorer-after")
+        _full_screenshot(page, artifacts, f"lab-{executed.name}-explorer-after")
     text = _drawn_text(explorer)
     errors = [o for c in page.evaluate(_CELLS) for o in c["outputs"] if o["type"] == "error"]
     shown = re.search(r"Traceback|\b\w+(Error|Exception)\b:.*", text)
     assert not errors and not shown, (f"{executed.name}: changing the explorer raised "
                                       f"{errors[:2] or shown.group(0)[:500]}")
     what = f"{executed.name}: after setting the {kind} to {changed_to!r}, the explorer"
+    # Output a callback sends outside its Output widget is not shown below the controls: JupyterLab
+    # puts it in the log console, whose status-bar item then appears.
+    logged = page.locator(".jp-LogConsoleStatusItem:not(.lm-mod-hidden)")
+    assert logged.count() == 0, (f"{what} sent output outside its Output widget (it went to JupyterLab's "
+                                 f"log console, not below the controls: {logged.first.inner_text()!r} "
+                                 "message(s))")
     if spec and spec.expect:
         assert re.search(spec.expect, text), f"{what} should show /{spec.expect}/; it shows:\n{text[:800]}"
     if spec and spec.absent:

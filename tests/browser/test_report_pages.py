@@ -23,7 +23,7 @@ MIN_FIGURE_WIDTH = 320  # CSS px: a chart drawn narrower than this is too small 
 MIN_TABLE_FONT = 10  # CSS px
 RAW_MISSING = {"nan", "NaN", "<NA>", "NaT", "None", "inf", "-inf"}
 
-_PAGE_FACTS = """() => {
+_PAGE_FACTS = """(RAW) => {
   const vw = document.documentElement.clientWidth;
   // A wide table is fine on screen inside a box the reader can scroll sideways; not when clipped.
   const scrollBox = (el) => {
@@ -43,8 +43,16 @@ _PAGE_FACTS = """() => {
   const tables = Array.from(document.querySelectorAll('table')).map(t => {
     const r = t.getBoundingClientRect();
     const cells = Array.from(t.querySelectorAll('td, th')).map(c => c.innerText.trim());
+    const heads = Array.from(t.querySelectorAll('thead tr:last-child th')).map(c => c.innerText.trim());
+    const raw = new Set();
+    for (const tr of t.querySelectorAll('tbody tr')) {
+      Array.from(tr.children).forEach((c, i) => {
+        if (RAW.includes(c.innerText.trim())) raw.add(heads[i] || `column ${i + 1}`);
+      });
+    }
     const body = t.querySelector('tbody tr td, tr td');
-    return {rows: t.querySelectorAll('tr').length, cells: cells.slice(0, 400),
+    return {rows: t.querySelectorAll('tr').length, cells: cells.slice(0, 400), raw: Array.from(raw),
+            heads: heads.slice(0, 12),
             width: r.width, right: r.right + window.scrollX,
             font: body ? parseFloat(getComputedStyle(body).fontSize) : null,
             clipped: Array.from(t.querySelectorAll('td, th')).filter(c => c.scrollWidth > c.clientWidth + 2
@@ -75,7 +83,7 @@ def _open(watched, path: Path):
     response = page.goto(path.resolve().as_uri(), wait_until="load")
     assert response is None or response.ok, f"{path.name}: could not be opened ({response and response.status})"
     page.wait_for_function("Array.from(document.images).every(i => i.complete)", timeout=30_000)
-    return page.evaluate(_PAGE_FACTS)
+    return page.evaluate(_PAGE_FACTS, sorted(RAW_MISSING))
 
 
 def _check_page(name: str, watched, facts: dict) -> list[str]:
@@ -109,7 +117,8 @@ def _check_page(name: str, watched, facts: dict) -> list[str]:
             problems.append(f"table {i} is empty")
         raw = sorted({c for c in table["cells"] if c in RAW_MISSING})
         if raw:
-            problems.append(f"table {i} shows raw missing-value markers {raw} (format them, e.g. '–')")
+            problems.append(f"table {i} (columns {table['heads']}) shows raw missing-value markers {raw} "
+                            f"in column(s) {table['raw']} (format missing values, e.g. as '–')")
         if table["font"] is not None and table["font"] < MIN_TABLE_FONT:
             problems.append(f"table {i} text is {table['font']} px: too small to read")
         if table["right"] > facts["viewport"] + 1 and not table["scrollable"]:
