@@ -130,8 +130,10 @@ def _parse_parameters(pairs) -> dict:
 @click.option("--start-timeout", default=None, type=click.IntRange(min=1),
               help="Seconds for a kernel to start (default: config, 120).")
 @click.option("--kernel", default=None, help="Jupyter kernel name (default: config, python3).")
+@click.option("--pdf/--no-pdf", "pdf", default=None,
+              help="Also print every HTML page to PDF (A4) with headless Chromium (default: config report.pdf).")
 def run(period, config_path, only, data_dir, out_dir, jobs, locale, parameters, cell_timeout,
-        start_timeout, kernel):
+        start_timeout, kernel, pdf):
     """Execute the report notebooks for one month into OUT/<period>/.
 
     Writes each notebook executed (.ipynb) and as code-free HTML, index.html and manifest.json.
@@ -140,12 +142,15 @@ def run(period, config_path, only, data_dir, out_dir, jobs, locale, parameters, 
     """
     progress = Progress(jobs=jobs)
     try:
+        if pdf is None:
+            from . import config as _config
+            pdf = bool(_config.load(_config_or_none(config_path))["report"].get("pdf"))
         result = _report.run(
             _config_or_none(config_path), period=period, data_dir=data_dir, out_dir=out_dir,
             only=[s.strip() for s in only.split(",") if s.strip()] if only else None, jobs=jobs,
             locale=locale, overrides=_parse_parameters(parameters), cell_timeout=cell_timeout,
             start_timeout=start_timeout, kernel=kernel, on_plan=progress.plan, on_start=progress.start,
-            on_finish=progress.finish)
+            on_finish=progress.finish, postprocess=[print_pdfs] if pdf else ())
     except _report.ReportError as err:
         _fail(err)
     except KeyboardInterrupt:
@@ -163,6 +168,47 @@ def run(period, config_path, only, data_dir, out_dir, jobs, locale, parameters, 
         click.echo(f"kpi-report: {what}; this attempt is kept in {result.report_dir}{keep}.", err=True)
     click.echo(str(result.report_dir))
     sys.exit(result.exit_code)
+
+
+def print_pdfs(build: Path, manifest: dict) -> None:
+    """Post-processing hook of ``run --pdf``: every page of the report (index and notebooks) as PDF.
+
+    Runs before the report is moved into place, so a report is never published without its PDFs;
+    a page that cannot be printed fails the run (kept as a .failed- folder) with the reason.
+    """
+    from . import pdf as _pdf
+
+    if _pdf.find_chromium() is None:
+        raise RuntimeError("--pdf needs Chromium (Debian package 'chromium'; see scripts/install-browser.sh).")
+    written = []
+    for page in sorted(build.glob("*.html")):
+        written.append(_pdf.html_to_pdf(page, page.with_suffix(".pdf")).name)
+    manifest["pdf"] = written
+    _report._write_outputs(build, manifest)
+
+
+@cli.command("new", context_settings=CONTEXT)
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--client", default="", help="Client name for the report header (default: the folder name).")
+@click.option("--locale", default="vi", show_default=True, type=click.Choice(["en", "vi"]),
+              help="Report language of the new workbook.")
+@click.option("--currency", default="VND", show_default=True, help="ISO 4217 currency code of the amounts.")
+def new(directory, client, locale, currency):
+    """Create a client workbook in DIRECTORY: config, notebooks, data/ and a README.
+
+    It runs as soon as the client's tables are in DIRECTORY/data (named leads.csv, sales.xlsx, ...
+    or mapped in workbook.yml): `kpi-report validate --config DIRECTORY/workbook.yml`, then
+    `kpi-report run --config DIRECTORY/workbook.yml`.
+    """
+    from . import scaffold
+
+    try:
+        cfg = scaffold.new_workbook(directory, client=client, locale=locale, currency=currency)
+    except (FileExistsError, FileNotFoundError, ValueError) as err:
+        _fail(err)
+    click.echo(f"kpi-report: new workbook in {cfg.parent}; put the data in {cfg.parent / 'data'} "
+               f"and edit {cfg}.", err=True)
+    click.echo(str(cfg))
 
 
 # ----------------------------------------------------------------------------------------------

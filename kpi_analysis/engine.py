@@ -845,9 +845,10 @@ def kpi_totals(tables: Mapping[str, Any], *, freq: str = "M", contact_days: int 
     t = {k: _table_for(v, k) for k, v in tables.items() if v is not None}
     parts: list = []
     if "leads" in t:
-        parts += _leads_totals(t["leads"], fr, settings["contact_days"], notes)
+        lead_parts, wins = _leads_totals(t["leads"], fr, settings["contact_days"], notes)
+        parts += lead_parts
         if "marketing_spend" in t:
-            cac, unmapped = _cac_totals(t["leads"], t["marketing_spend"], fr, settings["channel_map"])
+            cac, unmapped = _cac_totals(wins, t["marketing_spend"], fr, settings["channel_map"])
             parts += cac
             if unmapped:
                 notes.append(("note_unmapped", {"sources": unmapped}))
@@ -877,6 +878,7 @@ def _periods(starts, fr):
 
 
 def _leads_totals(t, fr, contact_days, notes):
+    """(KPI rows, wins per closed period x source for the CAC) from one grouped scan of the leads."""
     import ibis
     import pandas as pd
 
@@ -894,11 +896,20 @@ def _leads_totals(t, fr, contact_days, notes):
         contacted = t.first_contact_at.notnull() & (t.first_contact_at <= t.created_at + ibis.interval(
             days=contact_days)) & eligible
         metrics.update(eligible=_cnt(eligible), contacted=_cnt(contacted), excluded=_cnt(~eligible))
-    # one scan: new leads and the contact counts per period x source (contact KPI summed over sources)
-    g = _fetch(t.group_by(p=_period_start(t.created_at, fr), source=t.source).aggregate(**metrics))
+    # one scan of the leads for three KPIs: cells of created period x source x closed period of won
+    # leads (NULL for the others), holding new leads, contact counts and wins; summed in pandas below
+    won = (t.status == "won") & t.closed_at.notnull()
+    metrics["won"] = _cnt(won)
+    cells = _fetch(t.group_by(p=_period_start(t.created_at, fr), source=t.source,
+                              wp=ibis_if(won, _period_start(t.closed_at, fr))).aggregate(**metrics))
+    cells["source"] = _as_str(cells["source"])
+    for c in [k for k in metrics if k != "n"] + ["n"]:
+        cells[c] = pd.to_numeric(cells[c]).astype("int64")
+    wins = cells.loc[cells["wp"].notna() & (cells["won"] > 0), ["wp", "source", "won"]]
+    g = cells.groupby(["p", "source"], sort=True)[[k for k in metrics]].sum().reset_index()
     out = []
     if not len(g):
-        return out
+        return out, wins
     per = _periods(g["p"], fr)
     s = pd.Series(pd.to_numeric(g["n"]).to_numpy(), index=pd.MultiIndex.from_arrays(
         [per, _as_str(g["source"])], names=["_p", "source"]))
@@ -918,17 +929,16 @@ def _leads_totals(t, fr, contact_days, notes):
     else:
         notes.append(("note_missing_column", {"kpis": ["leads_contacted_share"], "table": "leads",
                                               "column": "first_contact_at"}))
-    return out
+    return out, wins
 
 
-def _cac_totals(leads, spend, fr, channel_map):
+def _cac_totals(wins, spend, fr, channel_map):
     import pandas as pd
 
     from . import scorecard as sc
 
     _require(spend, "marketing_spend", ["month", "channel", "spend"])
-    won = leads.filter((leads.status == "won") & leads.closed_at.notnull())
-    w = _fetch(won.group_by(p=_period_start(won.closed_at, fr), source=won.source).aggregate(n=won.count()))
+    w = wins.groupby(["wp", "source"], sort=True)["won"].sum().reset_index().rename(columns={"wp": "p", "won": "n"})
     w["_p"] = _periods(w["p"], fr)
     w["source"] = _as_str(w["source"])
     w["n"] = pd.to_numeric(w["n"]).astype("int64")

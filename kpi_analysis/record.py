@@ -15,15 +15,16 @@ from ._result import jsonable
 MIME = "application/vnd.kpi-workbook.record+json"
 
 
-def record(name: str, value: Any) -> Any:
+def record(name: str, value: Any) -> None:
     """Record a JSON-safe headline value under ``name`` (numpy scalars, NaN, dates are converted).
 
-    Returns the converted value. Objects with a ``headline()`` method are recorded as that dict.
+    Objects with a ``headline()`` method are recorded as that dict. Returns None, so a cell that
+    ends with ``record(...)`` shows nothing in the report; use :func:`jsonable` to see the value.
 
     Examples
     --------
-    >>> record("nps", 12.5)
-    12.5
+    >>> record("nps", 12.5) is None
+    True
     """
     if not isinstance(name, str) or not name:
         raise ValueError(f"record: name must be a non-empty string; got {name!r}.")
@@ -36,9 +37,8 @@ def record(name: str, value: Any) -> Any:
         from IPython.display import display
         if get_ipython() is not None:
             display({MIME: {"name": name, "value": clean}, "text/plain": f"recorded {name}"}, raw=True)
-    except ImportError:  # recording outside IPython is a no-op beyond the return value
+    except ImportError:  # outside IPython there is no notebook to carry the value
         pass
-    return clean
 
 
 def read_records(notebook: str | Path | dict) -> dict[str, Any]:

@@ -436,9 +436,12 @@ def promo_explorer(sales, schedule, *, baseline: str = "2026-01", locale: str = 
         redraws and ``.result`` holds the current ``PromoResult`` (None when the choice is invalid,
         in which case the error sentence is shown instead).
     """
+    import html as _html
+    import io
+
     import ipywidgets as w
-    import matplotlib.pyplot as plt
-    from IPython.display import display
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
     from . import i18n, promo
 
@@ -463,32 +466,37 @@ def promo_explorer(sales, schedule, *, baseline: str = "2026-01", locale: str = 
                           continuous_update=False)
     design = w.Dropdown(options=["auto", "crossover", "did"], value="auto", description=_t_promo("method", locale))
     scale = w.Dropdown(options=list(promo.SCALES), value="level", description=_t_promo("scale", locale))
-    out = w.Output()
+    # The view is an HTML summary and a PNG image widget, not an Output widget: nothing is captured
+    # from the kernel's output stream and no pyplot figure is opened, so a batch run only stores the
+    # widget state (and cannot leave the executor waiting on output-widget messages).
+    text = w.HTML()
+    image = w.Image(format="png", layout=w.Layout(max_width="100%"))
     controls = [pick_locs, pick_outcome, pick_base, washout, design, scale, *pick_promo.values()]
     box = w.VBox([w.HBox([pick_locs, w.VBox([pick_outcome, pick_base, washout])]),
-                  w.HBox([design, scale]), w.VBox(list(pick_promo.values())), out])
+                  w.HBox([design, scale]), w.VBox(list(pick_promo.values())), text, image])
     box.result = None
 
     def update(*_):
-        out.clear_output(wait=True)
         chosen = list(pick_locs.value)
         plan = {loc: pick_promo[loc].value for loc in promoted if loc in chosen}
-        with out:
-            try:
-                res = promo.analyze(daily, plan, baseline=pick_base.value, outcome=pick_outcome.value,
-                                    method=design.value, locations=chosen, washout_days=int(washout.value),
-                                    scale=scale.value, **analyze_kwargs)
-            except (ValueError, TypeError) as err:
-                box.result = None
-                print(_t_promo("error", locale, error=err))
-                return
-            box.result = res
-            print(res.summary(locale))
-            fig, axes = plt.subplots(3, 1, figsize=(10, 8), sharex=True)
-            res.plot(ax=axes, locale=locale)
-            fig.tight_layout()
-            display(fig)
-            plt.close(fig)
+        try:
+            res = promo.analyze(daily, plan, baseline=pick_base.value, outcome=pick_outcome.value,
+                                method=design.value, locations=chosen, washout_days=int(washout.value),
+                                scale=scale.value, **analyze_kwargs)
+        except (ValueError, TypeError) as err:
+            box.result = None
+            text.value = "<p>" + _html.escape(_t_promo("error", locale, error=err)) + "</p>"
+            image.value = b""
+            return
+        box.result = res
+        text.value = "".join(f"<p>{_html.escape(line)}</p>" for line in res.summary(locale).split("\n"))
+        fig = Figure(figsize=(10, 8))
+        axes = fig.subplots(3, 1, sharex=True)
+        res.plot(ax=axes, locale=locale)
+        fig.tight_layout()
+        buf = io.BytesIO()
+        FigureCanvasAgg(fig).print_png(buf)
+        image.value = buf.getvalue()
 
     for control in controls:
         control.observe(update, names="value")
