@@ -34,13 +34,27 @@ Examples
 """
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-__all__ = ["connect", "source", "check", "load", "nps_counts", "rep_counts", "daily_sums", "monthly_drivers",
-           "kpi_totals", "reduce", "REDUCTIONS", "TABLES_NEEDED", "DUCKDB_SUFFIXES"]
+__all__ = [
+    "DUCKDB_SUFFIXES",
+    "REDUCTIONS",
+    "TABLES_NEEDED",
+    "check",
+    "connect",
+    "daily_sums",
+    "kpi_totals",
+    "load",
+    "monthly_drivers",
+    "nps_counts",
+    "reduce",
+    "rep_counts",
+    "source",
+]
 
 DUCKDB_SUFFIXES = (".duckdb", ".ddb", ".db")
 EXAMPLES = 5
@@ -60,7 +74,7 @@ def connect(connection=None):
     import ibis
 
     if connection is None or connection == "" or connection == "duckdb://":
-        return ibis.duckdb.connect()
+        return ibis.duckdb.connect(**duckdb_settings())
     if not isinstance(connection, str):
         if hasattr(connection, "execute") and hasattr(connection, "table"):
             return connection
@@ -68,8 +82,22 @@ def connect(connection=None):
                         f"backend; got {type(connection).__name__}.")
     try:
         return ibis.connect(connection)
-    except Exception as err:  # the driver's own message says what is wrong (host, auth, missing extra)
+    except Exception as err:  # any driver's error: its message says what is wrong (host, auth, extra)
         raise ValueError(f"data.connection: cannot connect to {_redact(connection)!r}: {err}") from err
+
+
+def duckdb_settings() -> dict:
+    """Settings of the embedded DuckDB: a memory cap so the Python process stays small on any input.
+
+    DuckDB spills aggregations and joins that outgrow ``memory_limit`` to ``temp_directory``. The cap
+    is ``$KPI_DUCKDB_MEMORY_LIMIT`` (default "1GB"; the rest of the process, pandas and the statistics,
+    needs a few hundred MB more); the spill folder is a per-user folder in the system temp directory.
+    """
+    import os
+    import tempfile
+
+    spill = Path(tempfile.gettempdir()) / f"kpi-workbook-duckdb-{os.getuid() if hasattr(os, 'getuid') else 0}"
+    return {"memory_limit": os.environ.get("KPI_DUCKDB_MEMORY_LIMIT", "1GB"), "temp_directory": str(spill)}
 
 
 def _redact(url: str) -> str:
@@ -123,7 +151,7 @@ def _raw(table, path, *, query, con, sheet):
         raise FileNotFoundError(f"data file not found: {p}")
     suffix = p.suffix.lower()
     if suffix in DUCKDB_SUFFIXES:
-        backend = ibis.duckdb.connect(str(p), read_only=True)
+        backend = ibis.duckdb.connect(str(p), read_only=True, **duckdb_settings())
         return _query(backend, query or table)
     backend = con if (con is not None and not isinstance(con, str) and con.name == "duckdb") else connect(None)
     if p.is_dir():
@@ -169,9 +197,11 @@ def _query(backend, query: str):
 
 
 def _backend_name(expr) -> str:
+    from ibis.common.exceptions import IbisError
+
     try:
         return expr._find_backend(use_default=True).name
-    except Exception:
+    except (AttributeError, IbisError):  # several backends in one expression: let Ibis raise when run
         return "duckdb"
 
 
@@ -548,7 +578,7 @@ def nps_counts(responses, *, by=None, freq: str | None = None, score: str = "sco
             keep = keep & (t[date] >= lo.to_pydatetime())
         if hi is not None:
             keep = keep & (t[date] <= hi.to_pydatetime())
-        n_out = int(t.aggregate(n=_cnt((~keep))).execute()["n"].iloc[0] or 0)
+        n_out = int(t.aggregate(n=_cnt(~keep)).execute()["n"].iloc[0] or 0)
         excluded["outside_period"] = n_out
         t = t.filter(keep)
 
@@ -557,7 +587,7 @@ def nps_counts(responses, *, by=None, freq: str | None = None, score: str = "sco
     labels = None
     if derive_band:
         edges = [int(b) for b in bands]
-        labels = [f"{a}-{b - 1}" for a, b in zip(edges, edges[1:])] + [f"{edges[-1]}+"]
+        labels = [f"{a}-{b - 1}" for a, b in itertools.pairwise(edges)] + [f"{edges[-1]}+"]
         d, s = t[date], t[since]
         case = ibis.cases(*[(d < s + ibis.interval(days=b), lab) for b, lab in zip(edges[1:], labels[:-1])],
                           else_=labels[-1])
@@ -597,14 +627,14 @@ def nps_counts(responses, *, by=None, freq: str | None = None, score: str = "sco
     else:
         t = t.mutate(_sup=ibis.literal(False))
     s = t["_scored"]
-    metrics = dict(
-        detractors=_cnt((s & (t["_cat"] == 0))),
-        passives=_cnt((s & (t["_cat"] == 1))),
-        promoters=_cnt((s & (t["_cat"] == 2))),
-        blank=_cnt(t["_blank"]),
-        superseded=_cnt(t["_sup"]),
-        early_excluded=_cnt(t["_early_ex"]),
-    )
+    metrics = {
+        "detractors": _cnt(s & (t["_cat"] == 0)),
+        "passives": _cnt(s & (t["_cat"] == 1)),
+        "promoters": _cnt(s & (t["_cat"] == 2)),
+        "blank": _cnt(t["_blank"]),
+        "superseded": _cnt(t["_sup"]),
+        "early_excluded": _cnt(t["_early_ex"]),
+    }
     if group_keys:
         out = _fetch(t.group_by(group_keys).aggregate(**metrics))
     else:
@@ -699,8 +729,8 @@ def rep_counts(leads, *, rep: str = "rep", strata="source", period: str | None =
     g = t.mutate(_rep=_trim(t[rep].cast("string")), _stratum=label, _period=per,
                  _young=young, _open=is_open, _won=t["status"] == "won")
     out = _fetch(g.group_by(["_rep", "_stratum", "_period"]).aggregate(
-        closed=_cnt((~g["_young"])), won=_cnt(g["_won"]),
-        stale_open=_cnt((g["_open"] & ~g["_young"])),
+        closed=_cnt(~g["_young"]), won=_cnt(g["_won"]),
+        stale_open=_cnt(g["_open"] & ~g["_young"]),
         open_excluded=_cnt(g["_young"])))
     res = pd.DataFrame({
         "rep": _as_str(out["_rep"]), "stratum": _as_str(out["_stratum"]),
@@ -906,7 +936,7 @@ def _leads_totals(t, fr, contact_days, notes):
     for c in [k for k in metrics if k != "n"] + ["n"]:
         cells[c] = pd.to_numeric(cells[c]).astype("int64")
     wins = cells.loc[cells["wp"].notna() & (cells["won"] > 0), ["wp", "source", "won"]]
-    g = cells.groupby(["p", "source"], sort=True)[[k for k in metrics]].sum().reset_index()
+    g = cells.groupby(["p", "source"], sort=True)[list(metrics)].sum().reset_index()
     out = []
     if not len(g):
         return out, wins
@@ -1001,7 +1031,7 @@ def _price_totals(t, fr):
     from . import scorecard as sc
 
     _require(t, "competitor_prices", ["date", "product", "our_price", "competitor_price"])
-    bad = int(t.aggregate(n=_cnt((~(t.competitor_price > 0)))).execute()["n"].iloc[0] or 0)
+    bad = int(t.aggregate(n=_cnt(~(t.competitor_price > 0))).execute()["n"].iloc[0] or 0)
     if bad:
         raise ValueError(f"competitor_prices.competitor_price must be > 0: {bad} row(s) do not.")
     ratio = t.our_price.cast("float64") / t.competitor_price.cast("float64")
@@ -1046,8 +1076,8 @@ def _client_totals(t, fr, risk_days, lost_days):
     risky = pc.last_upto <= pc.q_end - ibis.interval(days=risk_days + 1)
     agg = _fetch(pc.group_by("q").aggregate(
         n_existing=_cnt(existing),
-        n_active=_cnt((existing & (pc.active == 1))),
-        at_risk=_cnt((live & risky)),
+        n_active=_cnt(existing & (pc.active == 1)),
+        at_risk=_cnt(live & risky),
         live=_cnt(live)))
     agg.index = _periods(agg["q"], fr)
     agg = agg[["n_existing", "n_active", "at_risk", "live"]].apply(pd.to_numeric).reindex(rng, fill_value=0)
@@ -1061,11 +1091,8 @@ def _client_totals(t, fr, risk_days, lost_days):
 def _score_aggs(t, score_col, with_moments: bool):
     s = t[score_col].cast("float64")
     ok = s.notnull()
-    out = dict(n=_cnt(ok),
-               detractors=_cnt((ok & (s <= 6))),
-               passives=_cnt((ok & (s >= 7) & (s <= 8))),
-               promoters=_cnt((ok & (s >= 9))),
-               blank=_cnt((~ok)))
+    out = {"n": _cnt(ok), "detractors": _cnt(ok & (s <= 6)), "passives": _cnt(ok & (s >= 7) & (s <= 8)),
+           "promoters": _cnt(ok & (s >= 9)), "blank": _cnt(~ok)}
     if with_moments:
         out["sum"] = s.sum()
         out["sum_sq"] = (s * s).sum()

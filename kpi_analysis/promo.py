@@ -33,8 +33,19 @@ from ._result import ResultMixin, jsonable
 from ._validate import check_choice, check_confidence, closest, reject_rows, require_columns
 
 __all__ = [
-    "daily_sums", "parse_schedule", "prechecks", "crossover", "did", "analyze", "mde",
-    "PromoResult", "CrossoverResult", "DiDResult", "PreCheck", "MDEResult", "plot_effect",
+    "CrossoverResult",
+    "DiDResult",
+    "MDEResult",
+    "PreCheck",
+    "PromoResult",
+    "analyze",
+    "crossover",
+    "daily_sums",
+    "did",
+    "mde",
+    "parse_schedule",
+    "plot_effect",
+    "prechecks",
 ]
 
 SEED = 20261028
@@ -335,7 +346,7 @@ def parse_schedule(schedule, *, location: str = "location") -> pd.DataFrame:
 
 def _nw_lags(n: int) -> int:
     # Newey & West (1994) plug-in rule of thumb: floor(4 (n/100)^(2/9)).
-    return max(1, int(math.floor(4 * (n / 100) ** (2 / 9))))
+    return max(1, math.floor(4 * (n / 100) ** (2 / 9)))
 
 
 def _hac_fit(y: np.ndarray, X: np.ndarray, lags: int):
@@ -397,7 +408,7 @@ def _block_bootstrap_se(resid_by_period: list[np.ndarray], contrast_fn, block: i
         for r in resid_by_period:
             n = len(r)
             L = min(block, n)
-            starts = rng.integers(0, n - L + 1, size=int(math.ceil(n / L)))
+            starts = rng.integers(0, n - L + 1, size=math.ceil(n / L))
             sample = np.concatenate([r[s:s + L] for s in starts])[:n]
             means.append(sample.mean())
         draws[b] = contrast_fn(np.array(means))
@@ -642,9 +653,11 @@ def crossover(data: pd.DataFrame, *, outcome: str, unit: str, period: str, treat
     inference : {"ar1", "hac", "block_bootstrap"}, default "ar1"
         Daily design: feasible GLS with AR(1) errors (iterated Cochrane-Orcutt), Newey-West HAC, or
         moving-block bootstrap standard errors, each with a t distribution on the regression's residual
-        degrees of freedom. AR(1) GLS is the default because in simulations of 90-day AB/BA tests with
-        autocorrelated daily noise it kept the false-positive rate closest to nominal (about 6% at
-        rho = 0.5, 9% at 0.7 for a 5% test) where HAC rejected 12-22% (see tests/test_promo.py).
+        degrees of freedom. AR(1) GLS (with a small-sample correction of the AR coefficient) is the
+        default because in simulations of 90-day AB/BA tests with autocorrelated daily noise it kept
+        the 5% test's false-positive rate near 6% (rho 0.5 and 0.7) where Newey-West HAC rejected
+        12-22% and the block bootstrap did no better; on 400 A/A data sets from the sample generator
+        the 95% interval covered zero 93.5% of the time.
     lags : int, optional
         HAC lags / bootstrap block length; the Newey-West rule ``floor(4 (n/100)^(2/9))`` by default.
     n_boot : int, default 999
@@ -680,9 +693,9 @@ def crossover(data: pd.DataFrame, *, outcome: str, unit: str, period: str, treat
     Examples
     --------
     >>> d = pd.DataFrame({"unit": [1, 1, 2, 2, 3, 3, 4, 4], "period": [1, 2] * 4,
-    ...                   "treated": [1, 0, 1, 0, 0, 1, 0, 1], "y": [12, 9, 14, 10, 8, 13, 9, 12]})
+    ...                   "treated": [1, 0, 1, 0, 0, 1, 0, 1], "y": [12, 9, 14, 10, 8, 13, 10, 12]})
     >>> round(crossover(d, outcome="y", unit="unit", period="period", treated="treated").estimate, 2)
-    3.75
+    3.5
     """
     confidence = check_confidence(confidence)
     check_choice(scale, name="scale", options=SCALES)
@@ -1531,7 +1544,7 @@ def analyze(sales: pd.DataFrame, schedule, *, baseline, outcome: str = "revenue"
     missing = grid.difference(present)
     notes = []
     if len(missing):
-        excluded["missing location-days"] = int(len(missing))
+        excluded["missing location-days"] = len(missing)
         notes.append("missing_days")
     sub["period"] = label.reindex(sub["date"]).to_numpy()
     sub["treated"] = 0
@@ -1556,7 +1569,7 @@ def analyze(sales: pd.DataFrame, schedule, *, baseline, outcome: str = "revenue"
     ctrl_locs = [x for x in used if x not in promo_locs]
     for loc in promo_locs:
         if method == "crossover":
-            other = [x for x in promo_locs if x != loc][0]
+            other = next(x for x in promo_locs if x != loc)
             if loc != promo_locs[0]:
                 continue
             control = base.get(other)
@@ -1592,14 +1605,14 @@ def analyze(sales: pd.DataFrame, schedule, *, baseline, outcome: str = "revenue"
             excluded["after the location's own promotion"] = int(after.sum())
         panel = panel.loc[~after]
         y = np.log(panel[outcome]) if scale == "log" else panel[outcome]
-        panel = panel.assign(**{"_y": y, "_dow": panel["location"] + "|" +
-                                panel["date"].dt.day_of_week.astype(str)})
+        panel = panel.assign(_y=y, _dow=panel["location"] + "|" +
+                                panel["date"].dt.day_of_week.astype(str))
         model = did(panel, outcome="_y", treated="promoted", post="treated", unit="location", time="date",
                     absorb=["_dow"] if dow_adjust else [],
                     inference="randomization" if inference == "auto" else inference,
                     confidence=confidence, seed=seed)
         treated_rows = panel.loc[panel["treated"] == 1]
-        n_days = int(len(treated_rows))
+        n_days = len(treated_rows)
         mean_treated = float(treated_rows[outcome].mean())
         carry_p = math.nan
         plot_daily = _did_plot_data(model, panel, outcome, scale, confidence)
@@ -1612,7 +1625,6 @@ def analyze(sales: pd.DataFrame, schedule, *, baseline, outcome: str = "revenue"
     obs_long = observed.reset_index().melt(id_vars="date", var_name="location", value_name="observed")
     plot_frame = obs_long.merge(plot_daily, on="date", how="left")
     sig = bool(np.isfinite(model.p_value) and model.p_value < 1 - confidence)
-    pc0 = pre[0] if pre else None
 
     def worst(attr, fn):
         vals = [getattr(p, attr) for p in pre]
@@ -1653,9 +1665,9 @@ def _crossover_plot_data(model: CrossoverResult, scale: str) -> pd.DataFrame:
     e, sd = rows["effect"].to_numpy(float), rows["effect_sd"].to_numpy(float)
     if scale == "log":
         lvl = np.exp(treated_value)
-        conv = lambda x: lvl * (-np.expm1(-x))  # noqa: E731
+        conv = lambda x: lvl * (-np.expm1(-x))
     else:
-        conv = lambda x: x  # noqa: E731
+        conv = lambda x: x
     return _plot_frame(rows["time"], conv(e), conv(e - q * sd), conv(e + q * sd), model)
 
 
@@ -1669,9 +1681,9 @@ def _did_plot_data(model: DiDResult, panel, outcome, scale, confidence) -> pd.Da
     sd = math.sqrt(sigma ** 2 + model.se ** 2)
     if scale == "log":
         lvl = panel.loc[r.index[on], outcome].to_numpy(float)
-        conv = lambda x: lvl * (-np.expm1(-x))  # noqa: E731
+        conv = lambda x: lvl * (-np.expm1(-x))
     else:
-        conv = lambda x: x  # noqa: E731
+        conv = lambda x: x
     frame = pd.DataFrame({"date": r.loc[on, "time"].to_numpy(), "effect": conv(e),
                           "effect_low": conv(e - q * sd), "effect_high": conv(e + q * sd)})
     frame = frame.groupby("date", as_index=False).sum()

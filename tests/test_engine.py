@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
 TABLES = ["leads", "sales", "nps_responses", "marketing_spend", "competitor_prices", "client_activity",
           "employee_survey"]
+PG_PREFIX = f"kpi_test_{os.getpid()}_"  # this run's tables on the PostgreSQL server
 RTOL = 1e-9  # sums may differ in the last bits: the engine adds in another order
 
 
@@ -79,7 +80,7 @@ def postgres_url():
         return url
     script = ROOT / "scripts" / "start-postgres.sh"
     try:
-        done = subprocess.run(["bash", str(script)], capture_output=True, text=True, timeout=600)
+        done = subprocess.run(["bash", str(script)], capture_output=True, text=True, timeout=600, check=False)
     except (OSError, subprocess.TimeoutExpired) as err:
         pytest.skip(f"PostgreSQL could not be started by {script.name}: {err}")
     if done.returncode != 0 or not done.stdout.strip():
@@ -93,11 +94,11 @@ def postgres_url():
 def pg(postgres_url, rows):
     """The sample tables uploaded to PostgreSQL, as canonical Ibis tables checked in PostgreSQL."""
     con = engine.connect(postgres_url)
-    prefix = f"kpi_test_{os.getpid()}_"
+    prefix = PG_PREFIX
 
     def drop():
         for t in TABLES:  # Ibis 12 + sqlglot 30 write an empty DROP TABLE: use SQL
-            with con.raw_sql(f'DROP TABLE IF EXISTS "{prefix}{t}"'):
+            with con.raw_sql(f'DROP TABLE IF EXISTS "{prefix}{t}" CASCADE'):
                 pass
 
     drop()
@@ -292,7 +293,7 @@ def test_nps_counts_options_on_postgres(kwargs, rows, pg):
 @pytest.mark.postgres
 def test_sql_query_on_postgres(pg, rows):
     backend = pg["sales"]._find_backend()
-    table = [t for t in backend.list_tables() if t.endswith("_sales")][0]
+    table = PG_PREFIX + "sales"
     query = f'SELECT * FROM "{table}" WHERE location = \'Hà Nội - Cầu Giấy\''
     got = engine.daily_sums(engine.source("sales", query=query, con=backend))
     same_frame(promo.daily_sums(rows["sales"].query("location == 'Hà Nội - Cầu Giấy'")), got)
@@ -395,7 +396,7 @@ def test_workbook_reduce_and_duckdb_file(tmp_path, rows):
 
 @pytest.mark.postgres
 def test_workbook_connection_setting(tmp_path, postgres_url, pg, rows):
-    table = [t for t in pg["leads"]._find_backend().list_tables() if t.endswith("_leads")][0]
+    table = PG_PREFIX + "leads"
     (tmp_path / "workbook.yml").write_text(
         "data:\n"
         f"  connection: {postgres_url}\n"

@@ -242,8 +242,10 @@ def test_sample_aa_finds_nothing(sales):
 def test_aa_coverage_on_simulated_sample_data(monkeypatch):
     """Many A/A data sets from the sample generator (no promotion): the 95% CI should cover zero.
 
-    Measured once by hand with 400 data sets: see the module docstring of promo / the report.
-    Here 40 data sets keep the test quick; the tolerance allows for their binomial noise.
+    Measured once by hand (2026-11-28) with the default crossover (AR(1) GLS): 400 A/A data sets,
+    seeds 5000-5399, zero covered 93.5% of the time; with the planted 12% lift (300 data sets) the
+    interval covered 12% 93.3% of the time and the lift was detected every time. Here 40 data sets
+    keep the test quick; the tolerance allows for their binomial noise.
     """
     monkeypatch.setattr(sample, "PROMO_LIFT", 0.0)
     covered = []

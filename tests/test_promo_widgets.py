@@ -1,0 +1,35 @@
+"""The promotion explorer (widgets.promo_explorer): builds, redraws, and reports bad choices in words."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+pytest.importorskip("ipywidgets")
+
+from kpi_analysis import promo, widgets  # noqa: E402
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
+
+
+@pytest.fixture(scope="module")
+def daily():
+    if not (SAMPLE / "sales.csv").exists():
+        pytest.skip("sample data not generated")
+    return promo.daily_sums(pd.read_csv(SAMPLE / "sales.csv", parse_dates=["date"]))
+
+
+def test_promo_explorer_redraws_and_reports_errors(daily):
+    schedule = pd.read_csv(SAMPLE / "promotions.csv")
+    box = widgets.promo_explorer(daily, schedule, baseline="2026-01", locale="vi")
+    first = box.result
+    assert isinstance(first, promo.PromoResult) and first.design == "crossover"
+    text, image = box.children[-2], box.children[-1]
+    assert "Khuyến mãi" in text.value and image.value[:4] == b"\x89PNG"
+    washout = box.children[0].children[1].children[2]
+    washout.value = 3  # a control change re-runs the analysis
+    assert box.result is not first and box.result.excluded["washout"] == 12
+    pick_locs = box.children[0].children[0]
+    pick_locs.value = (pick_locs.options[0],)  # one location: no comparison possible
+    assert box.result is None and "Không phân tích được" in text.value
