@@ -30,7 +30,8 @@ report: $(STAMP)
 test: test-unit test-notebooks test-browser
 
 test-unit: $(STAMP)
-	MPLBACKEND=Agg $(BIN)/python -m pytest -q -m "not browser" --doctest-modules kpi_analysis tests $(PYTEST_ARGS)
+	MPLBACKEND=Agg $(BIN)/python -m pytest -q --doctest-modules kpi_analysis $(PYTEST_ARGS)
+	MPLBACKEND=Agg $(BIN)/python -m pytest -q -m "not browser" tests $(PYTEST_ARGS)
 
 test-notebooks: $(STAMP)
 	MPLBACKEND=Agg $(BIN)/python -m pytest -q -p no:cacheprovider --nbval-lax --nbval-cell-timeout=900 notebooks

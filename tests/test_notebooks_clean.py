@@ -6,7 +6,9 @@ import subprocess
 
 import pytest
 
-from conftest import ROOT
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _tracked_notebooks():

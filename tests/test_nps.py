@@ -9,6 +9,7 @@ Reference cases (from /work/shared/reference-data/README.md):
 """
 from __future__ import annotations
 
+from pathlib import Path
 import json
 import math
 
@@ -551,7 +552,7 @@ def test_sample_recent_improvement_is_visible(sample_responses):
 @pytest.mark.parametrize("locale", ["en", "vi"])
 def test_notebook_runs_on_the_sample_data_and_records_headlines(sample_table, tmp_path, locale):
     import papermill as pm
-    from conftest import ROOT
+    ROOT = Path(__file__).resolve().parents[1]
 
     from kpi_analysis.record import read_records
 

@@ -4,6 +4,7 @@ Reference numbers come from /work/shared/reference-data/README.md (copied here w
 """
 from __future__ import annotations
 
+from pathlib import Path
 import json
 import math
 
@@ -446,7 +447,7 @@ def test_sample_classification_is_robust_to_the_settings(sample_table, kwargs):
 @pytest.mark.slow
 def test_notebook_runs_on_the_sample_data_and_records_headlines(sample_table, tmp_path):
     import papermill as pm
-    from conftest import ROOT
+    ROOT = Path(__file__).resolve().parents[1]
 
     from kpi_analysis.record import read_records
 

