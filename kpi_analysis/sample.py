@@ -50,8 +50,8 @@ REGIONS = {"Miền Bắc": 0.40, "Miền Trung": 0.08, "Miền Nam": 0.40, "Tây
 LOW_REGION, LOW_REGION_EFFECT = "Miền Trung", -22.0
 PRODUCTS = {"Phân bón": 0.45, "Thức ăn chăn nuôi": 0.35, "Hạt giống": 0.20}
 BASE_NPS, EARLY_TENURE_EFFECT, EARLY_DAYS = 30.0, -15.0, 90
-IMPROVEMENT_FROM, IMPROVEMENT = "2026-07", 12.0
-NPS_PER_MONTH, NEW_CUSTOMER_SHARE, BLANK_SHARE = 250, 0.25, 0.01
+IMPROVEMENT_FROM, IMPROVEMENT = "2026-07", 15.0
+NPS_PER_MONTH, NEW_CUSTOMER_SHARE, BLANK_SHARE = 350, 0.25, 0.01
 
 CHANNEL_SPEND = {"Giới thiệu": 30e6, "Website": 120e6, "Hội chợ": 90e6, "Gọi điện lạnh": 60e6}
 PRICE_PRODUCTS = {"Phân bón NPK 20-20-15 (bao 50kg)": 720_000, "Thức ăn heo thịt (bao 25kg)": 365_000,

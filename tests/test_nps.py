@@ -573,3 +573,11 @@ def test_notebook_runs_on_the_sample_data_and_records_headlines(sample_table, tm
     headline = {"en": "Significantly below the rest after Holm adjustment: Miền Trung",
                 "vi": "Thấp hơn phần còn lại có ý nghĩa thống kê sau hiệu chỉnh Holm: Miền Trung"}
     assert headline[locale] in text  # the headline follows the locale
+
+
+def test_sample_last_quarter_improvement_is_flagged(sample_table):
+    # planted: +15 points from July 2026 (data/sample/README.md); the quarterly trend must flag it
+    t = nps.trend(sample_table("nps_responses"), freq="Q", end="2026-09").table
+    last = t.iloc[-1]
+    assert bool(last["significant"]) and last["change_low"] > 0
+    assert not t.iloc[:-1]["significant"].fillna(False).astype(bool).any()
