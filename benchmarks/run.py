@@ -23,6 +23,7 @@ import os
 import platform
 import resource
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -319,7 +320,7 @@ def import_time(statement: str = "import kpi_analysis", repeats: int = 5) -> lis
                                  cwd=ROOT).stdout) for _ in range(repeats)]
 
 
-def report_time() -> dict:
+def report_time(timeout: int = 300) -> dict:
     exe = Path(sys.executable).with_name("kpi-report")
     if not exe.exists() or not (ROOT / "notebooks").is_dir():
         return {"status": "skipped: kpi-report or notebooks/ not found"}
@@ -330,14 +331,29 @@ def report_time() -> dict:
     wrap = ("import json, resource, subprocess, sys; r = subprocess.run(sys.argv[1:]).returncode; "
             "print('RESULT ' + json.dumps([r, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024]))")
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", wrap, str(exe), "run", "--jobs", "2", "--out", str(out)],
-                          capture_output=True, text=True, cwd=ROOT, env=env, timeout=1800, check=False)
+    # its own process group, so a runner that hangs can be stopped with everything it started
+    proc = subprocess.Popen([sys.executable, "-c", wrap, str(exe), "run", "--jobs", "2", "--out", str(out)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT, env=env,
+                            start_new_session=True)
+    try:
+        stdout, stderr = proc.communicate(timeout=timeout)
+        timed_out = False
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            stdout, stderr = proc.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            stdout, stderr = proc.communicate()
+        timed_out = True
     seconds = time.perf_counter() - start
-    line = [x for x in done.stdout.splitlines() if x.startswith("RESULT ")]
-    code, peak = json.loads(line[-1][7:]) if line else (done.returncode, 0)
-    done.returncode = code
+    line = [x for x in stdout.splitlines() if x.startswith("RESULT ")]
+    code, peak = json.loads(line[-1][7:]) if line else (proc.returncode, 0)
     notebooks = len(list(out.rglob("*.ipynb")))
-    status = "ok" if done.returncode == 0 else f"exit {done.returncode}: {done.stderr.strip().splitlines()[-1:]}"
+    if timed_out:
+        status = f"stopped after {timeout} s (hung or far too slow); notebooks written: {notebooks}"
+    else:
+        status = "ok" if code == 0 else f"exit {code}: {stderr.strip().splitlines()[-1:]}"
     return {"status": status, "seconds": seconds, "notebooks": notebooks, "children_peak_rss": peak}
 
 
@@ -441,7 +457,7 @@ def write_results(info, manifest, gen, rows, imports, report, total) -> str:
         lines.append(f"- `make report` equivalent (`kpi-report run --jobs 2` on the sample data, into "
                      f"`benchmarks/out/report`): {report['seconds']:.1f} s, {report['notebooks']} notebook files, "
                      f"status {report['status']}; peak RSS of the largest process it started "
-                     f"{_gib(report['children_peak_rss'])} "
+                     f"{_gib(report['children_peak_rss']) if report['children_peak_rss'] else 'not measured'} "
                      "GiB (target < 60 s).")
         if report["seconds"] >= 60 or report["status"] != "ok":
             missed.append(f"- **report: {report['seconds']:.1f} s, status {report['status']} (target < 60 s, ok)**.")
@@ -461,6 +477,7 @@ def main(argv=None) -> int:
     ap.add_argument("--scale", type=float, default=1.0, help="fraction of the full sizes (1.0 = 10M leads)")
     ap.add_argument("--regenerate", action="store_true", help="rewrite benchmarks/data even if it matches")
     ap.add_argument("--no-report", action="store_true", help="skip timing the report runner")
+    ap.add_argument("--report-timeout", type=int, default=300, help="seconds before the report run is stopped")
     ap.add_argument("--only", default="", help="comma-separated analyses (nps,reps,promo,feasibility,scorecard)")
     ap.add_argument("--child", nargs=2, metavar=("KIND", "NAME"), help=argparse.SUPPRESS)
     ap.add_argument("--generate-only", action="store_true", help=argparse.SUPPRESS)
@@ -501,7 +518,7 @@ def main(argv=None) -> int:
     imports = import_time()
     imports_all = import_time("from kpi_analysis import config, data, engine, feasibility, nps, promo, reps, "
                               "scorecard", repeats=3)
-    report = {"status": "skipped (--no-report)"} if args.no_report else report_time()
+    report = {"status": "skipped (--no-report)"} if args.no_report else report_time(args.report_timeout)
     text = write_results(info, manifest, gen, rows, (imports, imports_all), report, time.perf_counter() - t_start)
     print(text)
     return 0

@@ -12,9 +12,11 @@ expressions, so they run
   by ``data.connection`` in ``workbook.yml``.
 
 Only the reduced table comes back to Python: no row of a database table or Parquet file is pulled
-into memory. Each ``*`` function below returns a pandas DataFrame equal to the pandas reduction's
-(same columns, dtypes, order; sums equal up to floating-point summation order), so the analyses
-accept it unchanged. :func:`check` runs the data contract of ``schema.py`` in the engine on the whole
+into memory. :func:`nps_counts`, :func:`rep_counts`, :func:`daily_sums`, :func:`monthly_drivers` and
+:func:`kpi_totals` each return a pandas DataFrame equal to the pandas reduction's (same columns,
+dtypes, order; sums equal up to floating-point summation order), so the analyses accept it
+unchanged; :func:`reduce` picks one by analysis name and ``Workbook.reduce`` runs it on the
+workbook's own tables. :func:`check` runs the data contract of ``schema.py`` in the engine on the whole
 table (one aggregate query counts the violations of every rule) and shows a few offending rows.
 
 Differences from the pandas reductions, by design
@@ -23,6 +25,8 @@ Differences from the pandas reductions, by design
       ``response_id`` is kept.
     - Non-numeric scores cannot exist after :func:`check` (they are contract violations), so
       ``non_numeric`` is always 0.
+    - Text cells are trimmed of spaces with SQL ``TRIM``; ``data.load`` (Python's ``str.strip``) also
+      trims tabs and newlines, so a key padded with a tab groups apart in the engine.
 
 Examples
 --------
@@ -375,6 +379,9 @@ def _rule_exprs(t, table: str) -> list[tuple[str, str, Any, str]]:
     return out
 
 
+_ID_COLUMNS = {"leads": "lead_id", "nps_responses": "response_id"}
+
+
 def _duplicate_rules(table: str) -> list[tuple[str, str, list[str]]]:
     from . import schema as _schema
 
@@ -418,9 +425,14 @@ def check(t, table: str, *, source_name=None, raise_error: bool = True) -> list[
         if kind == "raw" and rule != "must not be blank":  # a value that did not parse is not "blank" too
             unparsed_cols.add(column)
         shown = t[f"_raw_{column}"] if kind == "raw" else t[column]
-        sample = t.filter(bad).select(v=shown).limit(EXAMPLES).execute()["v"].tolist()
+        key = _ID_COLUMNS.get(table)
+        cols = {"v": shown, **({"k": t[f"_raw_{key}"]} if key and f"_raw_{key}" in t.columns else {})}
+        sample = t.filter(bad).select(**cols).limit(EXAMPLES).execute()
+        ids = sample["k"].tolist() if "k" in sample.columns else [None] * len(sample)
+        # a SQL table has no row numbers: the row is named by its id ("row L000123: 'wonn'") when it has one
         problems.append({"column": column, "rule": rule, "count": n,
-                         "examples": [(None, _show(v)) for v in sample]})
+                         "examples": [(None if k is None else str(k), _show(v))
+                                      for k, v in zip(ids, sample["v"].tolist(), strict=True)]})
     for column, rule, keys in _duplicate_rules(table):
         if not all(k in t.columns for k in keys):
             continue

@@ -339,7 +339,7 @@ def test_check_counts_every_broken_rule_in_the_engine():
     assert found[("created_at", "must be a date (YYYY-MM-DD)")] == 2
     assert found[("deal_value", "must be >= 0")] == 1
     assert ("created_at", "must not be blank") not in found  # unparsed is reported once, not as blank
-    with pytest.raises(DataValidationError, match=r"leads\.status must be one of .*1 row\(s\) do not, e\.g\. 'wonn'"):
+    with pytest.raises(DataValidationError, match=r"leads\.status must be one of .*1 row\(s\) do not, e\.g\. row L\d+: 'wonn'"):
         engine.check(engine.source("leads", raw), "leads")
     # the pandas loader finds the same problems
     with pytest.raises(DataValidationError) as err:
