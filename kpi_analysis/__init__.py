@@ -11,7 +11,7 @@ __version__ = "0.1.0"
 
 _SUBMODULES = {
     "config", "data", "feasibility", "i18n", "nps", "plots", "promo", "record", "reps",
-    "report", "sample", "schema", "scorecard", "widgets", "engine",
+    "report", "sample", "schema", "scorecard", "widgets", "engine", "pdf", "scaffold",
 }
 __all__ = sorted(_SUBMODULES)
 
