@@ -47,13 +47,17 @@ def jsonable(value: Any) -> Any:
     return str(value)
 
 
-def html_table(table: pd.DataFrame, *, max_rows: int = 30, float_format: str = "{:.3g}") -> str:
+def html_table(table: pd.DataFrame, *, max_rows: int = 30, float_format: str = "{:.3g}",
+               locale: str = "en") -> str:
     """An escaped HTML table (data-derived text such as rep names is escaped by pandas)."""
+    from . import i18n
+
     shown = table.head(max_rows)
     out = shown.to_html(index=False, escape=True, na_rep="–", border=0, classes="kpi-table",
                         float_format=lambda x: float_format.format(x))
     if len(table) > max_rows:
-        out += f"<p><em>{len(table) - max_rows} more row(s) not shown.</em></p>"
+        more = i18n.text("table", "more_rows", locale, n=i18n.number(len(table) - max_rows, locale))
+        out += f"<p><em>{html.escape(more)}</em></p>"
     return out
 
 

@@ -36,6 +36,7 @@ SHAPE: dict[str, Any] = {
         "output_dir": str,
         "cell_timeout": int,
         "start_timeout": int,
+        "notebook_timeout": int,
         "kernel": str,
         "jobs": list,
         "pdf": bool,
@@ -53,7 +54,7 @@ DEFAULTS: dict[str, Any] = {
     "targets": {},
     "analyses": {},
     "report": {"notebooks_dir": "notebooks", "output_dir": "reports", "cell_timeout": 600,
-               "start_timeout": 120, "kernel": "python3", "jobs": [], "pdf": False},
+               "start_timeout": 120, "notebook_timeout": 3600, "kernel": "python3", "jobs": [], "pdf": False},
 }
 FILE_TYPES = (".csv", ".parquet", ".xlsx")
 

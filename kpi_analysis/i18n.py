@@ -139,3 +139,457 @@ _t = catalog("common", {
     "ci": {"en": "{level} CI {low} to {high}", "vi": "KTC {level} từ {low} đến {high}"},
     "no_data": {"en": "No data.", "vi": "Không có dữ liệu."},
 })
+
+
+# ----------------------------------------------------------------------------------------------
+# Tables for people: column headers, coded values and numbers in the report's language
+# ----------------------------------------------------------------------------------------------
+# Result tables keep snake_case identifier columns (STYLE.md): code and tests rely on them. What a
+# notebook or report *shows* goes through :func:`display_table`, which puts a header from the
+# catalogue below over each known column, translates coded values (``within_range``, ``green``,
+# booleans) and formats numbers and dates for the locale. Data-derived text (rep, location, region
+# names) is shown as it is, and escaped.
+
+_COLUMNS = {
+    # canonical tables (schema.py)
+    "lead_id": ("Lead ID", "Mã khách hàng tiềm năng"),
+    "created_at": ("Created", "Ngày tạo"),
+    "rep": ("Sales rep", "Nhân viên kinh doanh"),
+    "source": ("Lead source", "Nguồn khách hàng tiềm năng"),
+    "segment": ("Segment", "Phân khúc"),
+    "status": ("Status", "Trạng thái"),
+    "closed_at": ("Closed", "Ngày chốt"),
+    "deal_value": ("Deal value", "Giá trị đơn"),
+    "first_contact_at": ("First contact", "Liên hệ đầu tiên"),
+    "date": ("Date", "Ngày"),
+    "location": ("Location", "Điểm bán"),
+    "revenue": ("Revenue", "Doanh thu"),
+    "orders": ("Orders", "Số đơn hàng"),
+    "response_id": ("Answer ID", "Mã câu trả lời"),
+    "customer_id": ("Customer ID", "Mã khách hàng"),
+    "responded_at": ("Answered", "Ngày trả lời"),
+    "score": ("Score", "Điểm"),
+    "region": ("Region", "Vùng"),
+    "product": ("Product", "Sản phẩm"),
+    "customer_since": ("Customer since", "Là khách hàng từ"),
+    "comment": ("Comment", "Nhận xét"),
+    "month": ("Month", "Tháng"),
+    "channel": ("Channel", "Kênh"),
+    "spend": ("Spend", "Chi phí"),
+    "our_price": ("Our price", "Giá của chúng ta"),
+    "competitor": ("Competitor", "Đối thủ"),
+    "competitor_price": ("Competitor price", "Giá đối thủ"),
+    "client_id": ("Client ID", "Mã khách hàng"),
+    "activity_type": ("Activity", "Hoạt động"),
+    "employee_id": ("Employee ID", "Mã nhân viên"),
+    "team": ("Team", "Nhóm"),
+    "kpi": ("KPI", "Chỉ số KPI"),
+    "period": ("Period", "Kỳ"),
+    "target": ("Target", "Mục tiêu"),
+    "direction": ("Direction", "Chiều"),
+    "perspective": ("Perspective", "Khía cạnh"),
+    "owner": ("Owner", "Người phụ trách"),
+    # shared statistics
+    "n": ("Count", "Số lượng"),
+    "estimate": ("Estimate", "Ước lượng"),
+    "se": ("Standard error", "Sai số chuẩn"),
+    "df": ("Degrees of freedom", "Bậc tự do"),
+    "statistic": ("Test statistic", "Thống kê kiểm định"),
+    "p_value": ("p-value", "Giá trị p"),
+    "p_adj": ("Adjusted p", "Giá trị p hiệu chỉnh"),
+    "ci_low": ("CI low", "KTC cận dưới"),
+    "ci_high": ("CI high", "KTC cận trên"),
+    "significant": ("Significant", "Có ý nghĩa thống kê"),
+    "mean": ("Mean", "Trung bình"),
+    "median": ("Median", "Trung vị"),
+    "low": ("Low", "Cận dưới"),
+    "high": ("High", "Cận trên"),
+    "value": ("Value", "Giá trị"),
+    "change": ("Change", "Thay đổi"),
+    "change_low": ("Change, CI low", "Thay đổi, KTC cận dưới"),
+    "change_high": ("Change, CI high", "Thay đổi, KTC cận trên"),
+    "share": ("Share", "Tỷ trọng"),
+    "excluded": ("Excluded", "Đã loại"),
+    "reason": ("Reason", "Lý do"),
+    "reasons": ("Reasons", "Lý do"),
+    # feasibility
+    "leads": ("Leads", "Khách hàng tiềm năng"),
+    "closed": ("Closed leads", "Đã chốt"),
+    "won": ("Won", "Thành công"),
+    "conversion": ("Conversion", "Tỷ lệ chuyển đổi"),
+    "deal_size": ("Average deal value", "Giá trị đơn trung bình"),
+    "win_rate": ("Win rate", "Tỷ lệ thắng"),
+    "complete": ("Complete", "Đầy đủ"),
+    "model": ("Model", "Mô hình"),
+    "p_hit": ("P(hit)", "Xác suất đạt"),
+    "coverage": ("Backtest coverage", "Độ phủ kiểm định lùi"),
+    "coverage_month": ("Coverage, single months", "Độ phủ, từng tháng"),
+    "n_backtest": ("Backtest forecasts", "Số dự báo kiểm định lùi"),
+    "driver": ("Driver", "Yếu tố"),
+    "baseline": ("Baseline", "Giá trị gốc"),
+    "needed_alone": ("Growth needed alone", "Tăng trưởng cần nếu một mình"),
+    "percentile_alone": ("Percentile, alone", "Phân vị, một mình"),
+    "needed_shared": ("Growth needed if shared", "Tăng trưởng cần nếu chia đều"),
+    "percentile_shared": ("Percentile, shared", "Phân vị, chia đều"),
+    "share_alone": ("Past changes as large, alone", "Tỷ lệ thay đổi trước đây đạt mức đó, một mình"),
+    "share_shared": ("Past changes as large, shared", "Tỷ lệ thay đổi trước đây đạt mức đó, chia đều"),
+    "past_median": ("Median past change", "Trung vị thay đổi trước đây"),
+    "past_max": ("Largest past change", "Thay đổi lớn nhất trước đây"),
+    "n_past": ("Past changes", "Số thay đổi trước đây"),
+    "criterion": ("Criterion", "Tiêu chí"),
+    # reps
+    "stratum": ("Lead group", "Nhóm khách hàng tiềm năng"),
+    "stale_open": ("Open past maturity", "Còn mở quá hạn"),
+    "open_excluded": ("Open, left out", "Đang mở, đã loại"),
+    "expected_conversion": ("Expected conversion on the same leads",
+                            "Tỷ lệ chuyển đổi kỳ vọng trên cùng loại khách hàng tiềm năng"),
+    "oe": ("Observed / expected", "Thực tế / kỳ vọng"),
+    "oe_low": ("Observed / expected, CI low", "Thực tế / kỳ vọng, KTC cận dưới"),
+    "oe_high": ("Observed / expected, CI high", "Thực tế / kỳ vọng, KTC cận trên"),
+    "shrunk": ("Shrunk conversion", "Tỷ lệ chuyển đổi co rút"),
+    "p_below_team": ("P(below the team)", "Xác suất thấp hơn cả nhóm"),
+    "periods_below": ("Periods below the team", "Số kỳ thấp hơn cả nhóm"),
+    "periods_above": ("Periods above the team", "Số kỳ cao hơn cả nhóm"),
+    "periods": ("Periods", "Số kỳ"),
+    "classification": ("Classification", "Phân loại"),
+    "verdict": ("Verdict", "Kết luận"),
+    # promo
+    "start": ("Start", "Bắt đầu"),
+    "end": ("End", "Kết thúc"),
+    "term": ("Term", "Thành phần"),
+    "correlation": ("Correlation", "Hệ số tương quan"),
+    "mape": ("Mean scaled difference", "Chênh lệch chuẩn hóa trung bình"),
+    "level_ratio": ("Level ratio", "Tỷ lệ mức"),
+    "slope": ("Drift of the gap", "Độ trôi của chênh lệch"),
+    "slope_p": ("Drift p-value", "Giá trị p của độ trôi"),
+    "equivalence_p": ("Equivalence test p-value", "Giá trị p kiểm định tương đương"),
+    "margin": ("Equivalence margin", "Biên tương đương"),
+    "placebo_estimate": ("Placebo effect", "Hiệu quả giả"),
+    "placebo_p": ("Placebo p-value", "Giá trị p kiểm định giả"),
+    "comparable": ("Comparable", "So sánh được"),
+    "trend_confirmed": ("Parallel trends confirmed", "Đã xác nhận xu hướng song song"),
+    "n_days": ("Days", "Số ngày"),
+    # nps
+    "tenure_band": ("Days as a customer", "Số ngày là khách hàng"),
+    "detractors": ("Detractors", "Người phản đối"),
+    "passives": ("Passives", "Người trung lập"),
+    "promoters": ("Promoters", "Người ủng hộ"),
+    "blank": ("Blank", "Để trống"),
+    "non_numeric": ("Not a number", "Không phải số"),
+    "superseded": ("Answered again later", "Đã trả lời lại sau đó"),
+    "early_excluded": ("Early, left out", "Trả lời sớm, đã loại"),
+    "nps": ("NPS", "NPS"),
+    "nps_rest": ("NPS of the comparison group", "NPS của nhóm so sánh"),
+    "difference": ("Difference", "Chênh lệch"),
+    "diff_low": ("Difference, CI low", "Chênh lệch, KTC cận dưới"),
+    "diff_high": ("Difference, CI high", "Chênh lệch, KTC cận trên"),
+    "small_sample": ("Small sample", "Mẫu nhỏ"),
+    "impact": ("Effect on the total", "Tác động lên tổng"),
+    "nps_shrunk": ("Shrunk NPS", "NPS co rút"),
+    "shrunk_low": ("Shrunk, CI low", "Co rút, KTC cận dưới"),
+    "shrunk_high": ("Shrunk, CI high", "Co rút, KTC cận trên"),
+    "nps_if": ("Segment NPS after the change", "NPS phân khúc sau thay đổi"),
+    "gain": ("Gain in overall NPS", "Mức tăng NPS chung"),
+    "total_if": ("Overall NPS after the change", "NPS chung sau thay đổi"),
+    # scorecard
+    "previous": ("Previous period", "Kỳ trước"),
+    "last_year": ("Same period last year", "Cùng kỳ năm trước"),
+    "yoy_pct": ("Change vs last year", "Thay đổi so với cùng kỳ"),
+    "change_pct": ("Relative change", "Thay đổi tương đối"),
+    "status_previous": ("Previous status", "Trạng thái kỳ trước"),
+    "change_method": ("Change judged by", "Cách đánh giá thay đổi"),
+    "threshold": ("Threshold", "Ngưỡng"),
+    "flagged": ("Flagged", "Được đánh dấu"),
+    "rank": ("Rank", "Thứ hạng"),
+    "rank_previous": ("Previous rank", "Thứ hạng kỳ trước"),
+    "survey": ("Survey", "Đợt khảo sát"),
+    "enps": ("eNPS", "eNPS"),
+    "enps_ci_low": ("eNPS, CI low", "eNPS, KTC cận dưới"),
+    "enps_ci_high": ("eNPS, CI high", "eNPS, KTC cận trên"),
+    "known": ("Computed by the scorecard", "Được thẻ điểm tính"),
+    "missing": ("Missing", "Còn thiếu"),
+    "by": ("Breakdown", "Chia theo"),
+    "group": ("Group", "Nhóm"),
+    "numerator": ("Numerator", "Tử số"),
+    "denominator": ("Denominator", "Mẫu số"),
+    "sum_sq": ("Sum of squares", "Tổng bình phương"),
+    # notebook helpers
+    "table": ("Table", "Bảng"),
+    "rows": ("Rows", "Số dòng"),
+}
+
+# Coded values shown in tables, by column ("" = any column). Columns listed in _VALUE_ALIAS share
+# another column's codes.
+_VALUES = {
+    "": {"True": ("yes", "có"), "False": ("no", "không")},
+    "classification": {
+        "persistent_under": ("persistent under-performer", "kém hơn nhóm một cách bền vững"),
+        "short_term_dip": ("short-term dip", "sụt giảm ngắn hạn"),
+        "within_range": ("within range", "trong phạm vi bình thường"),
+        "persistent_over": ("persistent over-performer", "tốt hơn nhóm một cách bền vững"),
+        "too_few": ("too few leads to judge", "quá ít khách hàng tiềm năng để đánh giá"),
+    },
+    "verdict": {
+        "gap_remains": ("gap remains after lead mix", "chênh lệch vẫn còn sau khi tính cơ cấu khách hàng"),
+        "mix_explains": ("lead mix explains the gap", "cơ cấu khách hàng giải thích chênh lệch"),
+        "no_gap": ("no clear gap", "không có chênh lệch rõ ràng"),
+        "too_few": ("too few leads to judge", "quá ít khách hàng tiềm năng để đánh giá"),
+        "too_easy": ("too easy (missed opportunity)", "quá dễ (bỏ lỡ cơ hội)"),
+        "realistic": ("realistic stretch", "thử thách nhưng khả thi"),
+        "aggressive": ("aggressive", "tham vọng"), "unrealistic": ("unrealistic", "không thực tế"),
+    },
+    "basis": {
+        "same_period_last_year": ("vs the same period last year", "so với cùng kỳ năm trước"),
+        "last_12_months": ("vs the last 12 months", "so với 12 tháng gần nhất"),
+        "absolute": ("absolute value", "giá trị tuyệt đối"),
+    },
+    "reference": {"typical": ("typical segments", "các phân khúc điển hình"), "rest": ("all the rest", "toàn bộ phần còn lại")},
+    "adjust": {"holm": ("Holm", "Holm"), "fdr_bh": ("Benjamini-Hochberg", "Benjamini-Hochberg"),
+               "bonferroni": ("Bonferroni", "Bonferroni"), "none": ("none", "không hiệu chỉnh")},
+    "design": {
+        "crossover": ("AB/BA crossover", "thiết kế chéo AB/BA"), "did": ("difference-in-differences", "khác biệt kép"),
+    },
+    "direction": {
+        "below": ("below", "thấp hơn"), "above": ("above", "cao hơn"),
+        "higher_is_better": ("higher is better", "càng cao càng tốt"),
+        "lower_is_better": ("lower is better", "càng thấp càng tốt"),
+    },
+    "status": {
+        "green": ("on target", "đạt mục tiêu"), "amber": ("near target", "gần mục tiêu"),
+        "red": ("off target", "không đạt mục tiêu"), "no_target": ("no target", "chưa có mục tiêu"),
+        "no_data": ("no data", "không có dữ liệu"),
+        "pass": ("pass", "đạt"), "warn": ("warning", "cảnh báo"), "fail": ("fail", "không đạt"),
+        "won": ("won", "thành công"), "lost": ("lost", "thất bại"), "open": ("open", "đang xử lý"),
+    },
+    "perspective": {
+        "financial": ("financial", "tài chính"), "customer": ("customer", "khách hàng"),
+        "internal": ("internal process", "quy trình nội bộ"),
+        "learning": ("learning and growth", "học hỏi và phát triển"),
+    },
+    "change_method": {
+        "sd": ("spread of past changes", "độ lệch chuẩn của các thay đổi trước đây"),
+        "proportion": ("score test of two proportions", "kiểm định score hai tỷ lệ"),
+        "mean": ("Welch t-test", "kiểm định t Welch"),
+        "nps": ("z-test on the NPS difference", "kiểm định z cho chênh lệch NPS"),
+    },
+    "kpi": {
+        "new_leads": ("New leads", "Khách hàng tiềm năng mới"),
+        "leads_contacted_share": ("Leads contacted in time", "Khách hàng tiềm năng được liên hệ kịp thời"),
+        "cac": ("Client acquisition cost", "Chi phí có được khách hàng (CAC)"),
+        "revenue": ("Revenue", "Doanh thu"), "orders": ("Orders", "Số đơn hàng"),
+        "price_index": ("Price index (ours / competitors')", "Chỉ số giá (giá ta / giá đối thủ)"),
+        "client_engagement": ("Existing clients active", "Khách hàng hiện tại có hoạt động"),
+        "clients_at_risk": ("Clients at risk", "Khách hàng có nguy cơ rời bỏ"),
+        "employee_satisfaction": ("Employee satisfaction (0-10)", "Mức hài lòng của nhân viên (0-10)"),
+        "enps": ("Employee NPS (eNPS)", "eNPS của nhân viên"), "nps": ("Customer NPS", "NPS của khách hàng"),
+        "leads": ("New leads", "Khách hàng tiềm năng mới"), "won": ("Deals won", "Số đơn thành công"),
+    },
+    "model": {
+        "ets": ("exponential smoothing ETS(A,A,A)", "san bằng mũ ETS(A,A,A)"),
+        "ets_ns": ("exponential smoothing ETS(A,A,N)", "san bằng mũ ETS(A,A,N)"),
+        "sarima_boot": ("seasonal ARIMA, bootstrapped residuals", "ARIMA mùa vụ, phần dư bootstrap"),
+        "arima_boot": ("ARIMA, bootstrapped residuals", "ARIMA, phần dư bootstrap"),
+        "combined": ("combined", "kết hợp"),
+    },
+    "driver": {
+        "leads": ("leads", "khách hàng tiềm năng"), "conversion": ("conversion", "tỷ lệ chuyển đổi"),
+        "deal size": ("deal size", "giá trị đơn trung bình"), "deal_size": ("deal size", "giá trị đơn trung bình"),
+        "revenue": ("revenue", "doanh thu"),
+    },
+    "term": {
+        "treatment": ("promotion effect", "hiệu quả khuyến mãi"),
+        "period": ("period effect", "ảnh hưởng của kỳ"),
+        "carryover": ("carryover", "hiệu ứng mang sang"),
+    },
+    "reasons": {
+        "correlation": ("low correlation", "tương quan thấp"),
+        "mape": ("large scaled difference", "chênh lệch lớn sau chuẩn hóa"),
+        "trend": ("diverging trends", "xu hướng tách rời"),
+        "placebo": ("an effect without a promotion (placebo)", "có hiệu quả khi không khuyến mãi (kiểm định giả)"),
+    },
+    "missing": {
+        "owner": ("owner", "người phụ trách"), "target": ("target", "mục tiêu"),
+        "direction": ("direction", "chiều mong muốn"), "period": ("review period", "chu kỳ đánh giá"),
+        "perspective": ("perspective", "khía cạnh"),
+    },
+    "period": {
+        "monthly": ("monthly", "hằng tháng"), "quarterly": ("quarterly", "hằng quý"),
+        "yearly": ("yearly", "hằng năm"), "weekly": ("weekly", "hằng tuần"),
+    },
+    "group": {"all": ("all", "tất cả")},
+    "table": {
+        "leads": ("leads", "khách hàng tiềm năng"), "sales": ("sales", "doanh số"),
+        "nps_responses": ("NPS answers", "câu trả lời NPS"), "marketing_spend": ("marketing spend", "chi phí tiếp thị"),
+        "competitor_prices": ("competitor prices", "giá đối thủ"),
+        "client_activity": ("client activity", "hoạt động của khách hàng"),
+        "employee_survey": ("employee survey", "khảo sát nhân viên"), "kpi_targets": ("KPI targets", "mục tiêu KPI"),
+    },
+}
+_VALUE_ALIAS = {"status_previous": "status", "by": "group"}
+
+# Titles for the breakdown tables notebooks show under a caption (e.g. the scorecard's details).
+_CAPTIONS = {
+    "new_leads_by_source": ("New leads by source", "Khách hàng tiềm năng mới theo nguồn"),
+    "cac_by_channel": ("Client acquisition cost by channel", "Chi phí có được khách hàng theo kênh"),
+    "revenue_by_location": ("Revenue by location", "Doanh thu theo điểm bán"),
+    "orders_by_location": ("Orders by location", "Số đơn hàng theo điểm bán"),
+    "price_index_by_product": ("Price index by product", "Chỉ số giá theo sản phẩm"),
+    "nps_by_region": ("NPS by region", "NPS theo vùng"),
+    "employee_by_team": ("Employee satisfaction and eNPS by team", "Mức hài lòng và eNPS của nhân viên theo nhóm"),
+}
+
+catalog("table_columns", {k: {"en": en, "vi": vi} for k, (en, vi) in _COLUMNS.items()})
+catalog("table_values", {f"{col}.{code}": {"en": en, "vi": vi}
+                         for col, codes in _VALUES.items() for code, (en, vi) in codes.items()})
+catalog("table_captions", {k: {"en": en, "vi": vi} for k, (en, vi) in _CAPTIONS.items()})
+_t_table = catalog("table", {
+    "more_rows": {"en": "{n} more row(s) not shown.", "vi": "Còn {n} dòng không hiển thị."},
+})
+
+
+def column_label(name, locale: str = DEFAULT_LOCALE) -> str:
+    """The header shown for a table column: 'p_adj' -> 'Adjusted p' / 'Giá trị p hiệu chỉnh'.
+
+    A column the catalogue does not know (a client's own segment column) keeps its name.
+    """
+    check_locale(locale)
+    key = str(name)
+    return text("table_columns", key, locale) if key in _CATALOGS["table_columns"] else key
+
+
+def value_label(column, value, locale: str = DEFAULT_LOCALE):
+    """A coded value in words ('within_range' -> 'within range'); other values are returned unchanged."""
+    check_locale(locale)
+    col = _VALUE_ALIAS.get(str(column), str(column))
+    codes = _CATALOGS["table_values"]
+    for key in (f"{col}.{value}", f".{value}" if isinstance(value, bool) else None):
+        if key is not None and key in codes:
+            return codes[key][locale]
+    return value
+
+
+def labels(table, locale: str = DEFAULT_LOCALE):
+    """``table`` with its columns renamed to the headers of ``locale`` (values untouched)."""
+    return table.rename(columns=lambda c: column_label(c, locale))
+
+
+class DisplayTable:
+    """A table formatted for reading in one locale; shows as HTML in Jupyter and in the report.
+
+    ``frame`` holds the formatted text (headers from :func:`column_label`, numbers, dates and coded
+    values in the locale); ``data`` the rows it was made from.
+    """
+
+    def __init__(self, data, frame, *, caption: str = "", hidden: int = 0, locale: str = DEFAULT_LOCALE):
+        self.data, self.frame, self.caption, self.hidden, self.locale = data, frame, caption, hidden, locale
+
+    def _repr_html_(self) -> str:
+        import html as _html
+
+        out = self.frame.to_html(index=False, escape=True, border=0, classes="kpi-table", na_rep="–")
+        if self.data is None:
+            out = f"<p>{_html.escape(text('common', 'no_data', self.locale))}</p>"
+        if self.caption:
+            out = f"<p><strong>{_html.escape(self.caption)}</strong></p>" + out
+        if self.hidden:
+            out += f"<p><em>{_html.escape(_t_table('more_rows', self.locale, n=number(self.hidden, self.locale)))}</em></p>"
+        return out
+
+    def __repr__(self) -> str:
+        head = f"{self.caption}\n" if self.caption else ""
+        return head + self.frame.to_string(index=False)
+
+
+def display_table(data, locale: str = DEFAULT_LOCALE, *, digits: int = 3, max_rows: int = 60,
+                  caption: str = "") -> DisplayTable:
+    """A result's table (or any DataFrame) ready to show in ``locale``.
+
+    Parameters
+    ----------
+    data : DataFrame, result object or None
+        A result object is shown through its ``.table``; None (e.g. a result without that detail)
+        shows "No data." in the locale.
+    locale : {"en", "vi"}
+    digits : int, default 3
+        Decimals for fractional numbers; columns whose values reach 1,000 are shown whole.
+    max_rows : int, default 60
+        Rows shown; the rest are counted under the table.
+    caption : str, optional
+        A title above the table; a known table name (e.g. "revenue_by_location") is translated.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"rep": ["An"], "p_adj": [0.01234], "classification": ["within_range"],
+    ...                   "won": [1234], "small_sample": [False]})
+    >>> display_table(t, "vi").frame.to_dict("records")
+    [{'Nhân viên kinh doanh': 'An', 'Giá trị p hiệu chỉnh': '0,012', 'Phân loại': 'trong phạm vi bình thường', 'Thành công': '1.234', 'Mẫu nhỏ': 'không'}]
+    """
+    import pandas as pd
+
+    check_locale(locale)
+    if caption:
+        caption = text("table_captions", caption, locale) if caption in _CATALOGS["table_captions"] else caption
+    if data is None:
+        return DisplayTable(None, pd.DataFrame(), caption=caption, locale=locale)
+    table = getattr(data, "table", data)
+    if not isinstance(table, pd.DataFrame):
+        raise TypeError(f"display_table: expected a DataFrame or a result with .table; got {type(data).__name__}.")
+    shown = table.head(max_rows) if max_rows else table
+    if not isinstance(shown.index, pd.RangeIndex) or shown.index.name is not None:
+        shown = shown.reset_index()  # a meaningful index (e.g. segment names) becomes a column
+    frame = pd.DataFrame({column_label(c, locale): _format_column(c, shown[c], locale, digits)
+                          for c in shown.columns}, index=range(len(shown)))
+    return DisplayTable(table, frame, caption=caption, hidden=len(table) - len(shown), locale=locale)
+
+
+_MONTH_COLUMNS = {"period", "month", "survey"}
+
+
+def _format_column(name, series, locale: str, digits: int):
+    import pandas as pd
+
+    values = series.tolist()
+    if pd.api.types.is_bool_dtype(series.dtype):
+        return [value_label(name, bool(v), locale) if not _missing(v) else "–" for v in values]
+    if pd.api.types.is_datetime64_any_dtype(series.dtype):
+        dates = pd.to_datetime(series)
+        monthly = bool(dates.dropna().dt.is_month_start.all()) and dates.notna().any()
+        return ["–" if pd.isna(v) else (month(v, locale) if monthly else date(v, locale)) for v in dates]
+    if pd.api.types.is_integer_dtype(series.dtype):
+        return ["–" if _missing(v) else number(v, locale) for v in values]
+    if pd.api.types.is_float_dtype(series.dtype):
+        finite = series.dropna().abs()
+        places = 0 if len(finite) and float(finite.max()) >= 1000 else digits
+        return ["–" if _missing(v) else number(v, locale, digits=places) for v in values]
+    return [_format_value(name, v, locale) for v in values]
+
+
+def _missing(value) -> bool:
+    try:
+        import pandas as pd
+
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _format_value(name, value, locale: str):
+    import re
+
+    if isinstance(value, (list, tuple, set)):
+        return ", ".join(str(_format_value(name, v, locale)) for v in value)
+    if _missing(value):
+        return "–"
+    if isinstance(value, bool):
+        return value_label(name, value, locale)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return number(value, locale, digits=0 if float(value).is_integer() else 3)
+    if hasattr(value, "strftime"):
+        return date(value, locale)
+    text_value = str(value)
+    if str(name) in _MONTH_COLUMNS and re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", text_value):
+        return month(text_value, locale)
+    if str(name) == "missing" and "," in text_value:
+        return ", ".join(str(value_label(name, part.strip(), locale)) for part in text_value.split(","))
+    return value_label(name, text_value, locale)

@@ -127,7 +127,7 @@ _t = i18n.catalog("report", {
     "failed_stage": {"en": "Failed ({stage}): {error}", "vi": "Lỗi ({stage}): {error}"},
     "notebook_link": {"en": "notebook (.ipynb)", "vi": "sổ tay (.ipynb)"},
     "manifest_link": {"en": "Machine-readable manifest", "vi": "Tệp kê khai cho máy đọc"},
-    "back": {"en": "All reports for {period}", "vi": "Tất cả báo cáo kỳ {period}"},
+    "back": {"en": "All reports for {period}", "vi": "Tất cả báo cáo của {period}"},
     "banner_failed": {"en": "This notebook did not finish. {error}",
                       "vi": "Sổ tay này không chạy xong. {error}"},
     "table_rows": {"en": "table, {n} rows", "vi": "bảng, {n} dòng"},
@@ -682,11 +682,19 @@ def _strip_for_report(nb) -> Any:
     return nb
 
 
-def _notebook_title(nb, fallback: str) -> str:
+def _other_languages(locale: str) -> set[str]:
+    """Cell tags of the narrative written for the other report languages (``lang-en``, ``lang-vi``)."""
+    return {f"lang-{loc}" for loc in i18n.LOCALES if loc != locale}
+
+
+def _notebook_title(nb, fallback: str, locale: str = "en") -> str:
+    """The notebook's title: ``metadata.title``, else the first heading of its narrative in ``locale``
+    (markdown cells tagged ``lang-xx`` for another language are skipped)."""
     if nb.metadata.get("title"):
         return str(nb.metadata["title"])
+    skip = _other_languages(locale)
     for cell in nb.cells:
-        if cell.cell_type == "markdown":
+        if cell.cell_type == "markdown" and not skip.intersection(cell.get("metadata", {}).get("tags", [])):
             for line in cell.source.splitlines():
                 if line.startswith("#"):
                     return line.lstrip("#").strip() or fallback
@@ -702,17 +710,24 @@ def render_html(nb, *, title: str, locale: str = "en", period: str = "", error: 
     template's require.js, MathJax, Mermaid and widget scripts are left out). ``error`` shows a
     banner at the top of a failed notebook. Text is escaped by nbconvert (text outputs), by pandas
     (HTML tables) and here (title, banner, company).
+
+    Bilingual narrative: markdown cells tagged ``lang-en`` / ``lang-vi`` are kept only for
+    ``locale`` (nbconvert's ``TagRemovePreprocessor`` drops the other languages' cells); untagged
+    cells are kept. The page's ``<html lang>`` is ``locale``.
     """
     from nbconvert import HTMLExporter
+    from nbconvert.preprocessors import TagRemovePreprocessor
 
     exporter = HTMLExporter(template_name="kpi_report", extra_template_basedirs=[str(_TEMPLATES)],
                             exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
-                            log=_QUIET)
+                            language_code=locale, log=_QUIET)
+    exporter.register_preprocessor(TagRemovePreprocessor(remove_cell_tags=_other_languages(locale)),
+                                   enabled=True)
     resources = {
         "metadata": {"name": title},
         "kpi": {
-            "title": title, "lang": locale, "company": company, "period": period,
-            "back": _t("back", locale, period=period) if period else "",
+            "title": title, "lang": locale, "company": company, "period": _period_label(period, locale),
+            "back": _t("back", locale, period=_period_label(period, locale)) if period else "",
             "index_href": index_href,
             "banner": _t("banner_failed", locale, error=error) if error else "",
         },
@@ -723,11 +738,27 @@ def render_html(nb, *, title: str, locale: str = "en", period: str = "", error: 
     return body
 
 
+def _period_label(period: str, locale: str) -> str:
+    """'2026-10' -> 'October 2026' / 'tháng 10 năm 2026' (other text unchanged)."""
+    return i18n.month(period, locale) if period and _PERIOD.match(str(period)) else str(period or "")
+
+
+def _when(stamp: str, locale: str) -> str:
+    """An ISO UTC time stamp as the locale's date and a 24-hour time: 'Nov 28, 2026 13:05'."""
+    if not stamp:
+        return ""
+    try:
+        moment = _dt.datetime.fromisoformat(str(stamp))
+    except ValueError:
+        return str(stamp)
+    return f"{i18n.date(moment.date(), locale)} {moment:%H:%M}"
+
+
 def _fmt_scalar(value: Any, locale: str) -> str:
     if value is None:
         return "–"
     if isinstance(value, bool):
-        return str(value).lower()
+        return str(i18n.value_label("", value, locale))
     if isinstance(value, int):
         return i18n.number(value, locale)
     if isinstance(value, float):
@@ -737,14 +768,32 @@ def _fmt_scalar(value: Any, locale: str) -> str:
     return str(value)
 
 
+def _headline_value(key: str, value: Any, locale: str) -> str:
+    """A headline value for the index: coded words (``amber``, ``realistic``) in ``locale``."""
+    if isinstance(value, str):
+        last = key.rsplit(".", 1)[-1]
+        for column in dict.fromkeys((last, last.rsplit("_", 1)[-1], last.split("_", 1)[0])):
+            label = i18n.value_label(column, value, locale)
+            if label != value:
+                return str(label)
+    return _fmt_scalar(value, locale)
+
+
+#: Free-text fields of a headline (a result's method description, in English) are left to the
+#: notebook page and the manifest: the index shows numbers and coded verdicts, in the report's language.
+_INDEX_SKIPS = ("method",)
+
+
 def _headline_items(headline: Mapping, locale: str, *, limit: int = 8) -> list[tuple[str, str]]:
     """(label, text) pairs for the index: scalars as is, dicts flattened one level, tables counted."""
     items: list[tuple[str, str]] = []
     for name, value in headline.items():
+        if name in _INDEX_SKIPS:
+            continue
         if isinstance(value, dict):
-            scalars = [(k, v) for k, v in value.items() if not isinstance(v, (dict, list))]
+            scalars = [(k, v) for k, v in value.items() if not isinstance(v, (dict, list)) and k not in _INDEX_SKIPS]
             for k, v in scalars[:limit]:
-                items.append((f"{name}.{k}", _fmt_scalar(v, locale)))
+                items.append((f"{name}.{k}", _headline_value(f"{name}.{k}", v, locale)))
             if len(scalars) > limit:
                 items.append((name, _t("more_items", locale, n=len(scalars) - limit)))
         elif isinstance(value, list):
@@ -755,7 +804,7 @@ def _headline_items(headline: Mapping, locale: str, *, limit: int = 8) -> list[t
                 extra = f" {_t('more_items', locale, n=len(value) - limit)}" if len(value) > limit else ""
                 items.append((name, shown + extra))
         else:
-            items.append((name, _fmt_scalar(value, locale)))
+            items.append((name, _headline_value(name, value, locale)))
     return items
 
 
@@ -791,18 +840,20 @@ def render_index(manifest: Mapping, *, locale: str = "en") -> str:
             "duration": _t("seconds", locale, s=i18n.number(entry.get("duration_s") or 0, locale, digits=1)),
             "html": entry["outputs"].get("html"), "ipynb": entry["outputs"].get("ipynb"),
             "headline": _headline_items(entry.get("headline") or {}, locale),
-            "carried": _t("carried", locale, when=entry.get("started_at", "")) if entry.get("carried_over") else "",
+            "carried": _t("carried", locale, when=_when(entry.get("started_at", ""), locale))
+            if entry.get("carried_over") else "",
         })
     failed = sum(e["status"] != "ok" for e in manifest["notebooks"])
     n = len(manifest["notebooks"])
     overall = (_t("overall_ok", locale, n=n) if not failed
-               else _t("overall_failed", locale, failed=failed, n=n, period=manifest["period"]))
+               else _t("overall_failed", locale, failed=failed, n=n,
+                       period=_period_label(manifest["period"], locale)))
     company = manifest.get("company") or {}
     return env.get_template("index.html.j2").render(
-        lang=locale, title=_t("title", locale, period=manifest["period"]),
+        lang=locale, title=_t("title", locale, period=_period_label(manifest["period"], locale)),
         company=company.get("name") or "", logo=_logo_data_uri(company.get("logo")),
         logo_alt=_t("logo_alt", locale),
-        generated=_t("generated", locale, when=manifest["finished_at"][:19].replace("T", " "),
+        generated=_t("generated", locale, when=_when(manifest["finished_at"], locale),
                      duration=_t("seconds", locale, s=i18n.number(manifest["duration_s"], locale, digits=1))),
         overall=overall, ok=not failed, notebooks=notebooks,
         cols={k: _t(f"col_{k}", locale) for k in ("notebook", "status", "duration", "headline")},
@@ -922,7 +973,7 @@ def execute_job(task: Mapping[str, Any]) -> dict:
         where = _failing_cell(executed, source) if executed is not source else {}
         error = {**where, **{k: v for k, v in error.items() if v is not None or k not in where}}
         error.setdefault("cell_index", None)
-    title = _notebook_title(source, name)
+    title = _notebook_title(source, name, task["locale"])
     headline: dict = {}
     try:
         headline = read_records(dict(executed))
@@ -1180,6 +1231,7 @@ def run(config_path: str | os.PathLike | None = "workbook.yml", *, period: str |
                       "parameters": params[j.name], "kernel": kernel_name,
                       "cell_timeout": int(cell_timeout or report.get("cell_timeout") or 600),
                       "start_timeout": int(start_timeout or report.get("start_timeout") or 120),
+                      "notebook_timeout": int(report.get("notebook_timeout") or 3600),
                       "locale": wb.locale, "period": period, "company": company.get("name") or ""}
                      for j in plan]
             entries = _execute_all(tasks, jobs=jobs, on_start=on_start, on_finish=on_finish,
@@ -1245,42 +1297,89 @@ def _carry_over(target: Path, build: Path, entries: list[dict], *, order: list[s
 
 
 def _execute_all(tasks: list[dict], *, jobs: int, on_start, on_finish, extra) -> list[dict]:
-    entries = []
-    if jobs == 1 or len(tasks) <= 1:
-        for task in tasks:
-            if on_start:
-                on_start(task["name"])
-            entry = {**execute_job(task), **extra(task)}
-            entries.append(entry)
-            if on_finish:
-                on_finish(entry)
-        return entries
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+    """Run every task in its own worker process, at most ``jobs`` at once, each under a wall-clock limit.
 
-    # "spawn": a fresh interpreter per worker, no inherited threads or locks from the caller.
-    pool = ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=multiprocessing.get_context("spawn"))
+    A worker per notebook (also with ``jobs=1``) is what makes the limit enforceable: papermill and
+    nbclient can wait forever on a kernel reply that never comes (papermill #711, nbclient #312);
+    the cell timeout does not cover those waits. A notebook over ``notebook_timeout`` seconds is
+    stopped with its kernel and reported as failed; the others go on.
+    """
+    import multiprocessing
+    from multiprocessing.connection import wait
+
+    ctx = multiprocessing.get_context("spawn")  # a fresh interpreter: no inherited threads or locks
+    pending, running, entries = list(tasks), {}, []
     try:
-        futures = {pool.submit(execute_job, task): task for task in tasks}
-        for future in as_completed(futures):
-            task = futures[future]
-            try:
-                entry = future.result()
-            except Exception as err:  # noqa: BLE001 - the worker process itself died (out of memory, killed)
-                entry = {"name": task["name"], "notebook": task["notebook"], "title": task["name"],
-                         "status": "failed", "started_at": _now(), "duration_s": 0.0,
-                         "error": {"stage": "worker", "cell_index": None, "ename": type(err).__name__,
-                                   "evalue": str(err)},
-                         "parameters": task["parameters"], "headline": {},
-                         "outputs": {"ipynb": None, "html": None}, "kernel": {"name": task["kernel"]}}
-            entry = {**entry, **extra(task)}
-            entries.append(entry)
-            if on_finish:
-                on_finish(entry)
-    except BaseException:
-        for process in list(getattr(pool, "_processes", {}).values()):  # stop running notebooks now
-            process.terminate()
-        pool.shutdown(wait=False, cancel_futures=True)
+        while pending or running:
+            while pending and len(running) < max(1, jobs):
+                task = pending.pop(0)
+                receive, send = ctx.Pipe(duplex=False)
+                process = ctx.Process(target=_worker, args=(task, send), daemon=True)
+                if on_start:
+                    on_start(task["name"])
+                process.start()
+                send.close()
+                running[task["name"]] = (process, receive, task, time.monotonic())
+            ready = wait([r[1] for r in running.values()], timeout=1.0)
+            for name, (process, receive, task, t0) in list(running.items()):
+                entry = None
+                if receive in ready:
+                    try:
+                        entry = receive.recv()
+                    except EOFError:  # the worker died without a word (out of memory, killed)
+                        process.join(5)
+                        entry = _failed_entry(task, "worker", "WorkerDied",
+                                              f"the worker process ended with exit code {process.exitcode}")
+                elif time.monotonic() - t0 > task.get("notebook_timeout", math.inf):
+                    _stop_process_tree(process)
+                    entry = _failed_entry(task, "timeout", "NotebookTimeout",
+                                          f"the notebook did not finish within {task['notebook_timeout']} s "
+                                          "(report.notebook_timeout); it was stopped with its kernel")
+                if entry is None:
+                    continue
+                process.join(10)
+                receive.close()
+                del running[name]
+                entry = {**entry, **extra(task)}
+                entries.append(entry)
+                if on_finish:
+                    on_finish(entry)
+    except BaseException:  # interrupted: stop the running notebooks and their kernels now
+        for process, *_ in running.values():
+            _stop_process_tree(process)
         raise
-    pool.shutdown(wait=True)
     return entries
+
+
+def _worker(task: dict, send) -> None:
+    try:
+        entry = execute_job(task)
+    except BaseException as err:  # noqa: BLE001 - report it to the parent instead of dying silently
+        entry = _failed_entry(task, "worker", type(err).__name__, str(err))
+    send.send(entry)
+    send.close()
+
+
+def _failed_entry(task: dict, stage: str, ename: str, evalue: str) -> dict:
+    ipynb = Path(task["build_dir"]) / f"{task['name']}.ipynb"
+    return {"name": task["name"], "notebook": task["notebook"], "title": task["name"],
+            "status": "failed", "started_at": _now(), "duration_s": 0.0,
+            "error": {"stage": stage, "cell_index": None, "ename": ename, "evalue": evalue},
+            "parameters": task["parameters"], "headline": {},
+            "outputs": {"ipynb": ipynb.name if ipynb.exists() else None, "html": None},
+            "kernel": {"name": task["kernel"]}}
+
+
+def _stop_process_tree(process) -> None:
+    """Kill a worker and every process it started (its kernel runs in a session of its own)."""
+    import psutil
+
+    try:
+        children = psutil.Process(process.pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        children = []
+    for proc in [*children]:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            proc.kill()
+    process.kill()
+    process.join(10)

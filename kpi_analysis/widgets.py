@@ -1,13 +1,211 @@
 """ipywidgets explorers used by the notebooks.
 
-Each explorer takes a validated canonical table, builds its controls and an output area, draws once,
-and redraws when a control changes. Building one in a batch run (papermill) only creates the widget:
-nothing is written to disk and no figure is left open in pyplot.
+Each explorer takes a validated canonical table, builds its controls and draws once; moving a control
+redraws. Every explorer is assembled by one private helper, :func:`_explorer`: a ``VBox`` carrying the
+CSS classes ``kpi-explorer`` and ``kpi-explorer-<name>``, holding the explorer's controls and below
+them its view, an ``ipywidgets.HTML`` (sentences and tables, escaped), an ``ipywidgets.Image`` (the
+figure as PNG bytes) and a second ``HTML`` for what follows the figure.
+
+No ``Output`` widget and no ``display()``: a redraw only sets widget values, so nothing a callback
+produces can land outside the explorer (JupyterLab's log console), and a batch run (papermill /
+nbclient) only stores widget state, with no output-capture messages to wait for. Figures are
+``matplotlib.figure.Figure`` objects with their own Agg canvas, never registered with pyplot: nothing
+is left open, nothing is shown twice. Building an explorer in a batch run draws once and writes
+nothing to disk.
 """
 from __future__ import annotations
 
 from . import i18n as _i18n  # light: Babel loads only when a number is formatted
 
+_t_common = _i18n.catalog("widgets", {
+    "error": {"en": "Cannot analyse this choice: {error}", "vi": "Không phân tích được lựa chọn này: {error}"},
+    "failed": {"en": "The explorer failed on this choice ({error}); details:",
+               "vi": "Trình khám phá gặp lỗi với lựa chọn này ({error}); chi tiết:"},
+    "messages": {"en": "Messages while computing:", "vi": "Thông báo trong lúc tính toán:"},
+})
+
+
+# ------------------------------------------------------------------------------------------ the helper
+class _Markup(str):
+    """HTML the package built and escaped itself: put into the view as it is."""
+
+    __slots__ = ()
+
+
+def _figure(width: float, height: float, nrows: int = 1, ncols: int = 1, **subplots):
+    """A new figure outside pyplot (nothing to close, never shown by the inline backend) and its Axes."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height))
+    FigureCanvasAgg(fig)  # a canvas of its own: tight_layout and seaborn ask it for a renderer
+    return fig, fig.subplots(nrows, ncols, **subplots)
+
+
+def _png(fig) -> bytes:
+    import io
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # "tight_layout not applied": the figure still draws
+        fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=100)
+    return buf.getvalue()
+
+
+def _table_html(table, digits: int = 3) -> str:
+    """The table as escaped HTML: floats to ``digits`` decimals, every kind of missing value as "–"."""
+    import math
+    import numbers
+
+    import pandas as pd
+
+    from ._result import html_table
+
+    def cell(v) -> str:
+        if v is None or v is pd.NA or v is pd.NaT:
+            return "–"
+        if isinstance(v, numbers.Real) and not isinstance(v, numbers.Integral):
+            return "–" if math.isnan(v) else f"{float(v):.{digits}f}"
+        return str(v)
+
+    shown = table.reset_index(drop=True).astype(object).map(cell)  # strings: html_table escapes them
+    return html_table(shown, max_rows=max(len(shown), 1))
+
+
+def _to_html(parts) -> str:
+    import pandas as pd
+
+    out = []
+    for part in parts:
+        if isinstance(part, _Markup):
+            out.append(str(part))
+        elif isinstance(part, str):
+            out += [f"<p>{_escape(line)}</p>" for line in part.split("\n") if line.strip()]
+        elif isinstance(part, pd.DataFrame):
+            out.append(_table_html(part))
+        else:
+            raise TypeError(f"explorer view: cannot show a {type(part).__name__}.")
+    return f"<div class='kpi-explorer-view jp-RenderedHTMLCommon'>{''.join(out)}</div>" if out else ""
+
+
+def _escape(text) -> str:
+    import html
+
+    return html.escape(str(text))
+
+
+def _table(table, digits: int = 3) -> _Markup:
+    """``table`` as a view part, floats shown with ``digits`` decimals."""
+    return _Markup(_table_html(table, digits))
+
+
+def _explorer(name: str, rows: list, controls: list, draw, *, locale: str):
+    """Assemble an explorer: ``rows`` of controls above the view, redrawn when a control changes.
+
+    Parameters
+    ----------
+    name : str
+        Short name: the box gets the CSS classes ``kpi-explorer`` and ``kpi-explorer-<name>``.
+    rows : list of widgets
+        The explorer's control rows, shown in this order above the view.
+    controls : list of widgets
+        Controls whose ``value`` change redraws.
+    draw : callable () -> (result, parts)
+        Computes for the current control values. ``parts`` is a list shown in order: ``str``
+        (sentences, one paragraph per line, escaped), ``_Markup`` (package-built HTML),
+        ``_table(df, digits)`` and at most one matplotlib ``Figure`` (from :func:`_figure`; parts
+        after it go below it). A ``ValueError`` / ``TypeError`` (a choice the analysis rejects) is
+        shown as a sentence, with ``.result`` None.
+    locale : {"en", "vi"}
+        Language of the helper's own sentences.
+
+    Returns
+    -------
+    ipywidgets.VBox
+        ``.update()`` redraws (and raises what ``draw`` raises beyond a rejected choice);
+        ``.result`` holds the last result; ``.hold()`` is a context manager that defers redraws
+        while several controls are set, then redraws once; ``.html``, ``.image`` and ``.detail``
+        are the view widgets. The first draw happens here.
+    """
+    import contextlib
+    import io
+    import traceback
+    import warnings
+
+    import ipywidgets as w
+    from matplotlib.figure import Figure
+
+    html_w = w.HTML()
+    image = w.Image(format="png", layout=w.Layout(max_width="100%", display="none"))
+    detail = w.HTML()
+    box = w.VBox([*rows, html_w, image, detail])
+    box.add_class("kpi-explorer")
+    box.add_class(f"kpi-explorer-{name}")
+    box.html, box.image, box.detail, box.result = html_w, image, detail, None
+    holding: list = []
+
+    def show(result, parts) -> None:
+        figures = [i for i, p in enumerate(parts) if isinstance(p, Figure)]
+        if len(figures) > 1:
+            raise TypeError(f"explorer {name}: draw() returned {len(figures)} figures; one at most.")
+        cut = figures[0] if figures else len(parts)
+        after = parts[cut + 1:] if figures else []
+        png = _png(parts[cut]) if figures else b""
+        box.result = result
+        html_w.value = _to_html(parts[:cut])
+        image.value = png
+        image.layout.display = None if png else "none"
+        detail.value = _to_html(after)
+
+    def update(*_) -> None:
+        # Warnings and prints of the computation are shown in the view: from a widget callback they
+        # would otherwise go to the kernel's output stream, which JupyterLab puts in the log console.
+        printed = io.StringIO()
+        with warnings.catch_warnings(record=True) as caught, contextlib.redirect_stdout(printed), \
+                contextlib.redirect_stderr(printed):
+            try:
+                result, parts = draw()
+            except (ValueError, TypeError) as err:
+                result, parts = None, [_t_common("error", locale, error=err)]
+        notes = list(dict.fromkeys([f"{c.category.__name__}: {c.message}" for c in caught]
+                                   + printed.getvalue().splitlines()))
+        notes = [n for n in notes if n.strip()]
+        if notes:
+            parts = [*parts, _Markup(f"<details><summary>{_escape(_t_common('messages', locale))}</summary>"
+                                     f"<pre>{_escape(chr(10).join(notes))}</pre></details>")]
+        show(result, parts)
+
+    def on_change(_change=None) -> None:
+        if holding:
+            return
+        try:
+            update()
+        except Exception as err:  # noqa: BLE001 - shown in the explorer, not lost in the log console
+            show(None, [_t_common("failed", locale, error=type(err).__name__),
+                        _Markup(f"<pre>{_escape(traceback.format_exc())}</pre>")])
+
+    @contextlib.contextmanager
+    def hold():
+        holding.append(True)
+        try:
+            yield box
+        finally:
+            holding.pop()
+        if not holding:
+            on_change()
+
+    for control in controls:
+        control.observe(on_change, names="value")
+    box.update = update
+    box.hold = hold
+    update()
+    return box
+
+
+
+# ------------------------------------------------------------------------------------------------ NPS
 _t_nps = _i18n.catalog("widgets_nps", {
     "segments": {"en": "Segments", "vi": "Phân nhóm"},
     "period": {"en": "Months", "vi": "Tháng"},
@@ -37,13 +235,12 @@ def nps_explorer(responses, *, segment_columns=None, by=("region",), locale: str
     Returns
     -------
     ipywidgets.VBox
-        Controls, then an output area with the summary, the segment table and two charts
-        (NPS with intervals; the detractor / passive / promoter bar). ``.update()`` redraws.
+        CSS classes ``kpi-explorer kpi-explorer-nps``: the controls, then the summary and the segment
+        table (``.html``) and two charts (``.image``: NPS with intervals; the detractor / passive /
+        promoter bar). ``.update()`` redraws; ``.result`` holds the current ``nps.segment`` result.
     """
     import ipywidgets as w
-    import matplotlib.pyplot as plt
     import pandas as pd
-    from IPython.display import display
 
     from . import i18n, nps
 
@@ -67,36 +264,24 @@ def nps_explorer(responses, *, segment_columns=None, by=("region",), locale: str
     meth = w.Dropdown(options=list(nps.METHODS), value=method, description=labels["method"])
     conf = w.SelectionSlider(options=[0.8, 0.9, 0.95, 0.99], value=confidence, description=labels["confidence"],
                              continuous_update=False)
-    out = w.Output()
 
-    def update(*_):
-        out.clear_output(wait=True)
-        with out:
-            if not seg.value:
-                print(i18n.text("common", "no_data", locale))
-                return
-            res = nps.segment(responses, by=list(seg.value), method=meth.value, confidence=conf.value,
-                              min_n=min_n, start=period.value[0], end=period.value[1])
-            print(res.summary(locale))
-            display(res.table[[*res.by, "n", "nps", "ci_low", "ci_high", "nps_shrunk", "p_adj", "direction",
-                               "small_sample"]].round(2))
-            height = 1.5 + 0.35 * len(res.table)
-            fig, axes = plt.subplots(1, 2, figsize=(12, height))
-            res.plot(ax=axes[0], locale=locale)
-            res.plot(ax=axes[1], kind="distribution", locale=locale)
-            fig.tight_layout()
-            display(fig)
-            plt.close(fig)
+    def draw():
+        if not seg.value:
+            return None, [i18n.text("common", "no_data", locale)]
+        res = nps.segment(responses, by=list(seg.value), method=meth.value, confidence=conf.value,
+                          min_n=min_n, start=period.value[0], end=period.value[1])
+        fig, axes = _figure(12, 1.5 + 0.35 * len(res.table), 1, 2)
+        res.plot(ax=axes[0], locale=locale)
+        res.plot(ax=axes[1], kind="distribution", locale=locale)
+        shown = res.table[[*res.by, "n", "nps", "ci_low", "ci_high", "nps_shrunk", "p_adj", "direction",
+                           "small_sample"]]
+        return res, [res.summary(locale), _table(shown, 2), fig]
 
-    for control in (seg, period, meth, conf):
-        control.observe(update, names="value")
-    box = w.VBox([w.HBox([seg, w.VBox([meth, conf])]), period, out])
-    box.update = update
-    update()
-    return box
+    return _explorer("nps", [w.HBox([seg, w.VBox([meth, conf])]), period], [seg, period, meth, conf], draw,
+                     locale=locale)
 
 
-
+# ---------------------------------------------------------------------------------------- feasibility
 _t_feas = _i18n.catalog("widgets_feasibility", {
     "growth": {"en": "Target growth", "vi": "Tăng trưởng mục tiêu"},
     "chart": {"en": "Chart", "vi": "Biểu đồ"},
@@ -129,16 +314,14 @@ def feasibility_explorer(result, *, period: str | None = None, locale: str = "en
     Returns
     -------
     ipywidgets.VBox
-        A slider, a live line (target, P(hit), range across models, verdict) and the chart of the
-        simulated totals with the hit region shaded; ``.update()`` redraws, ``.result`` holds the
-        assessment for the current slider value.
+        CSS classes ``kpi-explorer kpi-explorer-feasibility``: a slider, a live line (``.html``:
+        target, P(hit), range across models, verdict) and the chart of the simulated totals with the
+        hit region shaded (``.image``); ``.update()`` redraws, ``.result`` holds the assessment for
+        the current slider value.
     """
-    import html as _html
     import math
 
     import ipywidgets as w
-    import matplotlib.pyplot as plt
-    from IPython.display import display
 
     from . import feasibility, i18n
 
@@ -155,37 +338,27 @@ def feasibility_explorer(result, *, period: str | None = None, locale: str = "en
     slider = w.FloatSlider(value=start, min=lo, max=hi, step=step, description=_t_feas("growth", locale),
                            readout_format="+.0%", continuous_update=True, layout=w.Layout(width="60%"))
     chart = w.Checkbox(value=True, description=_t_feas("chart", locale))
-    line = w.HTML()
-    out = w.Output()
-    box = w.VBox([w.HBox([slider, chart]), line, out])
 
     def pct(x):
         return i18n.percent(x, locale, digits=0)
 
-    def update(*_):
+    def draw():
         res = result.retarget(float(slider.value), basis=basis)
-        box.result = res
-        line.value = "<b>" + _html.escape(_t_feas(
-            "live", locale, period=feasibility._period_label(res.period, locale),
-            target=res._fmt(res.target, locale), growth=i18n.percent(slider.value, locale, signed=True),
-            p=pct(res.p_hit), low=pct(res.p_hit_low), high=pct(res.p_hit_high),
-            verdict=feasibility._t(f"verdict_{res.verdict}", locale))) + "</b>"
-        out.clear_output(wait=True)
+        line = _t_feas("live", locale, period=feasibility._period_label(res.period, locale),
+                       target=res._fmt(res.target, locale), growth=i18n.percent(slider.value, locale, signed=True),
+                       p=pct(res.p_hit), low=pct(res.p_hit_low), high=pct(res.p_hit_high),
+                       verdict=feasibility._t(f"verdict_{res.verdict}", locale))
+        parts = [_Markup(f"<p><b>{_escape(line)}</b></p>")]
         if chart.value:
-            with out:
-                fig, ax = plt.subplots(figsize=(8, 3.5))
-                res.plot(ax=ax, kind="totals", locale=locale)
-                fig.tight_layout()
-                display(fig)
-                plt.close(fig)
+            fig, ax = _figure(8, 3.5)
+            res.plot(ax=ax, kind="totals", locale=locale)
+            parts.append(fig)
+        return res, parts
 
-    slider.observe(update, names="value")
-    chart.observe(update, names="value")
-    box.update = update
-    update()
-    return box
+    return _explorer("feasibility", [w.HBox([slider, chart])], [slider, chart], draw, locale=locale)
 
 
+# ----------------------------------------------------------------------------------------------- reps
 _t_reps = _i18n.catalog("widgets_reps", {
     "period": {"en": "Months", "vi": "Tháng"},
     "sources": {"en": "Sources", "vi": "Nguồn khách"},
@@ -221,13 +394,12 @@ def rep_explorer(leads, *, locale: str = "en", confidence: float = 0.95, chart: 
     Returns
     -------
     ipywidgets.VBox
-        Controls, then an output area with the verdicts of the chosen reps, their table and the chart.
-        The team comparison always uses every rep; "Reps" only chooses whose rows are shown.
-        ``.update()`` redraws; ``.result`` holds the current ``RepComparison``.
+        CSS classes ``kpi-explorer kpi-explorer-reps``: the controls, then the verdicts of the chosen
+        reps and their table (``.html``) and the chart (``.image``). The team comparison always uses
+        every rep; "Reps" only chooses whose rows are shown. ``.update()`` redraws; ``.result`` holds
+        the current ``RepComparison``.
     """
     import ipywidgets as w
-    import matplotlib.pyplot as plt
-    from IPython.display import display
 
     from . import i18n, reps
 
@@ -236,6 +408,7 @@ def rep_explorer(leads, *, locale: str = "en", confidence: float = 0.95, chart: 
     count_kwargs = {k: compare_kwargs.pop(k) for k in count_keys if k in compare_kwargs}
     cells = leads if reps._is_counts(leads) else reps.counts(leads, **count_kwargs)
     periods = sorted(cells["period"].unique(), key=reps._period_sort_key)
+    order = {p: i for i, p in enumerate(periods)}
     start = max(0, len(periods) - 12)  # the default analysis window: the last 12 months
     labels = {k: _t_reps(k, locale) for k in ("period", "sources", "reps", "confidence", "chart")}
     period = w.SelectionRangeSlider(options=periods, index=(start, len(periods) - 1),
@@ -249,42 +422,27 @@ def rep_explorer(leads, *, locale: str = "en", confidence: float = 0.95, chart: 
                              description=labels["confidence"], continuous_update=False)
     kind = w.Dropdown(options=[(_t_reps(f"chart_{k}", locale), k) for k in ("intervals", "funnel", "heatmap")],
                       value=chart, description=labels["chart"])
-    out = w.Output()
-    box = w.VBox([w.HBox([src, who, w.VBox([conf, kind])]), period, out])
     cols = ["rep", "closed", "conversion", "expected_conversion", "oe", "oe_low", "oe_high", "p_adj", "shrunk",
             "p_below_team", "classification"]
 
-    def update(*_):
-        out.clear_output(wait=True)
-        with out:
-            first, last = period.value
-            order = {p: i for i, p in enumerate(periods)}
-            chosen = cells[cells["stratum"].isin(src.value)
-                           & cells["period"].map(order).between(order[first], order[last])]
-            if not len(chosen) or not who.value:
-                print(i18n.text("common", "no_data", locale))
-                return
-            res = reps.compare(chosen, end=last, window=None, confidence=conf.value, **compare_kwargs)
-            box.result = res
-            verdicts = res.verdicts(locale)
-            for name in who.value:
-                if name in verdicts:
-                    print(verdicts[name])
-            shown = res.table[res.table["rep"].isin(who.value)]
-            display(shown[cols].round(3))
-            fig, ax = plt.subplots(figsize=(9, 1.8 + 0.4 * max(len(shown), 4)))
-            res.plot(ax=ax, kind=kind.value, locale=locale)
-            fig.tight_layout()
-            display(fig)
-            plt.close(fig)
+    def draw():
+        first, last = period.value
+        chosen = cells[cells["stratum"].isin(src.value)
+                       & cells["period"].map(order).between(order[first], order[last])]
+        if not len(chosen) or not who.value:
+            return None, [i18n.text("common", "no_data", locale)]
+        res = reps.compare(chosen, end=last, window=None, confidence=conf.value, **compare_kwargs)
+        verdicts = res.verdicts(locale)
+        shown = res.table[res.table["rep"].isin(who.value)]
+        fig, ax = _figure(9, 1.8 + 0.4 * max(len(shown), 4))
+        res.plot(ax=ax, kind=kind.value, locale=locale)
+        return res, [*(verdicts[n] for n in who.value if n in verdicts), _table(shown[cols], 3), fig]
 
-    for control in (period, src, who, conf, kind):
-        control.observe(update, names="value")
-    box.update = update
-    update()
-    return box
+    return _explorer("reps", [w.HBox([src, who, w.VBox([conf, kind])]), period], [period, src, who, conf, kind],
+                     draw, locale=locale)
 
 
+# ------------------------------------------------------------------------------------------ scorecard
 _t_sc = _i18n.catalog("widgets_scorecard", {
     "freq": {"en": "Periods", "vi": "Chu kỳ"},
     "freq_M": {"en": "months", "vi": "tháng"},
@@ -322,13 +480,13 @@ def scorecard_explorer(data, *, period: str, freq: str = "M", targets=None, conf
     Returns
     -------
     ipywidgets.VBox
-        Controls, then an output area with the scorecard page, the chosen KPI's last periods and its
-        breakdown. KPI totals are computed once per period length and cached. ``.update()`` redraws.
+        CSS classes ``kpi-explorer kpi-explorer-scorecard``: the controls, then the scorecard page
+        (``.html``), the chosen KPI's last periods (``.image``) and its breakdown (``.detail``). KPI
+        totals are computed once per period length and cached. ``.update()`` redraws; ``.result``
+        holds the current ``Scorecard``.
     """
     import ipywidgets as w
-    import matplotlib.pyplot as plt
     import pandas as pd
-    from IPython.display import HTML, display
 
     from . import i18n, scorecard
 
@@ -365,40 +523,32 @@ def scorecard_explorer(data, *, period: str, freq: str = "M", targets=None, conf
                           description=_t_sc("tolerance", locale), continuous_update=False)
     kpi_w = w.Dropdown(options=[(scorecard.kpi_name(k, locale), k) for k in scorecard.KPIS],
                        description=_t_sc("kpi", locale))
-    out = w.Output()
+
+    def draw():
+        card = scorecard.build(totals(freq_w.value), period=period_w.value, freq=freq_w.value,
+                               targets=targets, config=config, tolerance=tol_w.value, **build_opts)
+        parts = [_Markup(scorecard.to_html(card, locale))]
+        if kpi_w.value not in set(card.table["kpi"]):
+            return card, [*parts, i18n.text("common", "no_data", locale)]
+        fig, ax = _figure(8, 2.6)
+        scorecard.sparkline(card, kpi_w.value, ax, locale=locale)
+        details = [_table(t, 3) for name, t in card.details.items() if name.startswith(kpi_w.value + "_")]
+        return card, [*parts, fig, *details]
+
+    box = _explorer("scorecard", [w.HBox([freq_w, period_w]), w.HBox([tol_w, kpi_w])], [period_w, tol_w, kpi_w],
+                    draw, locale=locale)
 
     def on_freq(change):
         new = periods(change["new"])
-        period_w.options = new
-        period_w.value = start_for(change["new"], new)
-
-    def update(*_):
-        out.clear_output(wait=True)
-        with out:
-            card = scorecard.build(totals(freq_w.value), period=period_w.value, freq=freq_w.value,
-                                   targets=targets, config=config, tolerance=tol_w.value, **build_opts)
-            display(HTML(scorecard.to_html(card, locale)))
-            if kpi_w.value in set(card.table["kpi"]):
-                fig, ax = plt.subplots(figsize=(8, 2.6))
-                scorecard.sparkline(card, kpi_w.value, ax, locale=locale)
-                fig.tight_layout()
-                display(fig)
-                plt.close(fig)
-                for name, table in card.details.items():
-                    if name.startswith(kpi_w.value + "_"):
-                        display(table.round(3))
-            else:
-                print(i18n.text("common", "no_data", locale))
+        with box.hold():  # new options, then the period: one redraw, not one per step
+            period_w.options = new
+            period_w.value = start_for(change["new"], new)
 
     freq_w.observe(on_freq, names="value")
-    for control in (period_w, tol_w, kpi_w):
-        control.observe(update, names="value")
-    box = w.VBox([w.HBox([freq_w, period_w]), w.HBox([tol_w, kpi_w]), out])
-    box.update = update
-    update()
     return box
 
 
+# ---------------------------------------------------------------------------------------------- promo
 _t_promo = _i18n.catalog("widgets_promo", {
     "locations": {"en": "Locations", "vi": "Điểm bán"},
     "outcome": {"en": "Outcome", "vi": "Chỉ tiêu"},
@@ -407,7 +557,6 @@ _t_promo = _i18n.catalog("widgets_promo", {
     "washout": {"en": "Washout days", "vi": "Số ngày loại bỏ"},
     "method": {"en": "Design", "vi": "Thiết kế"},
     "scale": {"en": "Scale", "vi": "Thang đo"},
-    "error": {"en": "Cannot analyse this choice: {error}", "vi": "Không phân tích được lựa chọn này: {error}"},
 })
 
 
@@ -432,16 +581,12 @@ def promo_explorer(sales, schedule, *, baseline: str = "2026-01", locale: str = 
     Returns
     -------
     ipywidgets.VBox
-        The controls and an output area with the summary and the three-panel chart; ``.update()``
-        redraws and ``.result`` holds the current ``PromoResult`` (None when the choice is invalid,
-        in which case the error sentence is shown instead).
+        CSS classes ``kpi-explorer kpi-explorer-promo``: the controls, then the summary (``.html``)
+        and the three-panel chart (``.image``); ``.update()`` redraws and ``.result`` holds the
+        current ``PromoResult`` (None when the choice is invalid, in which case the error sentence
+        is shown instead).
     """
-    import html as _html
-    import io
-
     import ipywidgets as w
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
 
     from . import i18n, promo
 
@@ -466,40 +611,18 @@ def promo_explorer(sales, schedule, *, baseline: str = "2026-01", locale: str = 
                           continuous_update=False)
     design = w.Dropdown(options=["auto", "crossover", "did"], value="auto", description=_t_promo("method", locale))
     scale = w.Dropdown(options=list(promo.SCALES), value="level", description=_t_promo("scale", locale))
-    # The view is an HTML summary and a PNG image widget, not an Output widget: nothing is captured
-    # from the kernel's output stream and no pyplot figure is opened, so a batch run only stores the
-    # widget state (and cannot leave the executor waiting on output-widget messages).
-    text = w.HTML()
-    image = w.Image(format="png", layout=w.Layout(max_width="100%"))
-    controls = [pick_locs, pick_outcome, pick_base, washout, design, scale, *pick_promo.values()]
-    box = w.VBox([w.HBox([pick_locs, w.VBox([pick_outcome, pick_base, washout])]),
-                  w.HBox([design, scale]), w.VBox(list(pick_promo.values())), text, image])
-    box.result = None
 
-    def update(*_):
+    def draw():
         chosen = list(pick_locs.value)
         plan = {loc: pick_promo[loc].value for loc in promoted if loc in chosen}
-        try:
-            res = promo.analyze(daily, plan, baseline=pick_base.value, outcome=pick_outcome.value,
-                                method=design.value, locations=chosen, washout_days=int(washout.value),
-                                scale=scale.value, **analyze_kwargs)
-        except (ValueError, TypeError) as err:
-            box.result = None
-            text.value = "<p>" + _html.escape(_t_promo("error", locale, error=err)) + "</p>"
-            image.value = b""
-            return
-        box.result = res
-        text.value = "".join(f"<p>{_html.escape(line)}</p>" for line in res.summary(locale).split("\n"))
-        fig = Figure(figsize=(10, 8))
-        axes = fig.subplots(3, 1, sharex=True)
+        res = promo.analyze(daily, plan, baseline=pick_base.value, outcome=pick_outcome.value,
+                            method=design.value, locations=chosen, washout_days=int(washout.value),
+                            scale=scale.value, **analyze_kwargs)
+        fig, axes = _figure(10, 8, 3, 1, sharex=True)
         res.plot(ax=axes, locale=locale)
-        fig.tight_layout()
-        buf = io.BytesIO()
-        FigureCanvasAgg(fig).print_png(buf)
-        image.value = buf.getvalue()
+        return res, [res.summary(locale), fig]
 
-    for control in controls:
-        control.observe(update, names="value")
-    box.update = update
-    update()
-    return box
+    rows = [w.HBox([pick_locs, w.VBox([pick_outcome, pick_base, washout])]), w.HBox([design, scale]),
+            w.VBox(list(pick_promo.values()))]
+    return _explorer("promo", rows, [pick_locs, pick_outcome, pick_base, washout, design, scale,
+                                     *pick_promo.values()], draw, locale=locale)
