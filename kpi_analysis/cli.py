@@ -2,7 +2,7 @@
 
 Exit codes (every subcommand): 0 success; 1 a notebook failed (``run``); 2 usage, config,
 parameter or data problem (nothing was executed); 3 another run for the same period is in
-progress; 130 interrupted (Ctrl-C or SIGTERM). See ``docs/scheduling.md``.
+progress; 130 interrupted (Ctrl-C or SIGTERM). See "Scheduled reports" in README.md.
 
 New subcommands are plain click commands added to :data:`cli` (``@cli.command()``); shared options
 (``--config``, ``--data``) come from :func:`config_option` and :func:`data_option`.

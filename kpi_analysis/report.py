@@ -11,7 +11,7 @@ One run executes every report notebook with papermill for one month and writes, 
   headline numbers (read back with :func:`kpi_analysis.record.read_records`), package versions and
   the sha256 fingerprint of every input file.
 
-Safety rules (see ``docs/scheduling.md``):
+Safety rules (see "Scheduled reports" in README.md):
 
 * parameters are checked against each notebook's ``parameters`` cell before anything runs;
 * the run is built in a hidden folder beside the target and moved into place only when every

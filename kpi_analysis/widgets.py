@@ -55,7 +55,10 @@ def _png(fig) -> bytes:
 
 
 def _table_html(table, digits: int = 3) -> str:
-    """The table as escaped HTML: floats to ``digits`` decimals, every kind of missing value as "–"."""
+    """The table as escaped HTML: floats to ``digits`` decimals, every kind of missing value as "–".
+
+    Decimals are trimmed per column the way pandas shows them (a column of whole numbers has none).
+    """
     import math
     import numbers
 
@@ -70,7 +73,19 @@ def _table_html(table, digits: int = 3) -> str:
             return "–" if math.isnan(v) else f"{float(v):.{digits}f}"
         return str(v)
 
-    shown = table.reset_index(drop=True).astype(object).map(cell)  # strings: html_table escapes them
+    def trim(column: list[str]) -> list[str]:
+        numbers_ = [c for c in column if c != "–"]
+        if not numbers_ or not all("." in c and c.replace("-", "", 1).replace(".", "", 1).isdigit()
+                                   for c in numbers_):
+            return column
+        while all(c.endswith("0") for c in numbers_):
+            column = [c if c == "–" else c[:-1] for c in column]
+            numbers_ = [c[:-1] for c in numbers_]
+        return [c.removesuffix(".") for c in column] if all(c.endswith(".") for c in numbers_) else column
+
+    shown = table.reset_index(drop=True).astype(object)
+    shown = pd.DataFrame({c: trim([cell(v) for v in shown[c]]) for c in shown.columns}, columns=shown.columns,
+                         dtype=object)  # strings: html_table escapes them
     return html_table(shown, max_rows=max(len(shown), 1))
 
 
