@@ -118,7 +118,8 @@ def rename(frame: pd.DataFrame, table: str, mapping: Mapping[str, str] | None = 
         if absent and not lines:
             message = (f"{table}: the mapping names column(s) {absent} that the file does not have; "
                        f"closest: {[closest(a, frame.columns) for a in absent]}")
-        raise DataValidationError(message + f". The file has {list(map(str, frame.columns))}.",
+        end = " " if message.endswith("?") else ". "  # no "?." after a did-you-mean
+        raise DataValidationError(message + f"{end}The file has {list(map(str, frame.columns))}.",
                                   [{"column": c, "rule": "missing column"} for c in missing])
     return df
 

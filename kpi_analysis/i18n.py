@@ -532,12 +532,12 @@ def display_table(data, locale: str = DEFAULT_LOCALE, *, digits: int = 3, max_ro
         caption = text("table_captions", caption, locale) if caption in _CATALOGS["table_captions"] else caption
     if data is None:
         return DisplayTable(None, pd.DataFrame(), caption=caption, locale=locale)
-    table = getattr(data, "table", data)
+    table = data if isinstance(data, pd.DataFrame) else getattr(data, "table", data)
     if not isinstance(table, pd.DataFrame):
         raise TypeError(f"display_table: expected a DataFrame or a result with .table; got {type(data).__name__}.")
     shown = table.head(max_rows) if max_rows else table
-    if not isinstance(shown.index, pd.RangeIndex) or shown.index.name is not None:
-        shown = shown.reset_index()  # a meaningful index (e.g. segment names) becomes a column
+    named = [n for n in shown.index.names if n is not None]
+    shown = shown.reset_index(drop=not named)  # a named index (e.g. segments) becomes a column; row numbers go
     frame = pd.DataFrame({column_label(c, locale): _format_column(c, shown[c], locale, digits)
                           for c in shown.columns}, index=range(len(shown)))
     return DisplayTable(table, frame, caption=caption, hidden=len(table) - len(shown), locale=locale)

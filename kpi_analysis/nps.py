@@ -1278,7 +1278,8 @@ class NPSSegments(ResultMixin):
         check_choice(kind, name="kind", options=("nps", "distribution"))
         if kind == "distribution":
             return _plot_distribution(self.table, label="segment", ax=ax, locale=locale,
-                                      title=_t("title_distribution", locale, by=" × ".join(self.by)),
+                                      title=_t("title_distribution", locale,
+                                               by=" × ".join(i18n.column_label(b, locale) for b in self.by)),
                                       **kwargs)
         return _plot_segments(self, ax=ax, locale=locale, **kwargs)
 
@@ -1875,7 +1876,8 @@ def _plot_segments(res: NPSSegments, *, ax=None, locale: str = "en", **kwargs):
     ax.axvline(res.overall.nps, color="0.5", ls="--", lw=1, label=_t("overall_line", locale))
     ax.set_yticks(y, t["segment"].astype(str).tolist())
     ax.set_ylim(len(t) - 0.5, -0.5)  # first segment on top
-    ax.set(xlabel=_t("label_nps", locale), title=_t("title_segments", locale, by=" × ".join(res.by)))
+    by = " × ".join(i18n.column_label(b, locale) for b in res.by)  # "Vùng", not the column id "region"
+    ax.set(xlabel=_t("label_nps", locale), title=_t("title_segments", locale, by=by))
     ax.legend(fontsize="small", frameon=False)
     return ax
 

@@ -59,6 +59,7 @@ __all__ = [
     "ParameterError",
     "ReportError",
     "RunResult",
+    "check_columns",
     "check_parameters",
     "last_complete_month",
     "notebook_parameters",
@@ -1027,6 +1028,43 @@ def _fingerprints(paths: Mapping[str, Path]) -> dict[str, dict]:
 _DATA_SUFFIXES = (".csv", ".parquet", ".xlsx", ".xls", ".json", ".tsv")
 
 
+def _read_header(path: Path, sheet: str | int | None = None):
+    """An empty frame with the columns of a CSV, Parquet (file or folder) or Excel source."""
+    import pandas as pd
+
+    from . import data as _data
+
+    kind = "parquet" if path.is_dir() else _data.READERS.get(path.suffix.lower())
+    if kind == "csv":
+        return pd.read_csv(path, nrows=0, dtype=str, encoding="utf-8-sig")
+    if kind == "excel":
+        return pd.read_excel(path, sheet_name=0 if sheet is None else sheet, nrows=0)
+    if kind == "parquet":
+        import pyarrow.parquet as pq
+
+        return pd.DataFrame(columns=pq.ParquetDataset(path).schema.names)
+    return _data.read(path, sheet=sheet)  # raises the reader's own message for an unsupported type
+
+
+def check_columns(wb) -> list[str]:
+    """Column-mapping problems of every table read from a file, one message per table.
+
+    Reads only each file's header and applies the config's ``columns`` mapping, so a missing or
+    misspelled column is reported before any notebook runs, with the closest names the client's
+    file has (the full row-by-row validation is ``kpi-report validate``, and each notebook's load).
+    """
+    from . import data as _data
+
+    problems = []
+    for table, path in wb.source_paths().items():
+        spec = wb.table_spec(table)
+        try:
+            _data.rename(_read_header(Path(path), spec.get("sheet")), table, spec.get("columns"))
+        except (ValueError, KeyError, OSError) as err:
+            problems.append(str(err))
+    return problems
+
+
 def _input_files(wb) -> dict[str, Path]:
     """Every file a notebook may read: the tables' sources, other data files in the data folder
     (e.g. ``promotions.csv``), keyed ``data:<table>`` / ``data:<file name>``."""
@@ -1191,6 +1229,10 @@ def run(config_path: str | os.PathLike | None = "workbook.yml", *, period: str |
         raise ReportError(str(err)) from None
     settings = wb.settings
     report = settings.get("report") or {}
+    mapping_problems = check_columns(wb)
+    if mapping_problems:  # a wrong column mapping would fail every notebook: say so once, run nothing
+        raise ReportError(f"{len(mapping_problems)} table(s) do not match the column mapping of the config, "
+                          f"nothing was run (check with `kpi-report validate`):\n- " + "\n- ".join(mapping_problems))
     if period is None:
         try:
             period = last_complete_month(wb)

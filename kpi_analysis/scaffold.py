@@ -24,14 +24,20 @@ _t = i18n.catalog("scaffold", {
                "3. Check the data: `kpi-report validate --config workbook.yml`.\n"
                "4. Run the report: `kpi-report run --config workbook.yml --period YYYY-MM`; it is written to "
                "`reports/<period>/`.\n\nTables you do not have can be left out: the scorecard drops their KPIs "
-               "with a note. The canonical tables and their columns:"),
+               "with a note. The promotion test (notebook 03) also reads a promotion schedule from `data/`: "
+               "`promotions.csv` (or an Excel file named with `-p schedule_file NAME`) with the columns "
+               "`location`, `start`, `end` and the shop names exactly as in the sales table. "
+               "The canonical tables and their columns:"),
         "vi": ("1. Đặt các tệp xuất dữ liệu của khách hàng vào `data/` (CSV, Parquet hoặc Excel).\n"
                "2. Trong `workbook.yml`, khai báo `path` của từng bảng và ánh xạ tên cột của khách hàng sang "
                "tên chuẩn trong mục `columns` (và các nhãn như trạng thái khách hàng tiềm năng trong `values`).\n"
                "3. Kiểm tra dữ liệu: `kpi-report validate --config workbook.yml`.\n"
                "4. Chạy báo cáo: `kpi-report run --config workbook.yml --period YYYY-MM`; báo cáo được ghi vào "
                "`reports/<period>/`.\n\nCó thể bỏ qua những bảng không có: thẻ điểm sẽ bỏ các KPI tương ứng kèm "
-               "ghi chú. Các bảng chuẩn và cột của chúng:"),
+               "ghi chú. Phép thử khuyến mãi (sổ tay 03) còn đọc lịch khuyến mãi trong `data/`: "
+               "`promotions.csv` (hoặc một tệp Excel, khai báo bằng `-p schedule_file TÊN_TỆP`) với các cột "
+               "`location`, `start`, `end` và tên cửa hàng giống hệt trong bảng doanh số. "
+               "Các bảng chuẩn và cột của chúng:"),
     },
     "config_header": {
         "en": "# KPI workbook configuration for {client}. Fill in each table's file and column names.",

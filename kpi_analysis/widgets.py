@@ -57,7 +57,7 @@ def _png(fig) -> bytes:
 def _table_html(table, digits: int = 3) -> str:
     """The table as escaped HTML: floats to ``digits`` decimals, every kind of missing value as "–".
 
-    Decimals are trimmed per column the way pandas shows them (a column of whole numbers has none).
+    Trailing zeros are trimmed per column the way pandas shows floats (down to one decimal).
     """
     import math
     import numbers
@@ -78,10 +78,10 @@ def _table_html(table, digits: int = 3) -> str:
         if not numbers_ or not all("." in c and c.replace("-", "", 1).replace(".", "", 1).isdigit()
                                    for c in numbers_):
             return column
-        while all(c.endswith("0") for c in numbers_):
+        while all(c.endswith("0") and not c.endswith(".0") for c in numbers_):
             column = [c if c == "–" else c[:-1] for c in column]
             numbers_ = [c[:-1] for c in numbers_]
-        return [c.removesuffix(".") for c in column] if all(c.endswith(".") for c in numbers_) else column
+        return column
 
     shown = table.reset_index(drop=True).astype(object)
     shown = pd.DataFrame({c: trim([cell(v) for v in shown[c]]) for c in shown.columns}, columns=shown.columns,
@@ -141,8 +141,10 @@ def _explorer(name: str, rows: list, controls: list, draw, *, locale: str):
     ipywidgets.VBox
         ``.update()`` redraws (and raises what ``draw`` raises beyond a rejected choice);
         ``.result`` holds the last result; ``.hold()`` is a context manager that defers redraws
-        while several controls are set, then redraws once; ``.html``, ``.image`` and ``.detail``
-        are the view widgets. The first draw happens here.
+        while several controls are set, then redraws once; ``.on(control, handler)`` runs a handler
+        (resetting other controls) under ``hold``; ``.html``, ``.image`` and ``.detail`` are the
+        view widgets. The first draw happens here. A redraw triggered by a control never raises:
+        its error is shown in the view.
     """
     import contextlib
     import io
@@ -192,14 +194,21 @@ def _explorer(name: str, rows: list, controls: list, draw, *, locale: str):
                                      f"<pre>{_escape(chr(10).join(notes))}</pre></details>")]
         show(result, parts)
 
+    def failed(err) -> None:
+        # From a widget callback an exception would be logged to the log console; say it here.
+        if isinstance(err, (ValueError, TypeError)):
+            show(None, [_t_common("error", locale, error=err)])
+        else:
+            show(None, [_t_common("failed", locale, error=type(err).__name__),
+                        _Markup(f"<pre>{_escape(traceback.format_exc())}</pre>")])
+
     def on_change(_change=None) -> None:
         if holding:
             return
         try:
             update()
         except Exception as err:  # noqa: BLE001 - shown in the explorer, not lost in the log console
-            show(None, [_t_common("failed", locale, error=type(err).__name__),
-                        _Markup(f"<pre>{_escape(traceback.format_exc())}</pre>")])
+            failed(err)
 
     @contextlib.contextmanager
     def hold():
@@ -211,10 +220,20 @@ def _explorer(name: str, rows: list, controls: list, draw, *, locale: str):
         if not holding:
             on_change()
 
+    def on(control, handler) -> None:
+        """Run ``handler(change)`` when ``control`` changes (e.g. to reset other controls), then redraw once."""
+        def run(change) -> None:
+            try:
+                with hold():
+                    handler(change)
+            except Exception as err:  # noqa: BLE001 - as in on_change
+                failed(err)
+
+        control.observe(run, names="value")
+
     for control in controls:
         control.observe(on_change, names="value")
-    box.update = update
-    box.hold = hold
+    box.update, box.hold, box.on = update, hold, on
     update()
     return box
 
@@ -351,7 +370,8 @@ def feasibility_explorer(result, *, period: str | None = None, locale: str = "en
     lo, hi = float(growth_range[0]), float(growth_range[1])
     start = 0.0 if math.isnan(start) else min(max(float(start), lo), hi)
     slider = w.FloatSlider(value=start, min=lo, max=hi, step=step, description=_t_feas("growth", locale),
-                           readout_format="+.0%", continuous_update=True, layout=w.Layout(width="60%"))
+                           readout_format="+.0%", continuous_update=True, layout=w.Layout(width="60%"),
+                           style={"description_width": "initial"})
     chart = w.Checkbox(value=True, description=_t_feas("chart", locale))
 
     def pct(x):
@@ -550,16 +570,14 @@ def scorecard_explorer(data, *, period: str, freq: str = "M", targets=None, conf
         details = [_table(t, 3) for name, t in card.details.items() if name.startswith(kpi_w.value + "_")]
         return card, [*parts, fig, *details]
 
+    def on_freq(change):  # new options, then the period: redrawn once, after both
+        new = periods(change["new"])
+        period_w.options = new
+        period_w.value = start_for(change["new"], new)
+
     box = _explorer("scorecard", [w.HBox([freq_w, period_w]), w.HBox([tol_w, kpi_w])], [period_w, tol_w, kpi_w],
                     draw, locale=locale)
-
-    def on_freq(change):
-        new = periods(change["new"])
-        with box.hold():  # new options, then the period: one redraw, not one per step
-            period_w.options = new
-            period_w.value = start_for(change["new"], new)
-
-    freq_w.observe(on_freq, names="value")
+    box.on(freq_w, on_freq)
     return box
 
 

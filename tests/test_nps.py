@@ -500,7 +500,9 @@ def test_explorer_builds_and_redraws(responses, capsys):
     controls.children[0].value = "wald"
     controls.children[1].value = 0.9
     box.children[1].value = ("2026-02", "2026-03")
-    assert "NPS chung" in capsys.readouterr().out  # outside a notebook the output area prints
+    assert "NPS chung" in box.html.value and box.image.value[:4] == b"\x89PNG"  # drawn in the widget
+    assert box.result.method == "wald" and box.result.confidence == 0.9
+    assert capsys.readouterr().out == ""  # nothing printed outside it
     assert plt.get_fignums() == []  # no figure left open in pyplot
 
 

@@ -25,11 +25,11 @@ def test_promo_explorer_redraws_and_reports_errors(daily):
     box = widgets.promo_explorer(daily, schedule, baseline="2026-01", locale="vi")
     first = box.result
     assert isinstance(first, promo.PromoResult) and first.design == "crossover"
-    text, image = box.children[-2], box.children[-1]
+    text, image = box.html, box.image
     assert "Khuyến mãi" in text.value and image.value[:4] == b"\x89PNG"
     washout = box.children[0].children[1].children[2]
     washout.value = 3  # a control change re-runs the analysis
     assert box.result is not first and box.result.excluded["washout"] == 12
     pick_locs = box.children[0].children[0]
     pick_locs.value = (pick_locs.options[0],)  # one location: no comparison possible
-    assert box.result is None and "Không phân tích được" in text.value
+    assert box.result is None and "Không phân tích được" in text.value and image.value == b""
