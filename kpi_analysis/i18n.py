@@ -109,6 +109,15 @@ def points(value, locale: str = DEFAULT_LOCALE, *, digits: int = 1) -> str:
     return ("+" if float(value) > 0 else "−" if float(value) < 0 else "") + s
 
 
+def p_value(value, locale: str = DEFAULT_LOCALE) -> str:
+    """A p-value as read after "p": '= 0.034' or '< 0.001' (en) / '= 0,034' (vi); missing -> '= –'."""
+    if _nan(value):
+        return "= –"
+    if float(value) < 0.001:
+        return "< " + number(0.001, locale, digits=3)
+    return "= " + number(value, locale, digits=3)
+
+
 def date(value, locale: str = DEFAULT_LOCALE, *, format: str = "medium") -> str:
     """A date in the locale's style: 'Oct 31, 2026' / '31 thg 10, 2026'."""
     if value is None or (not isinstance(value, str) and _nan_date(value)):
@@ -593,3 +602,24 @@ def _format_value(name, value, locale: str):
     if str(name) == "missing" and "," in text_value:
         return ", ".join(str(value_label(name, part.strip(), locale)) for part in text_value.split(","))
     return value_label(name, text_value, locale)
+
+
+def say(text: str) -> None:
+    """Show plain-language sentences as paragraphs in a notebook (and in its HTML report).
+
+    ``print`` would put them in a monospace block that does not wrap; each line becomes one escaped
+    paragraph instead. Outside IPython the text is printed.
+    """
+    import html
+
+    try:
+        from IPython import get_ipython
+        from IPython.display import HTML, display
+    except ImportError:  # no IPython: a plain terminal
+        print(text)
+        return
+    if get_ipython() is None:
+        print(text)
+        return
+    paras = "".join(f"<p>{html.escape(line)}</p>" for line in str(text).split("\n") if line.strip())
+    display(HTML(f"<div class='kpi-summary'>{paras}</div>"))

@@ -195,13 +195,7 @@ _t = i18n.catalog("nps", {
 # small helpers
 
 
-def _p(value: float, locale: str) -> str:
-    """'= 0.034' or '< 0.001' (read after 'p')."""
-    if value is None or not np.isfinite(value):
-        return "= –"
-    if value < 0.001:
-        return "< " + i18n.number(0.001, locale, digits=3)
-    return "= " + i18n.number(value, locale, digits=3)
+_p = i18n.p_value  # '= 0.034' or '< 0.001' (read after 'p')
 
 
 def _ci_text(low: float, high: float, confidence: float, locale: str) -> str:

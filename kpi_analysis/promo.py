@@ -55,9 +55,9 @@ SCALES = ("level", "log")
 _t = i18n.catalog("promo", {
     "headline": {
         "en": "The promotion changed {outcome} by {lift} ({ci}); that is {per_day} per location-day "
-              "and {total} in total over {days} promotion location-days (p = {p}).",
+              "and {total} in total over {days} promotion location-days (p {p}).",
         "vi": "Khuyến mãi làm {outcome} thay đổi {lift} ({ci}); tức là {per_day} mỗi điểm bán mỗi ngày "
-              "và tổng cộng {total} trong {days} ngày-điểm bán có khuyến mãi (p = {p}).",
+              "và tổng cộng {total} trong {days} ngày-điểm bán có khuyến mãi (p {p}).",
     },
     "verdict_up": {"en": "The lift is statistically significant at the {level} level.",
                    "vi": "Mức tăng có ý nghĩa thống kê ở mức {level}."},
@@ -75,24 +75,24 @@ _t = i18n.catalog("promo", {
                          "{n_control} control location(s)",
                    "vi": "khác biệt kép giữa {n_treated} điểm bán có khuyến mãi và {n_control} điểm bán "
                          "đối chứng"},
-    "carryover": {"en": "Carryover / store-by-period check: p = {p} ({verdict}).",
-                  "vi": "Kiểm tra hiệu ứng kéo dài / tương tác điểm bán - kỳ: p = {p} ({verdict})."},
+    "carryover": {"en": "Carryover / store-by-period check: p {p} ({verdict}).",
+                  "vi": "Kiểm tra hiệu ứng kéo dài / tương tác điểm bán - kỳ: p {p} ({verdict})."},
     "carryover_ok": {"en": "no sign of carryover", "vi": "không thấy hiệu ứng kéo dài"},
     "carryover_bad": {"en": "the stores' gap changed beyond the promotion: read the effect with care",
                       "vi": "chênh lệch giữa hai điểm bán thay đổi ngoài tác động của khuyến mãi: cần thận "
                             "trọng khi đọc kết quả"},
     "pre_ok": {"en": "Baseline check: the locations moved together (correlation {corr}, scaled "
-                     "difference {mape} on average, placebo p = {placebo_p}).",
+                     "difference {mape} on average, placebo p {placebo_p}).",
                "vi": "Kiểm tra kỳ gốc: các điểm bán biến động cùng nhau (tương quan {corr}, chênh lệch sau "
-                     "chuẩn hóa trung bình {mape}, kiểm định giả p = {placebo_p})."},
+                     "chuẩn hóa trung bình {mape}, kiểm định giả p {placebo_p})."},
     "pre_warn": {"en": "Warning: the locations were not comparable in the baseline ({reasons}); the "
                        "estimate may reflect their differences rather than the promotion.",
                  "vi": "Cảnh báo: các điểm bán không tương đồng trong kỳ gốc ({reasons}); ước lượng có thể "
                        "phản ánh khác biệt giữa chúng chứ không phải khuyến mãi."},
     "pre_unconfirmed": {"en": "Note: the baseline is too short or noisy to confirm that the trends "
-                              "were parallel (equivalence test p = {p}).",
+                              "were parallel (equivalence test p {p}).",
                         "vi": "Lưu ý: kỳ gốc quá ngắn hoặc quá nhiễu để khẳng định xu hướng song song "
-                              "(kiểm định tương đương p = {p})."},
+                              "(kiểm định tương đương p {p})."},
     "reason_correlation": {"en": "low correlation", "vi": "tương quan thấp"},
     "reason_mape": {"en": "large scaled difference", "vi": "chênh lệch lớn sau chuẩn hóa"},
     "reason_trend": {"en": "diverging trends", "vi": "xu hướng tách rời"},
@@ -138,10 +138,10 @@ _t = i18n.catalog("promo", {
                       "{hit} of the time, a zero lift {false} of the time.",
                 "vi": "Kiểm tra bằng mô phỏng trên {n} cửa sổ dữ liệu lịch sử: mức tăng {mde} được phát "
                       "hiện {hit} số lần, mức tăng 0 bị báo nhầm {false} số lần."},
-    "effect_crossover": {"en": "Crossover effect: {estimate} (SE {se}, {ci}, p = {p}).",
-                         "vi": "Hiệu quả (thiết kế chéo): {estimate} (SE {se}, {ci}, p = {p})."},
-    "effect_did": {"en": "Difference-in-differences: {estimate} (SE {se}, {ci}, p = {p}), n = {n}.",
-                   "vi": "Khác biệt kép: {estimate} (SE {se}, {ci}, p = {p}), n = {n}."},
+    "effect_crossover": {"en": "Crossover effect: {estimate} (SE {se}, {ci}, p {p}).",
+                         "vi": "Hiệu quả (thiết kế chéo): {estimate} (SE {se}, {ci}, p {p})."},
+    "effect_did": {"en": "Difference-in-differences: {estimate} (SE {se}, {ci}, p {p}), n = {n}.",
+                   "vi": "Khác biệt kép: {estimate} (SE {se}, {ci}, p {p}), n = {n}."},
     "title_observed": {"en": "Observed {outcome}", "vi": "{outcome} thực tế"},
     "title_effect": {"en": "Estimated daily effect", "vi": "Hiệu quả ước lượng theo ngày"},
     "title_cumulative": {"en": "Cumulative incremental {outcome}", "vi": "{outcome} tăng thêm lũy kế"},
@@ -167,12 +167,7 @@ def _fmt_value(x: float, locale: str, outcome: str, currency: str, digits: int =
     return i18n.number(x, locale, digits=1)
 
 
-def _fmt_p(p: float, locale: str) -> str:
-    if p is None or not np.isfinite(p):
-        return "–"
-    if p < 0.001:
-        return "< " + i18n.number(0.001, locale, digits=3)
-    return i18n.number(p, locale, digits=3)
+_fmt_p = i18n.p_value  # '= 0.034' or '< 0.001' (read after 'p')
 
 
 # ---------------------------------------------------------------------------------------------

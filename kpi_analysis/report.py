@@ -123,6 +123,8 @@ _t = i18n.catalog("report", {
     "col_status": {"en": "Status", "vi": "Trạng thái"},
     "col_duration": {"en": "Duration", "vi": "Thời gian chạy"},
     "col_headline": {"en": "Headline numbers", "vi": "Số liệu chính"},
+    "col_answer": {"en": "Answer", "vi": "Câu trả lời"},
+    "all_numbers": {"en": "All recorded numbers ({n})", "vi": "Tất cả số liệu đã ghi ({n})"},
     "seconds": {"en": "{s} s", "vi": "{s} giây"},
     "failed_at": {"en": "Failed at cell {cell}: {error}", "vi": "Lỗi tại ô {cell}: {error}"},
     "failed_stage": {"en": "Failed ({stage}): {error}", "vi": "Lỗi ({stage}): {error}"},
@@ -840,7 +842,10 @@ def render_index(manifest: Mapping, *, locale: str = "en") -> str:
             "status_text": status_text, "detail": detail,
             "duration": _t("seconds", locale, s=i18n.number(entry.get("duration_s") or 0, locale, digits=1)),
             "html": entry["outputs"].get("html"), "ipynb": entry["outputs"].get("ipynb"),
-            "headline": _headline_items(entry.get("headline") or {}, locale),
+            # a notebook's one-sentence answer (recorded as "answer") leads; the numbers fold below it
+            "answer": (entry.get("headline") or {}).get("answer") or "",
+            "headline": _headline_items({k: v for k, v in (entry.get("headline") or {}).items()
+                                         if k != "answer"}, locale),
             "carried": _t("carried", locale, when=_when(entry.get("started_at", ""), locale))
             if entry.get("carried_over") else "",
         })
@@ -857,7 +862,8 @@ def render_index(manifest: Mapping, *, locale: str = "en") -> str:
         generated=_t("generated", locale, when=_when(manifest["finished_at"], locale),
                      duration=_t("seconds", locale, s=i18n.number(manifest["duration_s"], locale, digits=1))),
         overall=overall, ok=not failed, notebooks=notebooks,
-        cols={k: _t(f"col_{k}", locale) for k in ("notebook", "status", "duration", "headline")},
+        cols={k: _t(f"col_{k}", locale) for k in ("notebook", "status", "duration", "answer")},
+        all_numbers=lambda n: _t("all_numbers", locale, n=n),
         none_text=_t("none", locale), notebook_link=_t("notebook_link", locale),
         manifest_link=_t("manifest_link", locale),
     )

@@ -499,12 +499,7 @@ def _period_freq(labels) -> str | None:
     return freqs.pop() if freqs else None
 
 
-def _fmt_p(p, locale) -> str:
-    if p is None or not np.isfinite(p):
-        return "–"
-    if p < 0.001:
-        return "< " + i18n.number(0.001, locale, digits=3)
-    return "= " + i18n.number(p, locale, digits=3)
+_fmt_p = i18n.p_value  # '= 0.034' or '< 0.001' (read after 'p')
 
 
 def _fmt_ratio(x, locale) -> str:
