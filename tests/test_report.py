@@ -475,14 +475,14 @@ def test_a_hung_notebook_is_stopped_and_the_others_still_run(tmp_path):
     cfg = make_workbook(tmp_path)
     make_notebook(tmp_path / "notebooks" / "b_leads.ipynb", ["import time\ntime.sleep(600)"])
     text = cfg.read_text(encoding="utf-8").replace("  cell_timeout: 120\n",
-                                                   "  cell_timeout: 900\n  notebook_timeout: 25\n")
+                                                   "  cell_timeout: 900\n  notebook_timeout: 45\n")
     cfg.write_text(text, encoding="utf-8")
     before = {p.pid for p in psutil.Process().children(recursive=True)}
     result = report.run(cfg, period="2026-10", jobs=2)
     assert result.exit_code == report.EXIT_FAILED and result.failed == ["b_leads"]
     entry = {e["name"]: e for e in result.manifest["notebooks"]}
     assert entry["b_leads"]["error"]["stage"] == "timeout"
-    assert "25 s" in entry["b_leads"]["error"]["evalue"]
+    assert "45 s" in entry["b_leads"]["error"]["evalue"]
     assert entry["a_sales"]["status"] == entry["c_nps"]["status"] == "ok"
     left = {p.pid for p in psutil.Process().children(recursive=True)} - before
     assert not [p for p in left if psutil.pid_exists(p) and psutil.Process(p).status() != psutil.STATUS_ZOMBIE]
