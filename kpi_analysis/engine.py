@@ -449,13 +449,9 @@ def check(t, table: str, *, source_name=None, raise_error: bool = True) -> list[
 
 
 def _show(v):
-    import pandas as pd
+    from .data import _show as show
 
-    if isinstance(v, pd.Timestamp):
-        return v.isoformat()
-    if v is None or (isinstance(v, float) and pd.isna(v)) or v is pd.NaT:
-        return None
-    return v.item() if hasattr(v, "item") else v
+    return show(v)
 
 
 def load(table: str, path=None, *, query=None, con=None, mapping=None, values=None, sheet=None):
@@ -570,13 +566,9 @@ def nps_counts(responses, *, by=None, freq: str | None = None, score: str = "sco
     t = _table_for(responses, "nps_responses")
     cols = set(t.columns)
     derive_band = "tenure_band" in keys and "tenure_band" not in cols
-    needed = [score] + [k for k in keys if not (k == "tenure_band" and derive_band)]
-    if freq is not None or start not in (None, "") or end not in (None, "") or latest_only:
-        needed.append(date)
-    if latest_only:
-        needed.append(customer)
-    if early != "keep" or derive_band:
-        needed += [date, since]
+    needed = nps._needed_columns(keys, score=score, date=date, customer=customer, since=since, freq=freq,
+                                 start=start, end=end, latest_only=latest_only, early=early,
+                                 derive_band=derive_band)
     _require(t, "nps_responses", needed)
     for k in ("period", "early", *nps.COUNT_COLUMNS, "n", *nps.EXCLUSION_COLUMNS):
         if k in keys:
@@ -989,13 +981,7 @@ def _cac_totals(wins, spend, fr, channel_map):
     sp_m["month"] = _as_ts(sp_m["month"])
     sp_m["channel"] = _as_str(sp_m["channel"])
     sp_m["spend"] = pd.to_numeric(sp_m["spend"]).astype(float)
-    if fr == "W-SUN":  # spread each month's spend evenly over its days, then sum by week (as the pandas code)
-        days = sp_m.loc[sp_m.index.repeat(sp_m["month"].dt.days_in_month)].copy()
-        days["day"] = days["month"] + pd.to_timedelta(days.groupby(level=0).cumcount(), unit="D")
-        days["spend"] = days["spend"] / days["month"].dt.days_in_month
-        sp = days.assign(_p=days["day"].dt.to_period(fr))
-    else:
-        sp = sp_m.assign(_p=sp_m["month"].dt.to_period(fr))
+    sp = sc._spend_periods(sp_m, fr)  # the monthly totals are small: spread them as the pandas code does
     rng = sc._full_range(pd.concat([pd.Series(w["_p"]), sp["_p"]]).dropna(), fr)
     spend_p = sp.groupby("_p")["spend"].sum().reindex(rng, fill_value=0.0)
     won_p = w.groupby("_p")["n"].sum().reindex(rng, fill_value=0)

@@ -406,6 +406,19 @@ def _month_bounds(start, end) -> tuple[pd.Timestamp | None, pd.Timestamp | None]
     return lo, hi
 
 
+def _needed_columns(keys, *, score, date, customer, since, freq, start, end, latest_only, early,
+                    derive_band) -> list[str]:
+    """The response columns a count request reads (shared with the engine's reduction)."""
+    needed = [score] + [k for k in keys if not (k == "tenure_band" and derive_band)]
+    if freq is not None or start not in (None, "") or end not in (None, "") or latest_only:
+        needed.append(date)
+    if latest_only:
+        needed.append(customer)
+    if early != "keep" or derive_band:
+        needed += [date, since]
+    return list(dict.fromkeys(needed))
+
+
 def counts(responses: pd.DataFrame, *, by=None, freq: str | None = None, score: str = "score",
            date: str = "responded_at", customer: str = "customer_id", since: str = "customer_since",
            blank: str = "exclude", latest_only: bool = False, early_days: int = 90,
@@ -475,14 +488,9 @@ def counts(responses: pd.DataFrame, *, by=None, freq: str | None = None, score: 
         raise TypeError(f"latest_only must be True or False; got {latest_only!r}.")
     derive_band = "tenure_band" in keys and "tenure_band" not in responses.columns if isinstance(
         responses, pd.DataFrame) else False
-    needed = [score] + [k for k in keys if not (k == "tenure_band" and derive_band)]
-    if freq is not None or start not in (None, "") or end not in (None, "") or latest_only:
-        needed.append(date)
-    if latest_only:
-        needed.append(customer)
-    if early != "keep" or derive_band:
-        needed += [date, since]
-    require_columns(responses, table=TABLE, columns=list(dict.fromkeys(needed)))
+    needed = _needed_columns(keys, score=score, date=date, customer=customer, since=since, freq=freq,
+                             start=start, end=end, latest_only=latest_only, early=early, derive_band=derive_band)
+    require_columns(responses, table=TABLE, columns=needed)
     for k in ("period", "early", *COUNT_COLUMNS, "n", *EXCLUSION_COLUMNS):
         if k in keys:
             raise ValueError(f"by: {k!r} is a column name the counts table uses itself; rename it.")

@@ -405,17 +405,22 @@ def _leads_totals(leads, freq, contact_days, notes):
     return out
 
 
+def _spend_periods(spend, freq):
+    """Monthly spend rows labelled with their period ``_p``; weeks get each month's spend spread
+    evenly over its days (spend is only known per month)."""
+    if freq == "W-SUN":
+        days = spend.loc[spend.index.repeat(spend["month"].dt.days_in_month)].copy()
+        days["day"] = days["month"] + pd.to_timedelta(days.groupby(level=0).cumcount(), unit="D")
+        days["spend"] = days["spend"] / days["month"].dt.days_in_month
+        return days.assign(_p=days["day"].dt.to_period(freq))
+    return spend.assign(_p=spend["month"].dt.to_period(freq))
+
+
 def _cac_totals(leads, spend, freq, channel_map):
     require_columns(spend, table="marketing_spend", columns=["month", "channel", "spend"])
     won = leads[(leads["status"] == "won") & leads["closed_at"].notna()]
     wp = won["closed_at"].dt.to_period(freq)
-    if freq == "W-SUN":  # spread each month's spend evenly over its days, then sum by week
-        days = spend.loc[spend.index.repeat(spend["month"].dt.days_in_month)].copy()
-        days["day"] = days["month"] + pd.to_timedelta(days.groupby(level=0).cumcount(), unit="D")
-        days["spend"] = days["spend"] / days["month"].dt.days_in_month
-        sp = days.assign(_p=days["day"].dt.to_period(freq))
-    else:
-        sp = spend.assign(_p=spend["month"].dt.to_period(freq))
+    sp = _spend_periods(spend, freq)
     rng = _full_range(pd.concat([wp, sp["_p"]]).dropna(), freq)
     spend_p = sp.groupby("_p")["spend"].sum().reindex(rng, fill_value=0.0)
     won_p = wp.value_counts().reindex(rng, fill_value=0)
