@@ -188,17 +188,8 @@ def test_notebook_page_offline(name, report_dir, offline_page, artifacts):
     assert "Traceback" not in offline_page.page.inner_text("body"), f"{html.name} shows a traceback"
 
 
-# Known breakage outside the suite's files (strict: once fixed, remove the mark).
-_RAW_NAN_KNOWN = {
-    "04_nps_segmentation": "NPS trend table shows NaN in change/change_low/change_high/p_value/p_adj",
-    "05_kpi_scorecard": "scorecard tables show NaN in ci_low/ci_high/p_adj/threshold",
-}
-
-
-@pytest.mark.parametrize("name", [
-    pytest.param(p.stem, marks=pytest.mark.xfail(strict=True, raises=AssertionError,
-                                                 reason=_RAW_NAN_KNOWN[p.stem]))
-    if p.stem in _RAW_NAN_KNOWN else p.stem for p in notebook_paths()])
+# Missing values in report tables are shown as "–", never as NaN / <NA> / None.
+@pytest.mark.parametrize("name", [p.stem for p in notebook_paths()])
 def test_notebook_tables_show_no_raw_missing_values(name, report_dir, offline_page):
     entries = {e["name"]: e for e in _entries(report_dir)}
     assert name in entries, f"the report has no entry for notebook {name}"
