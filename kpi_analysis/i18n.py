@@ -122,8 +122,8 @@ def date(value, locale: str = DEFAULT_LOCALE, *, format: str = "medium") -> str:
     """A date in the locale's style: 'Oct 31, 2026' / '31 thg 10, 2026'."""
     if value is None or (not isinstance(value, str) and _nan_date(value)):
         return "–"
-    from babel.dates import format_date
     import pandas as pd
+    from babel.dates import format_date
     return format_date(pd.Timestamp(value).date(), format=format, locale=_babel(locale))
 
 
@@ -134,8 +134,8 @@ def _nan_date(value) -> bool:
 
 def month(value, locale: str = DEFAULT_LOCALE) -> str:
     """A month label: 'October 2026' / 'tháng 10 năm 2026'."""
-    from babel.dates import format_skeleton
     import pandas as pd
+    from babel.dates import format_skeleton
     return format_skeleton("yMMMM", pd.Timestamp(str(value)).to_pydatetime(), locale=_babel(locale))
 
 

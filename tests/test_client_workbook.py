@@ -172,7 +172,7 @@ def test_client_report_runs_in_vietnamese(client_report):
                  if c.cell_type == "code" for o in c.get("outputs", [])]
         summaries = [h for h in shown if "kpi-summary" in h]  # i18n.say: sentences as paragraphs
         assert summaries, f"{name}: no summary shown"
-        first = " ".join(html.unescape(re.search(r"<p>(.*?)</p>", summaries[0], re.S).group(1)).split())
+        first = " ".join(html.unescape(re.search(r"<p>(.*?)</p>", summaries[0], re.DOTALL).group(1)).split())
         assert re.search("[ạảấầẩẫậắằẳẵặẹẻẽếềểễệịỉọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹđ]", first), f"{name}: {first!r}"
         assert first in text, f"{name}: the summary is not on the page"
         found = [f for f in vi_fragments[ANALYSIS[name]] if f in text]

@@ -59,7 +59,7 @@ def test_bad_locale(tmp_path):
 
 
 def test_layering_overrides_key_by_key(tmp_path, sample_dir):
-    base = _write(tmp_path / "base.yml", f"""
+    _write(tmp_path / "base.yml", f"""
         locale: en
         currency: VND
         data:

@@ -10,7 +10,6 @@ import pytest
 import kpi_analysis
 from kpi_analysis import i18n
 
-
 ENGLISH = {"the", "and", "is", "are", "of", "to", "with", "than", "not", "in", "for", "was", "this"}
 
 

@@ -9,9 +9,9 @@ Reference cases (from /work/shared/reference-data/README.md):
 """
 from __future__ import annotations
 
-from pathlib import Path
 import json
 import math
+from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np

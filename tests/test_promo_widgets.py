@@ -8,7 +8,7 @@ import pytest
 
 pytest.importorskip("ipywidgets")
 
-from kpi_analysis import promo, widgets  # noqa: E402
+from kpi_analysis import promo, widgets
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 

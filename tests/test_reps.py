@@ -4,9 +4,9 @@ Reference numbers come from /work/shared/reference-data/README.md (copied here w
 """
 from __future__ import annotations
 
-from pathlib import Path
 import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
