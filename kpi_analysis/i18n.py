@@ -109,6 +109,14 @@ def points(value, locale: str = DEFAULT_LOCALE, *, digits: int = 1) -> str:
     return ("+" if float(value) > 0 else "−" if float(value) < 0 else "") + s
 
 
+def ci(low, high, confidence: float, locale: str = DEFAULT_LOCALE, fmt=None) -> str:
+    """'95% CI +1.2 to +3.4' / 'KTC 95% từ +1,2 đến +3,4'; ``fmt(value, locale)`` formats the bounds
+    (signed points by default)."""
+    fmt = fmt or points
+    return text("common", "ci", locale, level=percent(confidence, locale, digits=0),
+                low=fmt(low, locale), high=fmt(high, locale))
+
+
 def p_value(value, locale: str = DEFAULT_LOCALE) -> str:
     """A p-value as read after "p": '= 0.034' or '< 0.001' (en) / '= 0,034' (vi); missing -> '= –'."""
     if _nan(value):

@@ -36,6 +36,7 @@ import pandas as pd
 
 from . import i18n
 from ._result import ResultMixin, jsonable
+from ._stats import adjust_pvalues
 from ._validate import check_choice, check_confidence, check_not_empty, reject_rows, require_columns
 
 __all__ = [
@@ -198,9 +199,7 @@ _t = i18n.catalog("nps", {
 _p = i18n.p_value  # '= 0.034' or '< 0.001' (read after 'p')
 
 
-def _ci_text(low: float, high: float, confidence: float, locale: str) -> str:
-    return i18n.text("common", "ci", locale, level=i18n.percent(confidence, locale, digits=0),
-                     low=i18n.points(low, locale), high=i18n.points(high, locale))
+_ci_text = i18n.ci  # bounds in signed points
 
 
 def _method_text(method: str, locale: str, *, n_boot: int | None = None, seed: int | None = None) -> str:
@@ -754,25 +753,7 @@ def _difference(ca: np.ndarray, cb: np.ndarray, *, method: str, confidence: floa
             "ci_high": np.clip(hi, -2, 2) * 100, "statistic": stat, "p_value": p, "clipped": clipped}
 
 
-def _adjust(p: np.ndarray, adjust: str) -> np.ndarray:
-    """Adjusted p-values over the finite entries (NaN stays NaN: small segments are not tested)."""
-    out = np.full(len(p), np.nan)
-    ok = np.isfinite(p)
-    if ok.any():
-        if adjust == "none":
-            out[ok] = p[ok]
-        else:
-            import gc
-
-            from statsmodels.stats.multitest import multipletests
-            # statsmodels' Holm branch calls gc.collect(), which costs ~0.1-0.3 s in a full notebook
-            # process; freezing the existing objects makes that collection scan almost nothing.
-            gc.freeze()
-            try:
-                out[ok] = multipletests(p[ok], method=adjust)[1]
-            finally:
-                gc.unfreeze()
-    return out
+_adjust = adjust_pvalues  # NaN (small segments, not tested) stays NaN
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -593,9 +593,8 @@ class CrossoverResult(ResultMixin):
                                                                 "notes": list(self.notes)})
 
     def summary(self, locale: str = "en") -> str:
-        ci = i18n.text("common", "ci", locale, level=i18n.percent(self.confidence, locale, digits=0),
-                       low=i18n.number(self.ci_low, locale, digits=2),
-                       high=i18n.number(self.ci_high, locale, digits=2))
+        ci = i18n.ci(self.ci_low, self.ci_high, self.confidence, locale,
+                     lambda x, loc: i18n.number(x, loc, digits=2))
         lines = [_t("effect_crossover", locale, estimate=i18n.number(self.estimate, locale, digits=2),
                     se=i18n.number(self.se, locale, digits=2), ci=ci, p=_fmt_p(self.p_value, locale))]
         if np.isfinite(self.carryover_p):
@@ -912,9 +911,8 @@ class DiDResult(ResultMixin):
                                                                 "notes": list(self.notes)})
 
     def summary(self, locale: str = "en") -> str:
-        ci = i18n.text("common", "ci", locale, level=i18n.percent(self.confidence, locale, digits=0),
-                       low=i18n.number(self.ci_low, locale, digits=4),
-                       high=i18n.number(self.ci_high, locale, digits=4))
+        ci = i18n.ci(self.ci_low, self.ci_high, self.confidence, locale,
+                     lambda x, loc: i18n.number(x, loc, digits=4))
         return "\n".join([
             _t("effect_did", locale, estimate=i18n.number(self.estimate, locale, digits=4),
                se=i18n.number(self.se, locale, digits=4), ci=ci, p=_fmt_p(self.p_value, locale),
@@ -1308,9 +1306,8 @@ class PromoResult(ResultMixin):
         i18n.check_locale(locale)
         name = _outcome_label(self.outcome, locale)
         level = i18n.percent(self.confidence, locale, digits=0)
-        ci = i18n.text("common", "ci", locale, level=level,
-                       low=i18n.percent(self.lift_ci_low, locale, signed=True),
-                       high=i18n.percent(self.lift_ci_high, locale, signed=True))
+        ci = i18n.ci(self.lift_ci_low, self.lift_ci_high, self.confidence, locale,
+                     lambda x, loc: i18n.percent(x, loc, signed=True))
         lines = [_t("headline", locale, outcome=name, lift=i18n.percent(self.lift, locale, signed=True),
                     ci=ci, per_day=_fmt_value(self.estimate, locale, self.outcome, self.currency),
                     total=_fmt_value(self.total, locale, self.outcome, self.currency),

@@ -23,6 +23,7 @@ import pandas as pd
 from . import i18n
 from ._columns import LEAD_STATUSES
 from ._result import ResultMixin, jsonable
+from ._stats import adjust_pvalues
 from ._validate import check_choice, check_confidence, check_not_empty, reject_rows, require_columns
 
 __all__ = ["CLASSES", "COUNT_COLUMNS", "FunnelResult", "RepComparison", "compare", "counts", "funnel"]
@@ -344,16 +345,7 @@ def _check_counts(table: pd.DataFrame) -> pd.DataFrame:
 
 
 # ------------------------------------------------------------------------------------------ helpers
-def _adjust(p, method: str) -> np.ndarray:
-    """Adjust the finite p-values with statsmodels ``multipletests``; NaN (untested) stays NaN."""
-    from statsmodels.stats.multitest import multipletests
-
-    p = np.asarray(p, dtype=float)
-    out = np.full(p.shape, np.nan)
-    ok = np.isfinite(p)
-    if ok.any():
-        out[ok] = p[ok] if method == "none" else multipletests(p[ok], method=method)[1]
-    return out
+_adjust = adjust_pvalues  # NaN (untested) stays NaN
 
 
 def _wilson(won, n, confidence):
@@ -506,9 +498,7 @@ def _fmt_ratio(x, locale) -> str:
     return i18n.number(x, locale, digits=2)
 
 
-def _ci_text(low, high, confidence, locale, fmt) -> str:
-    return i18n.text("common", "ci", locale, level=i18n.percent(confidence, locale, digits=0),
-                     low=fmt(low, locale), high=fmt(high, locale))
+_ci_text = i18n.ci
 
 
 def _period_label(label: str, locale: str) -> str:

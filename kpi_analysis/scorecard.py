@@ -44,6 +44,7 @@ import pandas as pd
 from . import i18n
 from ._columns import DIRECTIONS, PERSPECTIVES
 from ._result import ResultMixin, jsonable
+from ._stats import adjust_pvalues
 from ._validate import check_choice, check_confidence, require_columns
 
 __all__ = ["ALL", "KPIS", "REDUCED_COLUMNS", "STATUSES", "TABLES", "Scorecard", "build", "check_catalogue",
@@ -1409,11 +1410,7 @@ def build(data, *, period: str, freq: str = "M", targets: pd.DataFrame | None = 
     tested = t["p_value"].notna()
     t["p_adj"] = np.nan
     if tested.any():
-        if adjust == "none":
-            t.loc[tested, "p_adj"] = t.loc[tested, "p_value"]
-        else:
-            from statsmodels.stats.multitest import multipletests
-            t.loc[tested, "p_adj"] = multipletests(t.loc[tested, "p_value"], method=adjust)[1]
+        t.loc[tested, "p_adj"] = adjust_pvalues(t.loc[tested, "p_value"].to_numpy(), adjust)
     t["flagged"] = ((t["change_method"] == "sd") & (t["change"].abs() > t["threshold"])) | \
                    ((t["change_method"] != "sd") & (t["p_adj"] < 1 - confidence))
     t["flagged"] = t["flagged"].fillna(False).astype(bool) & ~t["kpi"].isin(partial)
