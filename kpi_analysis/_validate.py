@@ -68,3 +68,30 @@ def check_confidence(confidence: float) -> float:
 def check_not_empty(data: pd.DataFrame, *, table: str, what: str = "rows") -> None:
     if len(data) == 0:
         raise ValueError(f"{table}: no {what} to analyse (the table is empty after filtering).")
+
+
+class CaseVariantWarning(UserWarning):
+    """A grouping column holds spellings that differ only by case; the analysis keeps them apart."""
+
+
+def warn_case_variants(data: pd.DataFrame, columns: Iterable[str], *, table: str) -> list[dict]:
+    """Warn (and return them) when values of ``columns`` differ only by case ("Miền Trung" / "miền trung").
+
+    They are grouped apart, as the data says; a ``values:`` mapping in workbook.yml merges them.
+    """
+    import warnings
+
+    from .formats import case_variants
+
+    found = []
+    for column in dict.fromkeys(columns):
+        if column not in data.columns or not (pd.api.types.is_string_dtype(data[column])
+                                              or pd.api.types.is_object_dtype(data[column])):
+            continue
+        for group in case_variants(data[column]):
+            found.append({"column": column, **group})
+            spelled = " / ".join(f"{v!r} ({n})" for v, n in zip(group["values"], group["counts"], strict=True))
+            warnings.warn(f"{table}.{column} has values that differ only by case: {spelled}; they are analysed as "
+                          f"different groups. Merge them with a `values:` mapping under data.tables.{table} in "
+                          "workbook.yml.", CaseVariantWarning, stacklevel=3)
+    return found

@@ -279,18 +279,36 @@ def validate(config_path, data_dir, locale):
         _fail(err)
     problems = 0
     click.echo(f"data: {wb.data_dir}")
-    results = wb.validate_all()
-    for table, message in results.items():
-        if message == "ok":
-            click.echo(f"  {table}: ok ({wb.source_path(table)})")
-        else:
+    results = wb.check_tables()
+    for table, res in results.items():
+        if not res["ok"]:
             problems += 1
-            click.echo(f"  {table}: PROBLEM\n" + "\n".join("    " + line for line in str(message).splitlines()))
+            click.echo(f"  {table}: PROBLEM\n" + "\n".join("    " + line for line in str(res["message"]).splitlines()))
+            continue
+        read = _describe_read(res["read"])
+        click.echo(f"  {table}: ok ({res['source']}, {res['rows']:,} rows{'; ' + read if read else ''})")
+        for column, groups in res["case_variants"].items():
+            for g in groups:
+                spelled = " / ".join(f"{v!r} ({n} rows)" for v, n in zip(g["values"], g["counts"], strict=True))
+                merge = ", ".join(f"{v!r}: {g['values'][0]!r}" for v in g["values"][1:])
+                click.echo(f"    warning: {table}.{column} has spellings that differ only by case: {spelled}; "
+                           f"they count as different values. To merge them add under data.tables.{table}: "
+                           f"values: {{{column}: {{{merge}}}}}")
     from . import schema as _schema
 
     absent = [t for t in _schema.table_names() if t not in results]
     if absent:
-        click.echo(f"  no file for: {', '.join(absent)}")
+        click.echo(f"  left out (not configured, no file): {', '.join(absent)}")
+    from . import coverage as _coverage
+
+    covered = {t: wb.date_coverage(t, col) for t, col in _coverage.EVENT_DATES.items() if results.get(t, {}).get("ok")}
+    if covered:
+        spans = ", ".join(f"{t} {c.first_complete}..{c.last_complete}" for t, c in covered.items() if c is not None)
+        click.echo(f"complete months: {spans}")
+        complete = [c.last_complete for c in covered.values() if c is not None]
+        if complete and min(complete) != max(complete):
+            click.echo(f"  note: the event tables end in different months; a report for {max(complete)} needs "
+                       f"--allow-partial until every table covers it")
     try:
         jobs = _report.plan_jobs(wb.settings)
         common = {"period": "2000-01", "data_dir": str(wb.data_dir), "config_path": str(cfg or ""),
@@ -322,6 +340,21 @@ def sample_data(seed, out_dir):
     if isinstance(written, (dict, list, tuple)):
         for item in (written.values() if isinstance(written, dict) else written):
             click.echo(f"  {item}")
+
+
+def _describe_read(read: dict) -> str:
+    """How a file was read, in a few words: "utf-8, separator ';', decimal ',', dates dd/mm/yyyy"."""
+    parts = []
+    if read.get("encoding"):
+        parts.append(read["encoding"])
+    if read.get("separator"):
+        parts.append(f"separator {read['separator']!r}")
+    if read.get("decimal"):
+        parts.append(f"decimal {read['decimal']!r}")
+    order = {"dmy": "dd/mm/yyyy", "mdy": "mm/dd/yyyy", "format": "date_format"}.get(read.get("date_order"))
+    if order:
+        parts.append(f"dates {order}")
+    return ", ".join(parts)
 
 
 def _sigterm(signum, frame):  # cron/Airflow stop a task with SIGTERM: clean up like Ctrl-C

@@ -15,6 +15,7 @@ from typing import Any
 
 from . import schema as _schema
 from ._validate import closest
+from .formats import ReadOptions
 
 ANY = object()  # a mapping whose keys are free (table names are checked separately)
 
@@ -40,9 +41,13 @@ SHAPE: dict[str, Any] = {
         "kernel": str,
         "jobs": list,
         "pdf": bool,
+        "allow_partial": bool,
     },
 }
-TABLE_KEYS = {"path": str, "sheet": (str, int), "columns": dict, "values": dict, "query": str}
+TABLE_KEYS = {"path": str, "sheet": (str, int), "columns": dict, "values": dict, "query": str,
+              # how the file is written (kpi_analysis.formats.ReadOptions); detected when absent
+              "encoding": str, "separator": str, "decimal": str, "thousands": str, "date_format": str,
+              "dayfirst": bool}
 JOB_KEYS = {"name": str, "notebook": str, "parameters": dict}
 
 DEFAULTS: dict[str, Any] = {
@@ -54,13 +59,32 @@ DEFAULTS: dict[str, Any] = {
     "targets": {},
     "analyses": {},
     "report": {"notebooks_dir": "notebooks", "output_dir": "reports", "cell_timeout": 600,
-               "start_timeout": 120, "notebook_timeout": 3600, "kernel": "python3", "jobs": [], "pdf": False},
+               "start_timeout": 120, "notebook_timeout": 3600, "kernel": "python3", "jobs": [], "pdf": False,
+               "allow_partial": False},
 }
 FILE_TYPES = (".csv", ".parquet", ".xlsx")
+ROW_FILES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls")  # read row by row in Python (client exports)
 
 
 class ConfigError(ValueError):
     """A workbook config that does not follow the documented shape."""
+
+
+def _currencies() -> list[str]:
+    from babel.numbers import list_currencies
+
+    return sorted(list_currencies())
+
+
+def _ascii(text: str) -> str:
+    import unicodedata
+
+    return unicodedata.normalize("NFKD", text.replace("Đ", "D").replace("đ", "d")).encode("ascii", "ignore").decode()
+
+
+def is_currency(code: str) -> bool:
+    """Whether ``code`` is an ISO 4217 currency code that Babel (CLDR) can format ("VND", "USD")."""
+    return isinstance(code, str) and code in set(_currencies())
 
 
 def merge(base: Mapping, override: Mapping) -> dict:
@@ -113,6 +137,8 @@ def load(path: str | Path | None = None) -> dict:
     for layer_path, raw in _layers(Path(path)):
         check(raw, source=layer_path)
         cfg = merge(cfg, _resolve_paths(raw, layer_path.parent))
+        if "dir" in (raw.get("data") or {}):
+            cfg["_data_dir_set"] = str(layer_path)  # a data.dir someone wrote down must exist
     cfg["_base_dir"] = str(Path(path).resolve().parent)
     cfg["_path"] = str(Path(path).resolve())
     return cfg
@@ -159,6 +185,9 @@ def check(raw: Mapping, *, source: Any = "workbook.yml") -> None:
                 problems.append(f"data.tables.{name}: expected a mapping or a file name, got {spec!r}")
                 continue
             _check_shape(spec, TABLE_KEYS, f"data.tables.{name}.", problems)
+            problems += ReadOptions.from_spec(
+                {k: v for k, v in spec.items() if k in ReadOptions.keys() and isinstance(v, TABLE_KEYS.get(k, object))}
+            ).check(name)
             wanted = _schema.columns(name)
             for client, canonical in (spec.get("columns") or {}).items():
                 if canonical not in wanted:
@@ -179,6 +208,11 @@ def check(raw: Mapping, *, source: Any = "workbook.yml") -> None:
     locale = raw.get("locale")
     if locale is not None and locale not in ("en", "vi"):
         problems.append(f"locale: must be 'en' or 'vi', got {locale!r}")
+    currency = raw.get("currency")
+    if isinstance(currency, str) and not is_currency(currency):
+        hint = closest(_ascii(currency).upper(), _currencies())
+        problems.append(f"currency: {currency!r} is not an ISO 4217 currency code (e.g. VND, USD, EUR)"
+                        + (f"; did you mean {hint[0]!r}?" if hint else ""))
     if problems:
         raise ConfigError(f"{source}: {len(problems)} problem(s):\n- " + "\n- ".join(problems))
 
@@ -222,9 +256,46 @@ class Workbook:
     _cache: dict = field(default_factory=dict, repr=False)
 
     def table_spec(self, table: str) -> dict:
-        _schema._check_table(table)
+        _schema.check_table(table)
         spec = (self.settings["data"].get("tables") or {}).get(table) or {}
         return {"path": spec} if isinstance(spec, str) else dict(spec)
+
+    def missing_sources(self, *, data_dir_given: bool = False) -> list[str]:
+        """Configured places that do not exist: the data folder (when set in a config or with
+        ``--data``) and every table ``path:``. A table that is not configured and has no file is
+        not missing, it is left out (:meth:`has` is False)."""
+        out = []
+        if (data_dir_given or self.settings.get("_data_dir_set")) and not self.data_dir.is_dir():
+            how = "--data" if data_dir_given else f"data.dir in {self.settings['_data_dir_set']}"
+            out.append(f"data folder {self.data_dir} ({how}) does not exist")
+        for table in _schema.TABLES:
+            path = self.table_spec(table).get("path")
+            if not path:
+                continue
+            p = Path(path) if Path(path).is_absolute() else self.data_dir / path
+            if not p.exists():
+                out.append(f"data.tables.{table}.path: {p} does not exist")
+        return out
+
+    def date_coverage(self, table: str, column: str):
+        """:class:`kpi_analysis.coverage.TableCoverage` of ``table`` by its ``column`` of dates.
+
+        Files are loaded as the notebooks load them (validated, cached); database and Parquet tables
+        are asked for the first and last day and the number of distinct days where they are.
+        """
+        from . import coverage
+
+        path = self.source_path(table)
+        if self._engine_query(table) is None and path is not None and path.is_file() \
+                and path.suffix.lower() in ROW_FILES:
+            return coverage.table_coverage(self.load(table)[column], table)
+        from . import engine
+
+        return engine.date_coverage(self, table, column)
+
+    def read_options(self, table: str) -> ReadOptions:
+        """How ``table``'s file is written, as configured (undeclared conventions are detected)."""
+        return ReadOptions.from_spec(self.table_spec(table))
 
     def source_path(self, table: str) -> Path | None:
         """The file (or Parquet folder) the table is read from, or None when there is none."""
@@ -280,19 +351,35 @@ class Workbook:
                 raise FileNotFoundError(f"{table}: no data file found (looked for {where}).")
             spec = self.table_spec(table)
             self._cache[table] = data.load(table, path, spec.get("columns"), values=spec.get("values"),
-                                           sheet=spec.get("sheet"))
+                                           options=self.read_options(table), locale=self.locale)
         return self._cache[table]
 
     def validate_all(self) -> dict[str, str]:
         """Validate every table that has a source: {table: "ok" or the full problem message}."""
+        return {t: ("ok" if c["ok"] else c["message"]) for t, c in self.check_tables().items()}
+
+    def check_tables(self) -> dict[str, dict]:
+        """Validate every table the workbook has, as ``kpi-report validate`` shows it.
+
+        Returns {table: {"ok", "message" (the problems, in the workbook's locale), "source", "rows",
+        "read" (the conventions the file was read with), "case_variants" (key spellings that differ
+        only by case)}}; tables neither configured nor present are not listed (see :meth:`has`).
+        """
         out = {}
-        for table in self.source_paths():
+        for table in _schema.TABLES:
+            if not self.has(table):
+                continue
+            where = self.source_path(table) or self._engine_query(table)
+            self._cache.pop(table, None)
             try:
-                self._cache.pop(table, None)
-                self.load(table)
-                out[table] = "ok"
-            except (ValueError, FileNotFoundError) as err:
-                out[table] = str(err)
+                frame = self.load(table)
+            except (ValueError, FileNotFoundError, OSError) as err:
+                out[table] = {"ok": False, "message": str(err), "source": str(where), "rows": None,
+                              "read": {}, "case_variants": {}}
+                continue
+            out[table] = {"ok": True, "message": "", "source": str(where), "rows": len(frame),
+                          "read": dict(frame.attrs.get("read") or {}),
+                          "case_variants": dict(frame.attrs.get("case_variants") or {})}
         return out
 
     def analysis_settings(self, name: str) -> dict:
@@ -319,4 +406,9 @@ def open_workbook(config_path: str | Path | None = None, *, data_dir: str | Path
     locale = locale or settings["locale"]
     if locale not in ("en", "vi"):
         raise ConfigError(f"locale must be 'en' or 'vi', got {locale!r}.")
-    return Workbook(settings=settings, data_dir=base, locale=locale, currency=settings["currency"])
+    wb = Workbook(settings=settings, data_dir=base, locale=locale, currency=settings["currency"])
+    missing = wb.missing_sources(data_dir_given=bool(data_dir))
+    if missing:
+        raise ConfigError(f"{settings.get('_path') or 'workbook config'}: {len(missing)} configured data "
+                          "source(s) do not exist:\n- " + "\n- ".join(missing))
+    return wb

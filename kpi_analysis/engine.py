@@ -110,7 +110,7 @@ def _redact(url: str) -> str:
 
 def source(table: str, path=None, *, query: str | None = None, con=None,
            mapping: Mapping[str, str] | None = None, values: Mapping[str, Mapping] | None = None,
-           sheet=None):
+           sheet=None, options=None):
     """The canonical ``table`` as an Ibis expression (renamed, labels mapped, typed), not yet run.
 
     Parameters
@@ -128,6 +128,13 @@ def source(table: str, path=None, *, query: str | None = None, con=None,
     mapping, values : dict, optional
         Client column -> canonical column, and per canonical column client label -> canonical value
         (the ``columns`` and ``values`` keys of a table in ``workbook.yml``).
+    options : kpi_analysis.formats.ReadOptions, optional
+        How a CSV or Excel file is written (encoding, separator, decimal mark, date order).
+
+    CSV and Excel files are read and validated by :func:`kpi_analysis.data.load` (which detects and
+    refuses ambiguous decimal marks, date orders and encodings) and handed to the engine as an
+    in-memory table: a client export is read one way whatever runs the reductions. Large data
+    belongs in Parquet, a DuckDB file or a database, which are read where they are.
 
     Returns
     -------
@@ -135,8 +142,19 @@ def source(table: str, path=None, *, query: str | None = None, con=None,
         Canonical columns (typed; values that do not parse are NULL and reported by :func:`check`)
         plus the raw columns ``_raw_<name>`` that :func:`check` needs.
     """
+    if isinstance(path, (str, Path)) and Path(path).suffix.lower() in _PANDAS_READ:
+        import ibis
+
+        from . import data
+
+        frame = data.load(table, path, mapping, values=values, options=options, sheet=sheet)
+        frame.attrs = {}
+        return canonical(ibis.memtable(frame), table)
     raw = _raw(table, path, query=query, con=con, sheet=sheet)
     return canonical(raw, table, mapping=mapping, values=values)
+
+
+_PANDAS_READ = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls")
 
 
 def _raw(table, path, *, query, con, sheet):
@@ -165,12 +183,6 @@ def _raw(table, path, *, query, con, sheet):
         return backend.read_parquet(str(p / "**" / "*.parquet"), hive_partitioning=True)
     if suffix in (".parquet", ".pq"):
         return backend.read_parquet(str(p))
-    if suffix in (".csv", ".txt"):
-        # all text, as data.read does: types come from the data contract, not from a guess per file
-        return backend.read_csv(str(p), all_varchar=True, header=True)
-    if suffix in (".xlsx", ".xlsm", ".xls"):
-        from . import data
-        return ibis.memtable(data.read(p, sheet=sheet))
     raise ValueError(f"{p}: unsupported file type {suffix!r}; use CSV, Parquet (file or folder), Excel or "
                      f"a DuckDB file ({', '.join(DUCKDB_SUFFIXES)}).")
 
@@ -213,10 +225,11 @@ def canonical(raw, table: str, *, mapping=None, values=None):
     """Rename, map labels and type the columns of an Ibis table per the data contract."""
     import ibis
     import ibis.expr.datatypes as dt
+    import pandas as pd
 
     from . import schema as _schema
 
-    _schema._check_table(table)
+    _schema.check_table(table)
     mapping = dict(mapping or {})
     wanted = _schema.columns(table)
     from ._validate import DataValidationError, closest
@@ -240,13 +253,16 @@ def canonical(raw, table: str, *, mapping=None, values=None):
             continue
         col = t[name]
         if values and name in values:
-            text = _trim(col.cast("string"))
-            col = text.substitute(dict(values[name]), else_=text)
+            from .formats import normalize_text
+
+            text = _normalize_text(col.cast("string"), backend=_backend_name(t))
+            labels = normalize_text(pd.Series(list(values[name]), dtype=object)).tolist()
+            col = text.substitute(dict(zip(labels, values[name].values(), strict=True)), else_=text)
         typ = col.type()
         out[f"_raw_{name}"] = col
         if spec.kind == "str":
             text = col if typ.is_string() else col.cast("string")
-            out[name] = _trim(text).nullif("")
+            out[name] = _normalize_text(text, backend=_backend_name(t), collapse=not spec.free_text).nullif("")
         elif spec.kind in ("datetime", "month"):
             if typ.is_timestamp():
                 v = col.cast(dt.Timestamp()) if typ.timezone else col
@@ -265,9 +281,10 @@ def canonical(raw, table: str, *, mapping=None, values=None):
             elif typ.is_numeric():
                 v = col.cast("float64")
             else:
-                s = _trim(col.cast("string")).replace(",", "")
-                v = s.try_cast("float64") if duck else ibis.ifelse(s.re_search(_NUMBER), s.cast("float64"),
-                                                                   ibis.null("float64"))
+                # text numbers in a database or Parquet file must be plain ("1234.5"): a decimal comma or
+                # grouping marks fail the check ("must be a number") instead of being read a wrong way
+                s = _trim(col.cast("string"))
+                v = ibis.ifelse(s.re_search(_NUMBER), s.cast("float64"), ibis.null("float64"))
             if spec.kind == "int":
                 out[f"_num_{name}"] = v  # before rounding: "1.5 orders" is reported, not rounded away
                 v = v.round().cast("int64")
@@ -277,6 +294,26 @@ def canonical(raw, table: str, *, mapping=None, values=None):
 
 
 _TRIM = None
+_NFC: dict = {}
+
+
+def _normalize_text(x, *, backend: str, collapse: bool = True):
+    """Text keys as :func:`kpi_analysis.formats.normalize_text` makes them: Unicode NFC, whitespace
+    runs collapsed, trimmed. NFC is the backend's own function (DuckDB ``nfc_normalize``,
+    PostgreSQL ``normalize``, whose default form is NFC)."""
+    import ibis
+
+    name = {"duckdb": "nfc_normalize", "postgres": "normalize"}.get(backend)
+    if name is not None:
+        if name not in _NFC:
+            @ibis.udf.scalar.builtin(name=name)
+            def nfc(value: str) -> str:  # the backend's own NFC normalisation
+                ...
+            _NFC[name] = nfc
+        x = _NFC[name](x)
+    if collapse:
+        x = x.re_replace(r"\s+", " ")
+    return _trim(x)
 
 
 def _trim(x):
@@ -449,9 +486,9 @@ def check(t, table: str, *, source_name=None, raise_error: bool = True) -> list[
 
 
 def _show(v):
-    from .data import _show as show
+    from .data import show_value
 
-    return show(v)
+    return show_value(v)
 
 
 def load(table: str, path=None, *, query=None, con=None, mapping=None, values=None, sheet=None):
@@ -887,7 +924,7 @@ def kpi_totals(tables: Mapping[str, Any], *, freq: str = "M", contact_days: int 
             if unmapped:
                 notes.append(("note_unmapped", {"sources": unmapped}))
     if "sales" in t:
-        parts += _sales_totals(t["sales"], fr)
+        parts += _sales_totals(t["sales"], fr, notes)
     if "competitor_prices" in t:
         parts += _price_totals(t["competitor_prices"], fr)
     if "client_activity" in t:
@@ -999,24 +1036,28 @@ def _cac_totals(wins, spend, fr, channel_map):
     return out, unmapped
 
 
-def _sales_totals(t, fr):
+def _sales_totals(t, fr, notes):
     import pandas as pd
 
     from . import scorecard as sc
 
-    _require(t, "sales", ["date", "location", "revenue", "orders"])
+    _require(t, "sales", ["date", "location", "revenue"])
+    kpis = ["revenue", "orders"] if "orders" in t.columns else ["revenue"]
+    if "orders" not in t.columns:  # an optional column: its KPI shows no data
+        notes.append(("note_missing_column", {"kpis": ["orders"], "table": "sales", "column": "orders"}))
     t = t.filter(t.date.notnull())
-    g = _fetch(t.group_by(p=_period_start(t.date, fr), location=t.location).aggregate(
-        revenue=t.revenue.cast("float64").sum(), orders=t.orders.sum()))
+    sums = {"revenue": t.revenue.cast("float64").sum(), **({"orders": t.orders.sum()} if "orders" in kpis else {})}
+    g = _fetch(t.group_by(p=_period_start(t.date, fr), location=t.location).aggregate(**sums))
     per = _periods(g["p"], fr)
     g.index = pd.MultiIndex.from_arrays([per, _as_str(g["location"])], names=["_p", "location"])
-    g = g[["revenue", "orders"]].apply(pd.to_numeric).sort_index()
+    g = g[kpis].apply(pd.to_numeric).sort_index()
     g["revenue"] = g["revenue"].astype(float)
-    g["orders"] = g["orders"].astype("int64")
+    if "orders" in kpis:
+        g["orders"] = g["orders"].astype("int64")
     rng = sc._full_range(pd.Series(per), fr)
     tot = g.groupby(level=0).sum().reindex(rng, fill_value=0)
     out = []
-    for kpi in ("revenue", "orders"):
+    for kpi in kpis:
         out.append(sc._rows(kpi, tot.index, sc.ALL, sc.ALL, tot[kpi], tot[kpi], 1.0))
         out.append(sc._rows(kpi, g.index.get_level_values(0), "location", g.index.get_level_values(1),
                             g[kpi], g[kpi], 1.0))
@@ -1231,10 +1272,25 @@ def workbook_table(wb, table: str):
             raise FileNotFoundError(f"{table}: no data file found (looked for {where}).")
         con = _wb_connection(wb, "duckdb")
     t = source(table, path, query=query, con=con, mapping=spec.get("columns"), values=spec.get("values"),
-               sheet=spec.get("sheet"))
+               sheet=spec.get("sheet"), options=wb.read_options(table))
     check(t, table, source_name=path if path is not None else query)
     wb._cache[key] = t
     return t
+
+
+def date_coverage(wb, table: str, column: str):
+    """:class:`kpi_analysis.coverage.TableCoverage` of a table where it lives (first and last day and
+    the number of distinct days: one aggregate query)."""
+    import pandas as pd
+
+    from .coverage import from_range
+
+    t = workbook_table(wb, table)
+    day = t[column].truncate("D")
+    row = t.aggregate(first=day.min(), last=day.max(), days=day.nunique()).execute().iloc[0]
+    if pd.isna(row["first"]):
+        return None
+    return from_range(table, pd.Timestamp(row["first"]), pd.Timestamp(row["last"]), int(row["days"]))
 
 
 def workbook_load(wb, table: str):

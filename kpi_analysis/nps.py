@@ -37,7 +37,8 @@ import pandas as pd
 from . import i18n
 from ._result import ResultMixin, jsonable
 from ._stats import adjust_pvalues
-from ._validate import check_choice, check_confidence, check_not_empty, reject_rows, require_columns
+from ._validate import (check_choice, check_confidence, check_not_empty, reject_rows, require_columns,
+                        warn_case_variants)
 
 __all__ = [
     "CATEGORIES",
@@ -490,6 +491,7 @@ def counts(responses: pd.DataFrame, *, by=None, freq: str | None = None, score: 
     needed = _needed_columns(keys, score=score, date=date, customer=customer, since=since, freq=freq,
                              start=start, end=end, latest_only=latest_only, early=early, derive_band=derive_band)
     require_columns(responses, table=TABLE, columns=needed)
+    warn_case_variants(responses, keys, table=TABLE)
     for k in ("period", "early", *COUNT_COLUMNS, "n", *EXCLUSION_COLUMNS):
         if k in keys:
             raise ValueError(f"by: {k!r} is a column name the counts table uses itself; rename it.")

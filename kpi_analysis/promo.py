@@ -30,7 +30,7 @@ import pandas as pd
 
 from . import i18n
 from ._result import ResultMixin, jsonable
-from ._validate import check_choice, check_confidence, closest, reject_rows, require_columns
+from ._validate import check_choice, check_confidence, closest, reject_rows, require_columns, warn_case_variants
 
 __all__ = [
     "CrossoverResult",
@@ -210,6 +210,7 @@ def daily_sums(sales: pd.DataFrame, *, outcome: str | Sequence[str] = OUTCOMES, 
         outcomes = [c for c in outcomes if c in sales.columns]
         if not outcomes:
             require_columns(sales, table="sales", columns=["revenue"])
+    warn_case_variants(sales, [location], table="sales")
     frame = pd.DataFrame({"location": sales[location].astype(str),
                           "date": _to_dates(sales[date], table="sales", column=date)})
     for col in outcomes:

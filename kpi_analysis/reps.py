@@ -24,7 +24,8 @@ from . import i18n
 from ._columns import LEAD_STATUSES
 from ._result import ResultMixin, jsonable
 from ._stats import adjust_pvalues
-from ._validate import check_choice, check_confidence, check_not_empty, reject_rows, require_columns
+from ._validate import (check_choice, check_confidence, check_not_empty, reject_rows, require_columns,
+                        warn_case_variants)
 
 __all__ = ["CLASSES", "COUNT_COLUMNS", "FunnelResult", "RepComparison", "compare", "counts", "funnel"]
 
@@ -262,6 +263,7 @@ def counts(leads: pd.DataFrame, *, rep: str = "rep", strata: str | Sequence[str]
     if not isinstance(maturity_days, (int, np.integer)) or isinstance(maturity_days, bool) or maturity_days < 0:
         raise ValueError(f"maturity_days must be a whole number of days >= 0; got {maturity_days!r}.")
     require_columns(leads, table="leads", columns=[rep, *strata_cols, date, "status"])
+    warn_case_variants(leads, [rep, *strata_cols], table="leads")
     reject_rows(leads, ~leads["status"].isin(LEAD_STATUSES), table="leads", column="status",
                 rule=f"must be one of {list(LEAD_STATUSES)}")
     reject_rows(leads, leads[rep].isna() | (leads[rep].astype(str).str.strip() == ""), table="leads",
@@ -464,7 +466,11 @@ def _fit_beta_binomial(k: np.ndarray, n: np.ndarray):
         if best is None or res.fun < best.fun:
             best = res
     mu, s = float(expit(best.x[0])), float(math.exp(best.x[1]))
-    flat = best.x[1] >= upper - 1e-3
+    # the likelihood of binomial-only variation rises towards a + b = infinity so slowly that the
+    # optimiser may stop short of the bound: compare with the bound itself
+    flat = best.x[1] >= upper - 1e-3 or nll([logit(pooled), upper]) <= best.fun + 1e-6
+    if flat:
+        s = math.exp(upper)
     if flat:  # the likelihood is flat in mu's last digits out there; its limit is the pooled rate
         mu = float(k.sum() / n.sum())
     return mu * s, (1 - mu) * s, bool(flat)

@@ -27,6 +27,8 @@ class Col:
     gt: float | None = None
     integer: bool = False  # a float column whose values must be whole numbers (scores)
     optional: bool = False  # the column itself may be absent
+    key: bool = False  # a category analyses group by: spellings differing only by case are reported
+    free_text: bool = False  # free text: line breaks kept (other text has whitespace runs collapsed)
 
 
 @dataclass(frozen=True)
@@ -78,9 +80,9 @@ TABLES: dict[str, dict[str, Col]] = {
     "leads": {
         "lead_id": Col("str", "unique id of the lead", unique=True),
         "created_at": Col("datetime", "when the lead came in"),
-        "rep": Col("str", "sales rep the lead was assigned to"),
-        "source": Col("str", "lead channel (referral, website, trade fair, cold call, ...)"),
-        "segment": Col("str", "customer segment"),
+        "rep": Col("str", "sales rep the lead was assigned to", key=True),
+        "source": Col("str", "lead channel (referral, website, trade fair, cold call, ...)", key=True),
+        "segment": Col("str", "customer segment (optional column)", key=True, optional=True),
         "status": Col("str", "won / lost / open", isin=C.LEAD_STATUSES),
         "closed_at": Col("datetime", "when the lead was won or lost; empty while open", nullable=True),
         "deal_value": Col("float", "value of the won deal (currency units); empty unless won",
@@ -90,9 +92,10 @@ TABLES: dict[str, dict[str, Col]] = {
     },
     "sales": {
         "date": Col("datetime", "calendar day"),
-        "location": Col("str", "store / location name"),
+        "location": Col("str", "store / location name", key=True),
         "revenue": Col("float", "revenue of the day (currency units)", ge=0),
-        "orders": Col("int", "number of orders of the day", ge=0),
+        "orders": Col("int", "number of orders of the day (optional column: without it the order KPIs show no data)",
+                      ge=0, optional=True),
     },
     "nps_responses": {
         "response_id": Col("str", "unique id of the answer", unique=True),
@@ -100,41 +103,41 @@ TABLES: dict[str, dict[str, Col]] = {
         "responded_at": Col("datetime", "when they answered"),
         "score": Col("float", "0-10 answer to 'how likely are you to recommend us?'; blank allowed "
                      "(counted and excluded by the NPS analysis)", nullable=True, ge=0, le=10, integer=True),
-        "region": Col("str", "customer's region"),
-        "product": Col("str", "product line the answer is about"),
+        "region": Col("str", "customer's region", key=True),
+        "product": Col("str", "product line the answer is about (optional column)", key=True, optional=True),
         "customer_since": Col("datetime", "start of the customer relationship"),
-        "comment": Col("str", "free-text comment (optional column)", nullable=True, optional=True),
+        "comment": Col("str", "free-text comment (optional column)", nullable=True, optional=True, free_text=True),
     },
     "marketing_spend": {
         "month": Col("month", "month of the spend (YYYY-MM or any date in the month)"),
-        "channel": Col("str", "marketing channel"),
+        "channel": Col("str", "marketing channel", key=True),
         "spend": Col("float", "spend in the month (currency units)", ge=0),
     },
     "competitor_prices": {
         "date": Col("datetime", "day the prices were observed"),
-        "product": Col("str", "product compared"),
+        "product": Col("str", "product compared", key=True),
         "our_price": Col("float", "our price (currency units)", gt=0),
-        "competitor": Col("str", "competitor name"),
+        "competitor": Col("str", "competitor name", key=True),
         "competitor_price": Col("float", "competitor's price (currency units)", gt=0),
     },
     "client_activity": {
         "client_id": Col("str", "existing client"),
         "date": Col("datetime", "day of the activity"),
-        "activity_type": Col("str", "order, call, visit, email, ..."),
+        "activity_type": Col("str", "order, call, visit, email, ...", key=True),
     },
     "employee_survey": {
         "employee_id": Col("str", "who answered (pseudonymous id)"),
         "date": Col("datetime", "survey date"),
-        "team": Col("str", "team of the employee"),
+        "team": Col("str", "team of the employee", key=True),
         "score": Col("float", "satisfaction score 0-10", ge=0, le=10, integer=True),
     },
     "kpi_targets": {
-        "kpi": Col("str", "KPI id (new_leads, cac, revenue, nps, ...)"),
+        "kpi": Col("str", "KPI id (new_leads, cac, revenue, nps, ...)", key=True),
         "period": Col("str", "period the target applies to: YYYY-MM (month), YYYY-Qn or YYYY"),
         "target": Col("float", "target value in the KPI's unit"),
         "direction": Col("str", "higher_is_better / lower_is_better", isin=C.DIRECTIONS),
         "perspective": Col("str", "Balanced Scorecard perspective", isin=C.PERSPECTIVES),
-        "owner": Col("str", "who answers for the KPI"),
+        "owner": Col("str", "who answers for the KPI", key=True),
     },
 }
 
@@ -163,11 +166,11 @@ def table_names() -> list[str]:
 
 def columns(table: str, *, optional: bool = True) -> list[str]:
     """Canonical column names of ``table`` (with the optional ones unless ``optional=False``)."""
-    _check_table(table)
+    check_table(table)
     return [c for c, spec in TABLES[table].items() if optional or not spec.optional]
 
 
-def _check_table(table: str) -> None:
+def check_table(table: str) -> None:
     if table not in TABLES:
         raise ValueError(f"unknown table {table!r}; the canonical tables are {list(TABLES)}.")
 
@@ -177,7 +180,7 @@ def schema(table: str):
     """The pandera schema of ``table`` (value rules only: ``data.load`` has already coerced types)."""
     import pandera.pandas as pa
 
-    _check_table(table)
+    check_table(table)
     cols = {}
     for name, spec in TABLES[table].items():
         checks = []

@@ -45,7 +45,7 @@ from . import i18n
 from ._columns import DIRECTIONS, PERSPECTIVES
 from ._result import ResultMixin, jsonable
 from ._stats import adjust_pvalues
-from ._validate import check_choice, check_confidence, require_columns
+from ._validate import check_choice, check_confidence, require_columns, warn_case_variants
 
 __all__ = ["ALL", "KPIS", "REDUCED_COLUMNS", "STATUSES", "TABLES", "Scorecard", "build", "check_catalogue",
            "sparkline", "sparklines", "status", "to_html", "totals"]
@@ -75,6 +75,8 @@ STATUSES = ("green", "amber", "red", "no_target", "no_data")
 REDUCED_COLUMNS = ["kpi", "period", "by", "group", "value", "numerator", "denominator", "sum_sq",
                    "detractors", "passives", "promoters", "excluded"]
 ALL = "all"  # `by` and `group` of the overall (not broken down) rows
+_KEY_COLUMNS = {"leads": ["source"], "marketing_spend": ["channel"], "sales": ["location"],
+                "competitor_prices": ["product"], "employee_survey": ["team"], "nps_responses": ["region"]}
 _SURVEY_KPIS = ("employee_satisfaction", "enps")
 # rows a KPI leaves out -> the reason recorded in ``Scorecard.excluded`` (eNPS shares the survey's)
 _EXCLUDED = {"leads_contacted_share": "leads whose contact window is still open",
@@ -114,6 +116,8 @@ _t = i18n.catalog("scorecard", {
     "status_red": {"en": "off target", "vi": "không đạt mục tiêu"},
     "status_no_target": {"en": "no target", "vi": "chưa có mục tiêu"},
     "status_no_data": {"en": "no data", "vi": "không có dữ liệu"},
+    "headline_no_data": {"en": "{n} without data ({kpis}): see the notes.",
+                         "vi": "{n} chỉ số không có dữ liệu ({kpis}): xem ghi chú."},
     "higher_is_better": {"en": "higher is better", "vi": "càng cao càng tốt"},
     "lower_is_better": {"en": "lower is better", "vi": "càng thấp càng tốt"},
     "col_kpi": {"en": "KPI", "vi": "Chỉ số"},
@@ -439,14 +443,17 @@ def _cac_totals(leads, spend, freq, channel_map):
     return out, unmapped
 
 
-def _sales_totals(sales, freq):
-    require_columns(sales, table="sales", columns=["date", "location", "revenue", "orders"])
+def _sales_totals(sales, freq, notes=None):
+    require_columns(sales, table="sales", columns=["date", "location", "revenue"])
+    kpis = ["revenue", "orders"] if "orders" in sales.columns else ["revenue"]
+    if "orders" not in sales.columns and notes is not None:  # an optional column: its KPI shows no data
+        notes.append(("note_missing_column", {"kpis": ["orders"], "table": "sales", "column": "orders"}))
     p = sales["date"].dt.to_period(freq)
     rng = _full_range(p.dropna(), freq)
     out = []
-    g = sales.assign(_p=p).groupby(["_p", "location"], observed=True)[["revenue", "orders"]].sum()
+    g = sales.assign(_p=p).groupby(["_p", "location"], observed=True)[kpis].sum()
     tot = g.groupby(level=0).sum().reindex(rng, fill_value=0)
-    for kpi in ("revenue", "orders"):
+    for kpi in kpis:
         out.append(_rows(kpi, tot.index, ALL, ALL, tot[kpi], tot[kpi], 1.0))
         out.append(_rows(kpi, g.index.get_level_values(0), "location", g.index.get_level_values(1),
                          g[kpi], g[kpi], 1.0))
@@ -653,6 +660,9 @@ def totals(tables: Mapping[str, pd.DataFrame | None], *, freq: str = "M", contac
                         f"got {type(tables).__name__}.")
     notes = [] if notes is None else notes
     parts: list[pd.DataFrame] = []
+    for name, keys in _KEY_COLUMNS.items():  # "Miền Trung" and "miền trung" would be two groups: say so
+        if isinstance(tables.get(name), pd.DataFrame):
+            warn_case_variants(tables[name], keys, table=name)
     leads = tables.get("leads")
     if leads is not None:
         parts += _leads_totals(leads, fr, settings["contact_days"], notes)
@@ -662,7 +672,7 @@ def totals(tables: Mapping[str, pd.DataFrame | None], *, freq: str = "M", contac
             if unmapped:
                 notes.append(("note_unmapped", {"sources": unmapped}))
     if tables.get("sales") is not None:
-        parts += _sales_totals(tables["sales"], fr)
+        parts += _sales_totals(tables["sales"], fr, notes)
     if tables.get("competitor_prices") is not None:
         parts += _price_totals(tables["competitor_prices"], fr)
     if tables.get("client_activity") is not None:
@@ -879,7 +889,7 @@ class Scorecard(ResultMixin):
     """The KPI scorecard of one period.
 
     Fields: ``period`` (text), ``freq``, ``previous`` and ``last_year`` (the comparison periods),
-    counts of KPIs by status (``n_green``, ``n_amber``, ``n_red``, ``n_no_target``), ``n_flagged``
+    counts of KPIs by status (``n_green``, ``n_amber``, ``n_red``, ``n_no_target``, ``n_no_data``), ``n_flagged``
     (changes beyond usual variation), ``method``, ``confidence``, ``adjust``, ``excluded`` (rows
     left out, by reason), ``notes`` (``(key, values)`` pairs rendered in the summary's locale),
     ``currency``, and the tables below.
@@ -904,6 +914,7 @@ class Scorecard(ResultMixin):
     n_amber: int
     n_red: int
     n_no_target: int
+    n_no_data: int
     n_flagged: int
     method: str
     confidence: float
@@ -997,6 +1008,9 @@ class Scorecard(ResultMixin):
         i18n.check_locale(locale)
         head = _t("headline", locale, period=self.period_label(locale), n=len(self.table), green=self.n_green,
                   amber=self.n_amber, red=self.n_red, no_target=self.n_no_target)
+        if self.n_no_data:
+            head += " " + _t("headline_no_data", locale, n=self.n_no_data, kpis=", ".join(
+                self.kpi_name(k, locale) for k in self.table.loc[self.table["status"] == "no_data", "kpi"]))
         lines = [head] + ["- " + s for s in self.what_changed(locale)]
         missing = self.catalogue[~self.catalogue["complete"]]
         for r in missing.itertuples():
@@ -1021,7 +1035,7 @@ class Scorecard(ResultMixin):
                            "perspective": r.perspective}
         return jsonable({"period": self.period, "freq": self.freq, "n_green": self.n_green,
                          "n_amber": self.n_amber, "n_red": self.n_red, "n_no_target": self.n_no_target,
-                         "n_flagged": self.n_flagged, "kpis": kpis, "excluded": self.excluded,
+                         "n_no_data": self.n_no_data, "n_flagged": self.n_flagged, "kpis": kpis, "excluded": self.excluded,
                          "method": self.method})
 
     def records(self) -> dict:
@@ -1033,7 +1047,8 @@ class Scorecard(ResultMixin):
             out[f"{r.kpi}_status"] = r.status
             out[f"{r.kpi}_target"] = r.target
         out["scorecard"] = {"period": self.period, "green": self.n_green, "amber": self.n_amber,
-                            "red": self.n_red, "no_target": self.n_no_target, "flagged": self.n_flagged}
+                            "red": self.n_red, "no_target": self.n_no_target, "no_data": self.n_no_data,
+                            "flagged": self.n_flagged}
         return jsonable(out)
 
     def plot(self, ax=None, *, locale: str = "en", clip: float = 0.5):
@@ -1333,9 +1348,15 @@ def build(data, *, period: str, freq: str = "M", targets: pd.DataFrame | None = 
     rows, hist = [], []
     for kpi in settings["kpis"]:
         raw = _series(reduced, kpi, fr)
-        if not len(raw):
-            continue
         unit, d_dir, d_persp, _, method, _ = _SPEC[kpi]
+        if not len(raw):  # a missing table or column: the KPI stays on the card as "no data", with why
+            meta = _meta(kpi, table_t, cfg_targets, p)
+            target, _ = _target_for(kpi, p, book, cfg_targets)
+            rows.append({"kpi": kpi, "perspective": meta["perspective"] or d_persp, "unit": unit,
+                         "value": float("nan"), "target": target, "direction": meta["direction"] or d_dir,
+                         "status": "no_data", "status_previous": "no_data", "owner": meta["owner"],
+                         "change_method": method, "no_data_reason": _no_data_reason(kpi, notes)})
+            continue
         rng = pd.period_range(min(raw.index.min(), p - n_spark), max(raw.index.max(), p), freq=fr)
         if kpi in _SURVEY_KPIS:
             s = _carry(raw, rng, settings["survey_max_age_days"])
@@ -1402,7 +1423,7 @@ def build(data, *, period: str, freq: str = "M", targets: pd.DataFrame | None = 
                          "status": status(v, tq, direction, tol)})
     notes += [("note_target_derived", {"kpis": ks, "period": str(p), "how": how})
               for how, ks in derived.items()]
-    if not rows:
+    if all(r["status"] == "no_data" for r in rows):
         raise ValueError("scorecard: no KPI could be computed: every table it needs is missing or empty "
                          f"(KPIs asked: {settings['kpis']}).")
     t = pd.DataFrame(rows)
@@ -1460,10 +1481,20 @@ def build(data, *, period: str, freq: str = "M", targets: pd.DataFrame | None = 
     return Scorecard(period=str(p), freq=freq, previous=str(prev), last_year=str(ly),
                      n_green=int(counts.get("green", 0)), n_amber=int(counts.get("amber", 0)),
                      n_red=int(counts.get("red", 0)), n_no_target=int(counts.get("no_target", 0)),
+                     n_no_data=int(counts.get("no_data", 0)),
                      n_flagged=int(t["flagged"].sum()), method=method, confidence=confidence, adjust=adjust,
                      currency=currency, table=t, history=pd.DataFrame(hist), details=details,
                      catalogue=catalogue, totals=reduced, excluded=excluded, notes=tuple(notes),
                      settings=settings)
+
+
+def _no_data_reason(kpi: str, notes) -> str:
+    """Why a KPI has no value, as a note code: its table or column is missing, or its table has no rows."""
+    for code, values in notes:
+        if code in ("note_missing_table", "note_missing_column", "note_not_in_totals") \
+                and kpi in values.get("kpis", []):
+            return code.removeprefix("note_")
+    return "no_rows"
 
 
 def _team_detail(reduced, p, max_age_days, fr, confidence):

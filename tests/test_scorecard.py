@@ -375,28 +375,36 @@ def test_incomplete_period_is_noted_and_not_judged(card):
 # missing tables, survey carry-forward, catalogue, layout, errors
 # --------------------------------------------------------------------------------------------------
 
-def test_missing_optional_table_drops_its_kpis_with_a_note():
+def test_missing_optional_table_shows_its_kpis_as_no_data_with_the_reason():
     card = scorecard.build(_tables(employee_survey=True, competitor_prices=True), period="2026-10",
                            channel_map=CHANNELS)
-    kpis = set(card.table["kpi"])
-    assert not kpis & {"employee_satisfaction", "enps", "price_index"}
-    assert {"revenue", "nps", "cac"} <= kpis
+    t = card.table.set_index("kpi")
+    assert set(t.index) == set(scorecard.KPIS)  # every KPI stays on the card, none silently dropped
+    gone = ["employee_satisfaction", "enps", "price_index"]
+    assert (t.loc[gone, "status"] == "no_data").all() and t.loc[gone, "value"].isna().all()
+    assert (t.loc[gone, "no_data_reason"] == "missing_table").all()
+    assert card.n_no_data == 3 and "3 without data" in card.summary("en")
+    assert (t.loc[["revenue", "nps", "cac"], "status"] != "no_data").all()
     lines = card.note_lines("en")
     assert any("employee_survey" in s and "Employee NPS" in s for s in lines)
     assert any("thiếu bảng competitor_prices" in s for s in card.note_lines("vi"))
 
 
-def test_missing_first_contact_column_drops_only_that_kpi():
+def test_missing_first_contact_column_leaves_only_that_kpi_without_data():
     t = _tables()
     t["leads"] = t["leads"].drop(columns="first_contact_at")
     card = scorecard.build(t, period="2026-10", channel_map=CHANNELS)
-    assert "leads_contacted_share" not in set(card.table["kpi"]) and "new_leads" in set(card.table["kpi"])
+    row = card.table.set_index("kpi").loc["leads_contacted_share"]
+    assert row["status"] == "no_data" and row["no_data_reason"] == "missing_column"
+    assert card.table.set_index("kpi").loc["new_leads", "status"] != "no_data"
     assert any("first_contact_at" in s for s in card.note_lines("en"))
 
 
 def test_reduced_table_without_a_kpi_is_noted():
     card = scorecard.build(_reduced_series("orders", np.arange(10.0)), period="2025-02")
-    assert list(card.table["kpi"]) == ["orders"]
+    t = card.table.set_index("kpi")
+    assert t.loc["orders", "value"] == 9.0 and (t.drop(index="orders")["status"] == "no_data").all()
+    assert (t.drop(index="orders")["no_data_reason"] == "not_in_totals").all()
     assert any(k == "note_not_in_totals" and "revenue" in v["kpis"] for k, v in card.notes)
 
 
