@@ -103,7 +103,7 @@ PACKAGES = ("kpi-workbook", "pandas", "numpy", "scipy", "statsmodels", "matplotl
             "Babel", "papermill", "nbconvert", "nbclient", "nbformat", "ipykernel", "jupyter_client",
             "ipywidgets", "pyarrow", "openpyxl", "PyYAML", "duckdb", "ibis-framework")
 
-_PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+_PERIOD = re.compile(r"\d{4}-(0[1-9]|1[0-2])")  # use with fullmatch: "$" would let "2026-10\n" through
 _TEMPLATES = Path(__file__).with_name("templates")
 _RECORD_MIME = "application/vnd.kpi-workbook.record+json"
 _WIDGET_MIMES = ("application/vnd.jupyter.widget-view+json", "application/vnd.jupyter.widget-state+json")
@@ -558,10 +558,20 @@ def plan_jobs(settings: Mapping, *, only: Sequence[str] | None = None) -> list[J
     if only:
         unknown = [n for n in only if n not in names]
         if unknown:
-            hints = "; ".join(f"{u!r}: did you mean {closest(u, names)}?" for u in unknown)
-            raise ReportError(f"--only: no job named {unknown} ({hints}); the jobs are {names}.")
+            named = [f"{u!r}" + (f" (did you mean {' or '.join(hint)}?)" if (hint := _suggest_jobs(u, names)) else "")
+                     for u in unknown]
+            raise ReportError(f"--only: no job named {', '.join(named)}; the jobs are {names}.")
         jobs = [j for j in jobs if j.name in only]
     return jobs
+
+
+def _suggest_jobs(name: str, names: Sequence[str]) -> list[str]:
+    """Jobs whose name contains ``name`` ("nps" -> 04_nps_segmentation), else the closest spellings.
+
+    Job names carry a number prefix and a long tail, which difflib's ratio punishes: a user typing
+    the word they remember is better served by a substring match.
+    """
+    return [n for n in names if name.lower() in n.lower()] or closest(name, names)
 
 
 def resolve_parameters(jobs: Sequence[Job], *, common: Mapping[str, Any],
@@ -743,7 +753,7 @@ def render_html(nb, *, title: str, locale: str = "en", period: str = "", error: 
 
 def _period_label(period: str, locale: str) -> str:
     """'2026-10' -> 'October 2026' / 'tháng 10 năm 2026' (other text unchanged)."""
-    return i18n.month(period, locale) if period and _PERIOD.match(str(period)) else str(period or "")
+    return i18n.month(period, locale) if period and _PERIOD.fullmatch(str(period)) else str(period or "")
 
 
 def _when(stamp: str, locale: str) -> str:
@@ -1224,7 +1234,7 @@ def run(config_path: str | os.PathLike | None = "workbook.yml", *, period: str |
 
     if jobs < 1:
         raise ReportError(f"--jobs must be at least 1; got {jobs}.")
-    if period is not None and not _PERIOD.match(str(period)):
+    if period is not None and not _PERIOD.fullmatch(str(period)):
         raise ReportError(f"--period must be a month as YYYY-MM (e.g. 2026-10); got {period!r}.")
     if locale not in (None, "") and locale not in i18n.LOCALES:
         raise ReportError(f"--locale must be one of {list(i18n.LOCALES)}; got {locale!r}.")

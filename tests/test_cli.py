@@ -65,7 +65,7 @@ def test_run_rejects_bad_parameters_with_exit_code_2_before_running(tmp_path):
 
 @pytest.mark.parametrize("args, message", [
     (["--period", "2026-13"], "YYYY-MM"),
-    (["--only", "nope"], "no job named ['nope']"),
+    (["--only", "nope"], "no job named 'nope'"),
     (["--jobs", "0"], "--jobs"),
     (["--locale", "fr"], "--locale"),
 ])
