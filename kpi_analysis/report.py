@@ -22,7 +22,8 @@ Safety rules (see "Scheduled reports" in README.md):
 * a run with a failed notebook, an interrupted run and a run whose output folder cannot be written
   (disk full, read-only, vanished) are kept as ``reports/<period>.failed-<UTC time>/`` when possible,
   and the earlier complete report (if any) stays untouched; the exit code says what happened
-  (:data:`EXIT_CODES`).
+  (:data:`EXIT_CODES`);
+* worker processes and their kernels end with the runner, even when it is killed outright.
 
 Extension points: ``run(..., postprocess=[...])`` calls each hook with the build folder and the
 manifest before the folder is moved into place (a PDF printer writes its files there, so they are
@@ -42,7 +43,9 @@ import mimetypes
 import os
 import re
 import shutil
+import signal
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -1679,17 +1682,20 @@ def _execute_all(tasks: list[dict], *, jobs: int, on_start, on_finish, extra) ->
     the cell timeout does not cover those waits. A notebook over ``notebook_timeout`` seconds is
     stopped with its kernel and reported as failed; the others go on.
 
-    An output fault reported by a worker stops every worker and is raised as ``_WriteFailed``.
+    Workers end with the runner, even when it is killed outright (see :func:`_worker_setup`). Their
+    kernels' connection files live in a scratch folder of this run, removed at the end; an output
+    fault reported by a worker stops every worker and is raised as ``_WriteFailed``.
     """
     import multiprocessing
     from multiprocessing.connection import wait
 
     ctx = multiprocessing.get_context(_START_METHOD)
+    scratch = tempfile.mkdtemp(prefix="kpi-report-")
     pending, running, entries = list(tasks), {}, []
     try:
         while pending or running:
             while pending and len(running) < max(1, jobs):
-                task = pending.pop(0)
+                task = {**pending.pop(0), "scratch": scratch, "runner_pid": os.getpid()}
                 if on_start:
                     on_start(task["name"])
                 receive, send = ctx.Pipe(duplex=False)
@@ -1727,18 +1733,79 @@ def _execute_all(tasks: list[dict], *, jobs: int, on_start, on_finish, extra) ->
         for process, *_ in running.values():
             _stop_process_tree(process)
         raise
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
     return entries
 
 
 def _worker(task: dict, send) -> None:
+    runtime = _worker_setup(task)
     try:
-        entry = execute_job(task)
-    except _WriteFailed as fault:
-        entry = {"name": task["name"], "output_fault": {"code": fault.code, "detail": fault.detail}}
-    except BaseException as err:  # noqa: BLE001 - report it to the parent instead of dying silently
-        entry = _failed_entry(task, "worker", type(err).__name__, str(err))
-    send.send(entry)
-    send.close()
+        try:
+            entry = execute_job(task)
+        except _WriteFailed as fault:
+            entry = {"name": task["name"], "output_fault": {"code": fault.code, "detail": fault.detail}}
+        except BaseException as err:  # noqa: BLE001 - report it to the parent instead of dying silently
+            entry = _failed_entry(task, "worker", type(err).__name__, str(err))
+        send.send(entry)
+        send.close()
+    finally:
+        shutil.rmtree(runtime, ignore_errors=True)
+
+
+def _worker_setup(task: dict) -> Path:
+    """Make this worker end, with its kernel, when the runner ends; returns its kernel runtime folder.
+
+    The runner may be killed outright (SIGKILL, out of memory), with no chance to stop anything:
+    the operating system then sends this worker SIGTERM (Linux ``PR_SET_PDEATHSIG``; elsewhere a
+    thread watches the parent), and the handler kills the Jupyter kernel's process tree, removes the
+    connection files and exits. The kernel's own parent poller (ipykernel, ``JPY_PARENT_PID``) is a second line:
+    it exits within a second of its worker. Connection files: jupyter_client writes them with
+    ``tempfile.mkstemp`` when no file is named, so this worker's temp folder decides where they go.
+    """
+    import psutil  # imported now: the signal handler must not import
+
+    scratch = task["scratch"]
+    runtime = Path(tempfile.mkdtemp(prefix=f"{task['name']}-", dir=scratch))
+    tempfile.tempdir = str(runtime)
+    os.environ["JUPYTER_RUNTIME_DIR"] = str(runtime)
+
+    def stop(signum, frame):
+        for proc in psutil.Process().children(recursive=True):  # the kernel and whatever it started
+            with contextlib.suppress(psutil.Error):
+                proc.kill()
+        shutil.rmtree(runtime, ignore_errors=True)
+        with contextlib.suppress(OSError):  # the last worker out removes the run's scratch folder
+            os.rmdir(scratch)
+        os._exit(128 + signum)
+
+    signal.signal(signal.SIGTERM, stop)
+    _end_with_parent(task["runner_pid"])
+    return runtime
+
+
+def _end_with_parent(parent: int) -> None:
+    """Get SIGTERM when process ``parent`` dies (it must be this process's parent)."""
+    armed = False
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        try:
+            pr_set_pdeathsig = 1
+            armed = ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM, 0, 0, 0) == 0
+        except (OSError, AttributeError):
+            armed = False
+    if not armed:
+        import threading
+
+        def watch():
+            while os.getppid() == parent:
+                time.sleep(0.5)
+            os.kill(os.getpid(), signal.SIGTERM)
+
+        threading.Thread(target=watch, name="kpi-report-parent-watch", daemon=True).start()
+    if os.getppid() != parent:  # it died before the signal was armed
+        os.kill(os.getpid(), signal.SIGTERM)
 
 
 def _failed_entry(task: dict, stage: str, ename: str, evalue: str) -> dict:

@@ -1,5 +1,5 @@
 """The runner when things go wrong around the notebooks: a full, read-only or vanished output folder,
-a killed build, a malformed --period, a mistyped --only.
+SIGTERM and SIGKILL of the runner, a malformed --period, a mistyped --only.
 
 Faults of the disk are injected by patching the writers (``report._write_atomic`` for manifest and
 index, papermill's local writer for the executed notebook, ``open`` for the lock file), never with
@@ -11,15 +11,21 @@ from __future__ import annotations
 import errno
 import json
 import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
+import psutil
 import pytest
 from click.testing import CliRunner
-from test_report import ROOT, make_workbook  # the small throwaway workbook
+from test_report import ROOT, make_notebook, make_workbook  # the small throwaway workbook
 
 from kpi_analysis import cli, config, report
 
 PERIOD = "2026-10"
+SLEEP_CELLS = ["import time\ntime.sleep(300)"]
 
 
 def invoke(*args):
@@ -215,8 +221,129 @@ def test_output_faults_are_told_apart_from_other_errors(tmp_path):
 
 
 # ------------------------------------------------------------------------------------------------
-# A build killed outright: the next run says so
+# SIGTERM and SIGKILL of the runner
 # ------------------------------------------------------------------------------------------------
+
+def _sleeping_workbook(root: Path) -> Path:
+    cfg = make_workbook(root)
+    for name in ("d_sleep", "e_sleep"):
+        make_notebook(root / "notebooks" / f"{name}.ipynb", SLEEP_CELLS, setup=False)
+    return cfg
+
+
+def _start_runner(cfg: Path, out: Path, tmp: Path) -> subprocess.Popen:
+    """``kpi-report run`` in a process of its own, its temp folder (kernel connection files) in ``tmp``."""
+    tmp.mkdir()
+    env = {**os.environ, "TMPDIR": str(tmp), "MPLBACKEND": "Agg"}
+    return subprocess.Popen([sys.executable, "-m", "kpi_analysis.cli", "run", "--config", str(cfg), "--period",
+                             PERIOD, "--out", str(out), "--only", "d_sleep,e_sleep", "--jobs", "2"],
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _wait_for_kernels(runner: subprocess.Popen, n: int = 2) -> list[psutil.Process]:
+    """The runner's descendants once ``n`` kernels are up (workers, kernels, multiprocessing helpers)."""
+    deadline = time.monotonic() + 180  # kernel start-up on a busy machine
+    while time.monotonic() < deadline:
+        assert runner.poll() is None, runner.communicate()
+        family = psutil.Process(runner.pid).children(recursive=True)
+        with_cmdlines = []
+        for proc in family:
+            try:
+                with_cmdlines.append(" ".join(proc.cmdline()))
+            except psutil.Error:
+                continue
+        if sum("ipykernel_launcher" in c for c in with_cmdlines) >= n:
+            return family
+        time.sleep(0.2)
+    raise AssertionError("the kernels did not start")
+
+
+def _alive(processes: list[psutil.Process]) -> list[psutil.Process]:
+    alive = []
+    for proc in processes:
+        try:
+            if proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE:
+                alive.append(proc)
+        except psutil.NoSuchProcess:
+            continue
+    return alive
+
+
+def _wait_until_gone(processes: list[psutil.Process], deadline_s: float = 10.0) -> float:
+    """Seconds until none of ``processes`` runs (zombies count as gone: the init may reap late)."""
+    t0 = time.monotonic()
+    while _alive(processes) and time.monotonic() - t0 < deadline_s:
+        time.sleep(0.05)
+    return time.monotonic() - t0
+
+
+def _kernel_files() -> set[Path]:
+    from jupyter_core.paths import jupyter_runtime_dir
+
+    return set(Path(jupyter_runtime_dir()).glob("kernel-*.json"))
+
+
+def test_sigterm_stops_workers_and_kernels_and_keeps_the_attempt(tmp_path):
+    cfg = _sleeping_workbook(tmp_path)
+    out = tmp_path / "out"
+    target, before = earlier_report(out)
+    runtime_before = _kernel_files()
+    runner = _start_runner(cfg, out, tmp_path / "tmp")
+    family = _wait_for_kernels(runner)
+    assert list((tmp_path / "tmp").rglob("*.json"))  # the connection files are in the run's temp folder
+    runner.send_signal(signal.SIGTERM)
+    _, stderr = runner.communicate(timeout=60)
+    assert runner.returncode == report.EXIT_INTERRUPTED == 130
+    kept = only_one(out.glob(f"{PERIOD}.failed-*"))
+    assert last_line(stderr) == (f"kpi-report: stopped by SIGTERM; this attempt is kept in {kept}; "
+                                 f"the earlier report in {target} is unchanged.")
+    assert "Traceback" not in stderr
+    manifest = read_manifest(kept)
+    assert manifest["status"] == "interrupted"
+    assert manifest["reason"] == {"code": "sigterm", "detail": "SIGTERM"}
+    assert [(e["name"], e["status"]) for e in manifest["notebooks"]] == [
+        ("d_sleep", "not_finished"), ("e_sleep", "not_finished")]
+    assert "This run did not finish: stopped by SIGTERM." in (kept / "index.html").read_text(encoding="utf-8")
+    assert snapshot(target) == before
+    assert not list(out.glob(f".{PERIOD}.building-*"))
+    assert _wait_until_gone(family) < 10 and not _alive(family)
+    assert list((tmp_path / "tmp").rglob("*")) == []  # connection files and the run's scratch folder
+    assert _kernel_files() <= runtime_before
+
+
+def test_sigkill_takes_workers_and_kernels_along_and_the_next_run_says_killed(tmp_path):
+    cfg = _sleeping_workbook(tmp_path)
+    out = tmp_path / "out"
+    target, before = earlier_report(out)
+    runtime_before = _kernel_files()
+    runner = _start_runner(cfg, out, tmp_path / "tmp")
+    family = _wait_for_kernels(runner)
+    workers_and_kernels = [p for p in family if "resource_tracker" not in " ".join(p.cmdline())]
+    assert len(workers_and_kernels) == 4
+    runner.send_signal(signal.SIGKILL)
+    killed_at = time.monotonic()
+    runner.communicate(timeout=60)
+    _wait_until_gone(family, deadline_s=10.0)
+    gone_after = time.monotonic() - killed_at
+    assert not _alive(family), [p.cmdline() for p in _alive(family)]
+    assert gone_after < 5, f"workers and kernels took {gone_after:.1f} s to end"
+    print(f"workers and kernels gone {gone_after:.2f} s after the runner's SIGKILL")
+    assert list((tmp_path / "tmp").rglob("*")) == []
+    assert _kernel_files() <= runtime_before
+    assert snapshot(target) == before
+    # the build folder says how far it got; the next run (under the lock) marks it as killed
+    build = only_one(out.glob(f".{PERIOD}.building-*"))
+    assert read_manifest(build)["status"] == "running"
+    [crashed] = report._sweep_stale_builds(out, PERIOD, locale="en")
+    assert crashed.name.startswith(f"{PERIOD}.failed-") and crashed.name.endswith("-crashed")
+    manifest = read_manifest(crashed)
+    assert manifest["status"] == "killed" and manifest["reason"]["code"] == "killed"
+    assert [(e["name"], e["status"]) for e in manifest["notebooks"]] == [
+        ("d_sleep", "not_finished"), ("e_sleep", "not_finished")]
+    index = (crashed / "index.html").read_text(encoding="utf-8")
+    assert "This run did not finish: the runner was killed before it finished. 0 of 2 notebooks finished." in index
+    assert snapshot(target) == before
+
 
 def test_a_killed_build_without_a_manifest_gets_one(tmp_path):
     stale = tmp_path / f".{PERIOD}.building-20261101T000000Z-999"
