@@ -1463,7 +1463,7 @@ def run(config_path: str | os.PathLike | None = "workbook.yml", *, period: str |
     if not out_root.is_absolute():
         out_root = (Path(settings.get("_base_dir") or ".") / out_root) if not out_dir else out_root.resolve()
     if out_root.exists() and not out_root.is_dir():
-        raise ReportError(f"the output folder {out_root} is a file; pass --out with a folder.")
+        raise ReportError(f"the output folder {out_root} is a file (report.output_dir in the config, or --out).")
     target = out_root / period
     sources = _input_files(wb)
     if config_file:

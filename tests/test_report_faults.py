@@ -375,6 +375,15 @@ def test_period_must_be_exactly_yyyy_mm(tmp_path, period):
     assert not (tmp_path / "reports").exists()
 
 
+def test_output_folder_that_is_a_file_is_a_usage_error(tmp_path):
+    cfg = make_workbook(tmp_path)
+    (tmp_path / "reports").write_text("not a folder")  # report.output_dir of the config
+    result = invoke("run", "--config", cfg, "--period", PERIOD)
+    assert result.exit_code == report.EXIT_USAGE
+    assert last_line(result.stderr) == (f"kpi-report: error: the output folder {tmp_path / 'reports'} is a file "
+                                        f"(report.output_dir in the config, or --out).")
+
+
 def test_only_suggests_jobs_containing_the_name():
     settings = config.load(ROOT / "workbook.yml")
     with pytest.raises(report.ReportError) as err:
