@@ -1,8 +1,11 @@
 """``kpi-report``: run the report notebooks, inspect their parameters, validate data, make sample data.
 
-Exit codes (every subcommand): 0 success; 1 a notebook failed (``run``); 2 usage, config,
-parameter or data problem (nothing was executed); 3 another run for the same period is in
-progress; 130 interrupted (Ctrl-C or SIGTERM). See "Scheduled reports" in README.md.
+Exit codes (every subcommand; :data:`kpi_analysis.report.EXIT_CODES`): 0 success; 1 a notebook
+failed (``run``); 2 usage, config, parameter or data problem (nothing was executed); 3 another run
+for the same period is in progress; 4 the data do not cover the period (nothing was executed);
+5 the output folder cannot be written (disk full, read-only or vanished); 130 interrupted (Ctrl-C or
+SIGTERM). Whatever happens, an earlier report in ``reports/<period>/`` is left as it was, and the
+message is one plain line on stderr. See "Scheduled reports" in README.md.
 
 New subcommands are plain click commands added to :data:`cli` (``@cli.command()``); shared options
 (``--config``, ``--data``) come from :func:`config_option` and :func:`data_option`.
@@ -54,7 +57,9 @@ def cli():
 
     \b
     Exit codes: 0 ok; 1 a notebook failed; 2 usage/config/parameter/data error (nothing ran);
-    3 another run for the same period is in progress; 130 interrupted.
+    3 another run for the same period is in progress; 4 the data do not cover the period;
+    5 the output folder cannot be written (disk full, read-only, vanished); 130 interrupted.
+    An earlier report for the period is never changed by a run that did not succeed.
     """
 
 
@@ -138,7 +143,8 @@ def run(period, config_path, only, data_dir, out_dir, jobs, locale, parameters, 
 
     Writes each notebook executed (.ipynb) and as code-free HTML, index.html and manifest.json.
     The report is built beside the target and moved into place only when every notebook ran; a run
-    with a failure is kept as <period>.failed-<UTC time>/ and an earlier report stays as it was.
+    with a failure, an interrupted run (exit 130) and a run that cannot write its output folder
+    (exit 5) are kept as <period>.failed-<UTC time>/ and an earlier report stays as it was.
     """
     progress = Progress(jobs=jobs)
     try:
@@ -153,8 +159,10 @@ def run(period, config_path, only, data_dir, out_dir, jobs, locale, parameters, 
             on_finish=progress.finish, postprocess=[print_pdfs] if pdf else ())
     except _report.ReportError as err:
         _fail(err)
-    except KeyboardInterrupt:
-        click.echo("\nkpi-report: interrupted; the partial attempt is kept as a .failed- folder.", err=True)
+    except KeyboardInterrupt as err:  # run() says where the attempt is; before the build nothing was written
+        how = "stopped by SIGTERM" if getattr(err, "signal_name", "") == "SIGTERM" else "interrupted (Ctrl-C)"
+        message = str(err) or f"{how}; nothing was written."
+        click.echo(("\n" if progress.tty else "") + f"kpi-report: {message}", err=True)  # past a "^C"
         sys.exit(_report.EXIT_INTERRUPTED)
     for note in result.manifest.get("notes", []):
         click.echo(f"kpi-report: note: {note}", err=True)
@@ -358,7 +366,9 @@ def _describe_read(read: dict) -> str:
 
 
 def _sigterm(signum, frame):  # cron/Airflow stop a task with SIGTERM: clean up like Ctrl-C
-    raise KeyboardInterrupt
+    # A second SIGTERM must not cut short the clean-up that writes the manifest saying "interrupted".
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    raise _report.Interrupted(signal_name="SIGTERM")
 
 
 def main(argv=None) -> None:

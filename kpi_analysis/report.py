@@ -16,8 +16,14 @@ Safety rules (see "Scheduled reports" in README.md):
 * parameters are checked against each notebook's ``parameters`` cell before anything runs;
 * the run is built in a hidden folder beside the target and moved into place only when every
   notebook succeeded, so ``reports/<period>/`` always holds a complete, successful report;
-* a run with a failed notebook is kept as ``reports/<period>.failed-<UTC time>/`` and the earlier
-  complete report (if any) stays untouched; the exit code says what happened (:data:`EXIT_CODES`).
+* the build folder has its ``manifest.json`` and ``index.html`` from the start (status ``running``),
+  rewritten as each notebook starts and finishes, so an attempt that fails, is interrupted or is
+  killed says how far it got (the next run marks a killed one ``killed``);
+* a run with a failed notebook, an interrupted run and a run whose output folder cannot be written
+  (disk full, read-only, vanished) are kept as ``reports/<period>.failed-<UTC time>/`` when possible,
+  and the earlier complete report (if any) stays untouched; the exit code says what happened
+  (:data:`EXIT_CODES`);
+* worker processes and their kernels end with the runner, even when it is killed outright.
 
 Extension points: ``run(..., postprocess=[...])`` calls each hook with the build folder and the
 manifest before the folder is moved into place (a PDF printer writes its files there, so they are
@@ -29,6 +35,7 @@ import ast
 import base64
 import contextlib
 import datetime as _dt
+import errno
 import json
 import logging
 import math
@@ -36,7 +43,9 @@ import mimetypes
 import os
 import re
 import shutil
+import signal
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -49,12 +58,16 @@ from ._validate import closest
 __all__ = [
     "COMMON_PARAMETERS",
     "EXIT_CODES",
+    "EXIT_COVERAGE",
     "EXIT_FAILED",
     "EXIT_INTERRUPTED",
     "EXIT_LOCKED",
     "EXIT_OK",
+    "EXIT_OUTPUT",
     "EXIT_USAGE",
+    "Interrupted",
     "Job",
+    "OutputError",
     "Parameter",
     "ParameterError",
     "ReportError",
@@ -81,12 +94,16 @@ EXIT_OK = 0           # every notebook ran; reports/<period>/ holds the new repo
 EXIT_FAILED = 1       # at least one notebook failed; kept as <period>.failed-<time>/, old report intact
 EXIT_USAGE = 2        # bad command line, config, parameter or data: nothing was executed
 EXIT_LOCKED = 3       # another run for the same period and output folder is still going
+EXIT_COVERAGE = 4     # the data do not cover the period: nothing was executed
+EXIT_OUTPUT = 5       # the output folder cannot be written (disk full, read-only, vanished)
 EXIT_INTERRUPTED = 130  # stopped by Ctrl-C / SIGTERM; the attempt is kept as a failed folder
 EXIT_CODES = {
     EXIT_OK: "every notebook ran; the report is in place",
     EXIT_FAILED: "a notebook failed; the attempt is kept as <period>.failed-<time>/, any earlier report stays",
     EXIT_USAGE: "usage, config, parameter or data validation error; nothing was executed",
     EXIT_LOCKED: "another run for this period is in progress",
+    EXIT_COVERAGE: "the period is not covered by the data; nothing was executed",
+    EXIT_OUTPUT: "the output folder cannot be written (disk full, read-only or vanished); any earlier report is unchanged",
     EXIT_INTERRUPTED: "interrupted; the attempt is kept as <period>.failed-<time>/",
 }
 
@@ -103,7 +120,7 @@ PACKAGES = ("kpi-workbook", "pandas", "numpy", "scipy", "statsmodels", "matplotl
             "Babel", "papermill", "nbconvert", "nbclient", "nbformat", "ipykernel", "jupyter_client",
             "ipywidgets", "pyarrow", "openpyxl", "PyYAML", "duckdb", "ibis-framework")
 
-_PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+_PERIOD = re.compile(r"\d{4}-(0[1-9]|1[0-2])")  # use with fullmatch: "$" would let "2026-10\n" through
 _TEMPLATES = Path(__file__).with_name("templates")
 _RECORD_MIME = "application/vnd.kpi-workbook.record+json"
 _WIDGET_MIMES = ("application/vnd.jupyter.widget-view+json", "application/vnd.jupyter.widget-state+json")
@@ -112,8 +129,36 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _t = i18n.catalog("report", {
     "title": {"en": "KPI report {period}", "vi": "Báo cáo KPI {period}"},
     "generated": {"en": "Generated {when} (UTC) in {duration}.", "vi": "Tạo lúc {when} (UTC), mất {duration}."},
+    "started": {"en": "Started {when} (UTC).", "vi": "Bắt đầu lúc {when} (UTC)."},
     "status_ok": {"en": "complete", "vi": "hoàn tất"},
     "status_failed": {"en": "failed", "vi": "lỗi"},
+    "status_pending": {"en": "not started yet", "vi": "chưa chạy"},
+    "status_running": {"en": "running", "vi": "đang chạy"},
+    "status_not_finished": {"en": "did not finish", "vi": "chưa chạy xong"},
+    "overall_running": {"en": "This report is being built: {done} of {n} notebooks finished so far. This page is "
+                               "rewritten as the run goes on.",
+                        "vi": "Báo cáo đang được tạo: {done} trên {n} sổ tay đã chạy xong. Trang này được cập "
+                              "nhật trong khi chạy."},
+    "overall_stopped": {"en": "This run did not finish: {reason}. {done} of {n} notebooks finished. This attempt is "
+                              "kept for inspection; an earlier complete report for {period}, if there is one, is "
+                              "unchanged.",
+                        "vi": "Lần chạy này không hoàn tất: {reason}. {done} trên {n} sổ tay đã chạy xong. Lần "
+                              "chạy này được giữ lại để kiểm tra; báo cáo hoàn chỉnh trước đó của {period} (nếu "
+                              "có) không bị thay đổi."},
+    # why a run stopped (manifest "reason.code"); the output-folder ones also end the CLI's message
+    "reason_no_space": {"en": "no space left on device", "vi": "hết dung lượng đĩa"},
+    "reason_disk_quota": {"en": "disk quota exceeded", "vi": "vượt hạn mức dung lượng đĩa"},
+    "reason_read_only": {"en": "read-only file system", "vi": "hệ thống tệp chỉ cho phép đọc"},
+    "reason_permission_denied": {"en": "permission denied", "vi": "không có quyền ghi"},
+    "reason_folder_vanished": {"en": "the output folder disappeared", "vi": "thư mục đầu ra đã biến mất"},
+    "reason_write_error": {"en": "the output could not be written ({detail})",
+                           "vi": "không ghi được kết quả ({detail})"},
+    "reason_sigterm": {"en": "stopped by SIGTERM", "vi": "bị dừng bằng tín hiệu SIGTERM"},
+    "reason_interrupted": {"en": "interrupted (Ctrl-C)", "vi": "bị ngắt (Ctrl-C)"},
+    "reason_killed": {"en": "the runner was killed before it finished", "vi": "tiến trình chạy báo cáo bị dừng "
+                                                                              "đột ngột trước khi xong"},
+    "reason_error": {"en": "the runner stopped with an error ({detail})",
+                     "vi": "tiến trình chạy báo cáo dừng vì lỗi ({detail})"},
     "overall_ok": {"en": "All {n} notebooks ran.", "vi": "Cả {n} sổ tay đều chạy xong."},
     "overall_failed": {"en": "{failed} of {n} notebooks failed. This attempt is kept for inspection; an "
                                  "earlier complete report for {period}, if there is one, is unchanged.",
@@ -153,6 +198,82 @@ class ParameterError(ReportError, ValueError):
 class ReportLocked(ReportError):
     """Another run holds the lock for this period and output folder."""
     exit_code = EXIT_LOCKED
+
+
+class OutputError(ReportError):
+    """The output folder cannot be written (disk full, read-only, vanished): exit code 5.
+
+    Raised by :func:`run` after the workers are stopped; the message names the folder, the reason,
+    where the attempt was kept (if anywhere) and that any earlier report is unchanged.
+    """
+    exit_code = EXIT_OUTPUT
+
+
+class Interrupted(KeyboardInterrupt):
+    """A run stopped by Ctrl-C or SIGTERM (exit code 130); ``str()`` says where the attempt is kept.
+
+    A ``KeyboardInterrupt``, so code that catches ``Exception`` still lets it through. The CLI's
+    SIGTERM handler raises it with ``signal_name="SIGTERM"`` so the manifest can say which it was.
+    """
+    exit_code = EXIT_INTERRUPTED
+
+    def __init__(self, message: str = "", *, signal_name: str = "SIGINT", kept: Path | None = None):
+        super().__init__(message)
+        self.signal_name, self.kept = signal_name, kept
+
+
+class _WriteFailed(Exception):
+    """Writing into the output folder failed for a reason of the folder, not of a notebook.
+
+    ``code`` is one of the ``reason_*`` codes above; picklable, so a worker can send it back.
+    """
+
+    def __init__(self, code: str, detail: str = ""):
+        super().__init__(code, detail)
+        self.code, self.detail = code, detail
+
+    @property
+    def reason(self) -> dict:
+        return {"code": self.code, "detail": self.detail}
+
+
+_FAULT_CODES = {errno.ENOSPC: "no_space", errno.EDQUOT: "disk_quota", errno.EROFS: "read_only",
+                errno.EACCES: "permission_denied", errno.EPERM: "permission_denied"}
+
+
+def _output_fault(err: OSError, folder: Path) -> _WriteFailed | None:
+    """The output-folder fault ``err`` is, or None when it is some other error (a notebook's, an input's)."""
+    if err.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS):
+        return _WriteFailed(_FAULT_CODES[err.errno], str(err))
+    # EACCES/EPERM only count for our own files: reading an input or a notebook can be denied too.
+    ours = err.filename is None or _inside(err.filename, folder)
+    if err.errno in (errno.EACCES, errno.EPERM) and ours:
+        return _WriteFailed(_FAULT_CODES[err.errno], str(err))
+    if err.errno in (None, errno.ENOENT, errno.ENOTDIR) and not folder.is_dir():
+        return _WriteFailed("folder_vanished", str(err))  # papermill's own message for it has no errno
+    if err.errno in (errno.ENOENT, errno.ENOTDIR) and ours:
+        return _WriteFailed("write_error", str(err))
+    return None
+
+
+def _inside(path: str | os.PathLike, folder: Path) -> bool:
+    try:
+        Path(os.path.abspath(path)).relative_to(os.path.abspath(folder))
+    except ValueError:
+        return False
+    return True
+
+
+@contextlib.contextmanager
+def _writing(folder: Path):
+    """Turn an output-folder fault while writing into ``folder`` into :class:`_WriteFailed`."""
+    try:
+        yield
+    except OSError as err:
+        fault = _output_fault(err, folder)
+        if fault is None:
+            raise
+        raise fault from err
 
 
 # ----------------------------------------------------------------------------------------------
@@ -558,10 +679,20 @@ def plan_jobs(settings: Mapping, *, only: Sequence[str] | None = None) -> list[J
     if only:
         unknown = [n for n in only if n not in names]
         if unknown:
-            hints = "; ".join(f"{u!r}: did you mean {closest(u, names)}?" for u in unknown)
-            raise ReportError(f"--only: no job named {unknown} ({hints}); the jobs are {names}.")
+            named = [f"{u!r}" + (f" (did you mean {' or '.join(hint)}?)" if (hint := _suggest_jobs(u, names)) else "")
+                     for u in unknown]
+            raise ReportError(f"--only: no job named {', '.join(named)}; the jobs are {names}.")
         jobs = [j for j in jobs if j.name in only]
     return jobs
+
+
+def _suggest_jobs(name: str, names: Sequence[str]) -> list[str]:
+    """Jobs whose name contains ``name`` ("nps" -> 04_nps_segmentation), else the closest spellings.
+
+    Job names carry a number prefix and a long tail, which difflib's ratio punishes: a user typing
+    the word they remember is better served by a substring match.
+    """
+    return [n for n in names if name.lower() in n.lower()] or closest(name, names)
 
 
 def resolve_parameters(jobs: Sequence[Job], *, common: Mapping[str, Any],
@@ -743,7 +874,7 @@ def render_html(nb, *, title: str, locale: str = "en", period: str = "", error: 
 
 def _period_label(period: str, locale: str) -> str:
     """'2026-10' -> 'October 2026' / 'tháng 10 năm 2026' (other text unchanged)."""
-    return i18n.month(period, locale) if period and _PERIOD.match(str(period)) else str(period or "")
+    return i18n.month(period, locale) if period and _PERIOD.fullmatch(str(period)) else str(period or "")
 
 
 def _when(stamp: str, locale: str) -> str:
@@ -785,6 +916,8 @@ def _headline_value(key: str, value: Any, locale: str) -> str:
 #: Free-text fields of a headline (a result's method description, in English) are left to the
 #: notebook page and the manifest: the index shows numbers and coded verdicts, in the report's language.
 _INDEX_SKIPS = ("method",)
+#: Notebook states of a build that has not finished (``not_finished``: the run stopped first).
+_UNFINISHED = ("pending", "running", "not_finished")
 
 
 def _headline_items(headline: Mapping, locale: str, *, limit: int = 8) -> list[tuple[str, str]]:
@@ -832,15 +965,19 @@ def render_index(manifest: Mapping, *, locale: str = "en") -> str:
     notebooks = []
     for entry in manifest["notebooks"]:
         error = entry.get("error") or {}
+        unfinished = entry["status"] in _UNFINISHED
         if entry["status"] == "ok":
             status_text, detail = _t("status_ok", locale), ""
+        elif unfinished:
+            status_text, detail = _t(f"status_{entry['status']}", locale), ""
         else:
             status_text = _t("status_failed", locale)
             detail = _error_line(error, locale)
         notebooks.append({
             "name": entry["name"], "title": entry.get("title") or entry["name"], "status": entry["status"],
             "status_text": status_text, "detail": detail,
-            "duration": _t("seconds", locale, s=i18n.number(entry.get("duration_s") or 0, locale, digits=1)),
+            "duration": "–" if unfinished else
+            _t("seconds", locale, s=i18n.number(entry.get("duration_s") or 0, locale, digits=1)),
             "html": entry["outputs"].get("html"), "ipynb": entry["outputs"].get("ipynb"),
             # a notebook's one-sentence answer (recorded as "answer") leads; the numbers fold below it
             "answer": (entry.get("headline") or {}).get("answer") or "",
@@ -849,24 +986,47 @@ def render_index(manifest: Mapping, *, locale: str = "en") -> str:
             "carried": _t("carried", locale, when=_when(entry.get("started_at", ""), locale))
             if entry.get("carried_over") else "",
         })
-    failed = sum(e["status"] != "ok" for e in manifest["notebooks"])
+    failed = sum(e["status"] not in ("ok", *_UNFINISHED) for e in manifest["notebooks"])
+    done = sum(e["status"] not in _UNFINISHED for e in manifest["notebooks"])
     n = len(manifest["notebooks"])
-    overall = (_t("overall_ok", locale, n=n) if not failed
-               else _t("overall_failed", locale, failed=failed, n=n,
-                       period=_period_label(manifest["period"], locale)))
+    period = _period_label(manifest["period"], locale)
+    status, reason = manifest.get("status"), manifest.get("reason")
+    if status == "running":
+        overall, look = _t("overall_running", locale, done=done, n=n), "running"
+    elif reason:  # interrupted, killed, or the output folder could not be written
+        overall = _t("overall_stopped", locale, reason=_reason_text(reason, locale), done=done, n=n, period=period)
+        look = "failed"
+    elif failed:
+        overall, look = _t("overall_failed", locale, failed=failed, n=n, period=period), "failed"
+    else:
+        overall, look = _t("overall_ok", locale, n=n), "ok"
     company = manifest.get("company") or {}
+    if manifest.get("finished_at"):
+        generated = _t("generated", locale, when=_when(manifest["finished_at"], locale),
+                       duration=_t("seconds", locale, s=i18n.number(manifest["duration_s"], locale, digits=1)))
+    elif manifest.get("started_at"):  # still running, or killed: only the start is known
+        generated = _t("started", locale, when=_when(manifest["started_at"], locale))
+    else:
+        generated = ""
     return env.get_template("index.html.j2").render(
-        lang=locale, title=_t("title", locale, period=_period_label(manifest["period"], locale)),
+        lang=locale, title=_t("title", locale, period=period),
         company=company.get("name") or "", logo=_logo_data_uri(company.get("logo")),
         logo_alt=_t("logo_alt", locale),
-        generated=_t("generated", locale, when=_when(manifest["finished_at"], locale),
-                     duration=_t("seconds", locale, s=i18n.number(manifest["duration_s"], locale, digits=1))),
-        overall=overall, ok=not failed, notebooks=notebooks,
+        generated=generated, overall=overall, look=look, notebooks=notebooks,
         cols={k: _t(f"col_{k}", locale) for k in ("notebook", "status", "duration", "answer")},
         all_numbers=lambda n: _t("all_numbers", locale, n=n),
         none_text=_t("none", locale), notebook_link=_t("notebook_link", locale),
         manifest_link=_t("manifest_link", locale),
     )
+
+
+def _reason_text(reason: Mapping, locale: str) -> str:
+    """Why a run stopped, in words: ``{"code": "no_space", "detail": ...}`` -> "no space left on device"."""
+    code, detail = reason.get("code") or "error", reason.get("detail") or ""
+    try:
+        return _t(f"reason_{code}", locale, detail=detail)
+    except KeyError:  # a code from a newer version of the runner
+        return _t("reason_error", locale, detail=detail or code)
 
 
 def _error_line(error: Mapping, locale: str) -> str:
@@ -944,6 +1104,8 @@ def execute_job(task: Mapping[str, Any]) -> dict:
 
     ``task`` keys: name, notebook, build_dir, parameters, kernel, cell_timeout, start_timeout,
     locale, period, company. Top level and picklable so ``--jobs N`` can run it in worker processes.
+    A fault of the build folder itself (disk full, read-only, vanished) is not the notebook's: it is
+    raised (as ``_WriteFailed``) for the runner to stop the run, instead of being recorded as a failure.
     """
     import nbformat
     import papermill
@@ -966,7 +1128,12 @@ def execute_job(task: Mapping[str, Any]) -> dict:
                 extra_arguments=list(KERNEL_ARGS))
         except PapermillExecutionError as err:
             error = {"stage": "execute", "ename": err.ename, "evalue": err.evalue}
-        except Exception as err:  # noqa: BLE001 - kernel start timeout, cell timeout, dead kernel: all end the notebook
+        except Exception as err:  # kernel start timeout, cell timeout, dead kernel: all end the notebook
+            # papermill saves the notebook after every cell: a full or read-only disk shows up here,
+            # and reading back the half-written file would only add a NotJSONError.
+            fault = _output_fault(err, build) if isinstance(err, OSError) else None
+            if fault is not None:
+                raise fault from err
             error = {"stage": "kernel" if not ipynb.exists() else "execute",
                      "ename": type(err).__name__, "evalue": str(err).strip()}
     duration = time.perf_counter() - t0
@@ -975,7 +1142,8 @@ def execute_job(task: Mapping[str, Any]) -> dict:
     for cell in executed.cells:  # papermill gives its injected cell a random id: make reruns identical
         if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
             cell["id"] = "injected-parameters"
-    nbformat.write(executed, ipynb)  # also when the kernel never started: the notebook as it would have run
+    with _writing(build):
+        nbformat.write(executed, ipynb)  # also when the kernel never started: the notebook as it would have run
     if error is not None:
         where = _failing_cell(executed, source) if executed is not source else {}
         error = {**where, **{k: v for k, v in error.items() if v is not None or k not in where}}
@@ -986,12 +1154,16 @@ def execute_job(task: Mapping[str, Any]) -> dict:
         headline = read_records(dict(executed))
     except (KeyError, TypeError, ValueError) as err:
         error = error or {"stage": "records", "cell_index": None, "ename": type(err).__name__, "evalue": str(err)}
+    html = None
     try:
         banner = _error_line(error, task["locale"]) if error else ""
-        page.write_text(render_html(executed, title=title, locale=task["locale"], period=task["period"],
-                                    error=banner, company=task.get("company") or ""), encoding="utf-8")
+        html = render_html(executed, title=title, locale=task["locale"], period=task["period"],
+                           error=banner, company=task.get("company") or "")
     except Exception as err:  # noqa: BLE001 - a notebook whose outputs nbconvert cannot render still gets reported
         error = error or {"stage": "render", "cell_index": None, "ename": type(err).__name__, "evalue": str(err)}
+    if html is not None:
+        with _writing(build):
+            page.write_text(html, encoding="utf-8")
     language = executed.metadata.get("language_info", {})
     return {
         "name": name, "notebook": str(source_path), "title": title,
@@ -1103,7 +1275,9 @@ def _lock(out_root: Path, period: str):
         yield
         return
     path = out_root / f".{period}.lock"
-    with open(path, "a+") as fh:
+    with _writing(out_root):  # a read-only output folder is found here, first
+        fh = open(path, "a+")  # noqa: SIM115 - closed by the with below
+    with fh:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -1160,14 +1334,34 @@ def _swap_into_place(build: Path, target: Path) -> None:
     shutil.rmtree(previous)
 
 
-def _sweep_stale_builds(out_root: Path, period: str) -> list[Path]:
+def _sweep_stale_builds(out_root: Path, period: str, *, locale: str = "en") -> list[Path]:
     # Under the lock no other run of this period is building: a leftover folder is a crashed run.
     kept = []
-    for stale in out_root.glob(f".{period}.building-*"):
+    for stale in sorted(out_root.glob(f".{period}.building-*")):
         dest = _unique(out_root / f"{period}.failed-{stale.name.split('building-', 1)[1].split('-')[0]}-crashed")
         os.rename(stale, dest)
+        _mark_killed(dest, period, locale=locale)
         kept.append(dest)
     return kept
+
+
+def _mark_killed(folder: Path, period: str, *, locale: str) -> None:
+    """Rewrite the manifest and index of a build whose runner died without a word (SIGKILL, power cut).
+
+    Its manifest still says ``running``; from now on it says ``killed``, with the notebooks that
+    were running or pending marked as not finished. A manifest with a final status is left alone.
+    """
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):  # killed before its first manifest was written
+        manifest = {}
+    if not isinstance(manifest, dict) or manifest.get("status") not in (None, "running"):
+        return
+    manifest = {"period": period, "started_at": None, "locale": locale, "company": {}, "notebooks": [],
+                **manifest}
+    _stop_manifest(manifest, "killed", {"code": "killed", "detail": f"found by the run of {_now()}"})
+    manifest["finished_at"] = manifest["duration_s"] = None  # when it died is not known
+    _write_outputs(folder, manifest)
 
 
 def run(config_path: str | os.PathLike | None = "workbook.yml", *, period: str | None = None,
@@ -1219,12 +1413,20 @@ def run(config_path: str | os.PathLike | None = "workbook.yml", *, period: str |
     ReportError
         Config, data, period or parameter problems found before anything ran (exit code 2), or
         :class:`ReportLocked` (exit code 3).
+    OutputError
+        The output folder cannot be written: disk full, read-only, permission denied or vanished
+        (exit code 5). The notebooks still running are stopped; the attempt is kept as
+        ``<period>.failed-<UTC time>/`` with a manifest saying why, when the disk allows; the message
+        says where it is (or that nothing could be kept), and any earlier report is unchanged.
+    Interrupted
+        Ctrl-C or SIGTERM (exit code 130): the notebooks are stopped with their kernels and the attempt
+        is kept with status ``interrupted``. A ``KeyboardInterrupt``; ``str()`` says where it is.
     """
     from . import config as _config
 
     if jobs < 1:
         raise ReportError(f"--jobs must be at least 1; got {jobs}.")
-    if period is not None and not _PERIOD.match(str(period)):
+    if period is not None and not _PERIOD.fullmatch(str(period)):
         raise ReportError(f"--period must be a month as YYYY-MM (e.g. 2026-10); got {period!r}.")
     if locale not in (None, "") and locale not in i18n.LOCALES:
         raise ReportError(f"--locale must be one of {list(i18n.LOCALES)}; got {locale!r}.")
@@ -1260,7 +1462,8 @@ def run(config_path: str | os.PathLike | None = "workbook.yml", *, period: str |
     out_root = Path(out_dir) if out_dir else Path(report.get("output_dir") or "reports")
     if not out_root.is_absolute():
         out_root = (Path(settings.get("_base_dir") or ".") / out_root) if not out_dir else out_root.resolve()
-    out_root.mkdir(parents=True, exist_ok=True)
+    if out_root.exists() and not out_root.is_dir():
+        raise ReportError(f"the output folder {out_root} is a file (report.output_dir in the config, or --out).")
     target = out_root / period
     sources = _input_files(wb)
     if config_file:
@@ -1268,63 +1471,185 @@ def run(config_path: str | os.PathLike | None = "workbook.yml", *, period: str |
     versions = package_versions()
     company = settings.get("company") or {}
     kernel_name = kernel or report.get("kernel") or "python3"
-    with _lock(out_root, period):
-        _sweep_stale_builds(out_root, period)
-        build = out_root / f".{period}.building-{_stamp()}-{os.getpid()}"
-        build.mkdir()
-        started, t0 = _now(), time.perf_counter()
-        try:
-            inputs = _fingerprints(sources)
-            tasks = [{"name": j.name, "notebook": str(j.notebook), "build_dir": str(build),
-                      "parameters": params[j.name], "kernel": kernel_name,
-                      "cell_timeout": int(cell_timeout or report.get("cell_timeout") or 600),
-                      "start_timeout": int(start_timeout or report.get("start_timeout") or 120),
-                      "notebook_timeout": int(report.get("notebook_timeout") or 3600),
-                      "locale": wb.locale, "period": period, "company": company.get("name") or ""}
-                     for j in plan]
-            entries = _execute_all(tasks, jobs=jobs, on_start=on_start, on_finish=on_finish,
-                                   extra=lambda task: {"packages": versions, "inputs": {
-                                       **inputs, "notebook": _fingerprints({"notebook": task["notebook"]})["notebook"]}})
-            after = _fingerprints(sources)
-            notes = [f"{key} changed while the report ran (sha256 {inputs[key]['sha256'][:12]} -> "
-                     f"{after[key]['sha256'][:12]}); re-run for a consistent report."
-                     for key in inputs if after.get(key, {}).get("sha256") != inputs[key]["sha256"]]
-            entries.sort(key=lambda e: every_job.index(e["name"]))
-            if only and (target / "manifest.json").is_file():
-                entries = _carry_over(target, build, entries, order=every_job)
+    try:
+        with _writing(Path(out_root.anchor)):  # the fault may be a parent's: mkdir creates missing parents too
+            out_root.mkdir(parents=True, exist_ok=True)
+        with _lock(out_root, period):
+            with _writing(out_root):
+                _sweep_stale_builds(out_root, period, locale=wb.locale)
+                build = out_root / f".{period}.building-{_stamp()}-{os.getpid()}"
+                build.mkdir()
+            started, t0 = _now(), time.perf_counter()
             manifest = {
-                "period": period, "status": "ok" if all(e["status"] == "ok" for e in entries) else "failed",
-                "started_at": started, "finished_at": _now(),
-                "duration_s": round(time.perf_counter() - t0, 3), "jobs": jobs, "locale": wb.locale,
+                "period": period, "status": "running", "reason": None, "started_at": started, "finished_at": None,
+                "duration_s": 0.0, "jobs": jobs, "locale": wb.locale,
                 "config": str(config_file) if config_file else None, "data_dir": common["data_dir"],
                 "company": {"name": company.get("name") or "", "logo": company.get("logo")},
-                "packages": versions, "inputs": inputs, "notes": notes, "notebooks": entries,
+                "packages": versions, "inputs": {}, "notes": [],
+                "notebooks": [_pending_entry(j, params[j.name], kernel_name) for j in plan],
             }
-            _write_outputs(build, manifest)
-            for hook in postprocess:
-                try:
-                    hook(build, manifest)
-                except Exception as err:  # noqa: BLE001 - the report is incomplete without the hook's output
-                    manifest["status"] = "failed"
-                    manifest["notes"].append(f"post-processing {getattr(hook, '__name__', hook)!s} failed: "
-                                             f"{type(err).__name__}: {err}")
-                    _write_outputs(build, manifest)
-        except BaseException:  # interrupted or crashed: keep what was built, never touch the target
-            os.rename(build, _unique(out_root / f"{period}.failed-{_stamp()}"))
-            raise
-        failed = [e["name"] for e in manifest["notebooks"] if e["status"] != "ok"]
-        if manifest["status"] == "ok":
-            _swap_into_place(build, target)
-            return RunResult("ok", EXIT_OK, target, manifest, [], target)
-        kept = _unique(out_root / f"{period}.failed-{_stamp()}")
+
+            def save() -> None:  # the build says how far it got, whatever happens next
+                manifest["duration_s"] = round(time.perf_counter() - t0, 3)
+                _write_outputs(build, manifest)
+
+            def job_started(name: str) -> None:
+                entry = next(e for e in manifest["notebooks"] if e["name"] == name)
+                entry.update(status="running", started_at=_now())
+                save()
+                if on_start:
+                    on_start(name)
+
+            def job_finished(entry: dict) -> None:
+                manifest["notebooks"] = [entry if e["name"] == entry["name"] else e for e in manifest["notebooks"]]
+                save()
+                if on_finish:
+                    on_finish(entry)
+
+            try:
+                save()
+                inputs = manifest["inputs"] = _fingerprints(sources)
+                tasks = [{"name": j.name, "notebook": str(j.notebook), "build_dir": str(build),
+                          "parameters": params[j.name], "kernel": kernel_name,
+                          "cell_timeout": int(cell_timeout or report.get("cell_timeout") or 600),
+                          "start_timeout": int(start_timeout or report.get("start_timeout") or 120),
+                          "notebook_timeout": int(report.get("notebook_timeout") or 3600),
+                          "locale": wb.locale, "period": period, "company": company.get("name") or ""}
+                         for j in plan]
+                entries = _execute_all(tasks, jobs=jobs, on_start=job_started, on_finish=job_finished,
+                                       extra=lambda task: {"packages": versions, "inputs": {
+                                           **inputs, "notebook": _fingerprints({"notebook": task["notebook"]})["notebook"]}})
+                after = _fingerprints(sources)
+                notes = [f"{key} changed while the report ran (sha256 {inputs[key]['sha256'][:12]} -> "
+                         f"{after[key]['sha256'][:12]}); re-run for a consistent report."
+                         for key in inputs if after.get(key, {}).get("sha256") != inputs[key]["sha256"]]
+                entries.sort(key=lambda e: every_job.index(e["name"]))
+                if only and (target / "manifest.json").is_file():
+                    with _writing(build):
+                        entries = _carry_over(target, build, entries, order=every_job)
+                manifest = {
+                    "period": period, "status": "ok" if all(e["status"] == "ok" for e in entries) else "failed",
+                    "reason": None, "started_at": started, "finished_at": _now(),
+                    "duration_s": round(time.perf_counter() - t0, 3), "jobs": jobs, "locale": wb.locale,
+                    "config": str(config_file) if config_file else None, "data_dir": common["data_dir"],
+                    "company": {"name": company.get("name") or "", "logo": company.get("logo")},
+                    "packages": versions, "inputs": inputs, "notes": notes, "notebooks": entries,
+                }
+                _write_outputs(build, manifest)
+                for hook in postprocess:
+                    try:
+                        with _writing(build):
+                            hook(build, manifest)
+                    except _WriteFailed:
+                        raise
+                    except Exception as err:  # noqa: BLE001 - the report is incomplete without the hook's output
+                        manifest["status"] = "failed"
+                        manifest["notes"].append(f"post-processing {getattr(hook, '__name__', hook)!s} failed: "
+                                                 f"{type(err).__name__}: {err}")
+                        _write_outputs(build, manifest)
+                failed = [e["name"] for e in manifest["notebooks"] if e["status"] != "ok"]
+                with _writing(build):
+                    if manifest["status"] == "ok":
+                        _swap_into_place(build, target)
+                        return RunResult("ok", EXIT_OK, target, manifest, [], target)
+                    kept = _unique(out_root / f"{period}.failed-{_stamp()}")
+                    os.rename(build, kept)
+                return RunResult("failed", EXIT_FAILED, kept, manifest, failed, target)
+            # Never touch the target from here on: keep what was built, saying why it stopped.
+            except _WriteFailed as fault:  # the workers are stopped already (_execute_all)
+                kept, problem = _keep_attempt(build, manifest, "failed", fault.reason)
+                raise OutputError(f"cannot write the report for {period} to {out_root}: "
+                                  f"{_reason_text(fault.reason, 'en')}; "
+                                  f"{_outcome(kept, problem, build, target)}.") from None
+            except KeyboardInterrupt as err:
+                signal_name = getattr(err, "signal_name", "SIGINT")
+                reason = {"code": "sigterm" if signal_name == "SIGTERM" else "interrupted", "detail": signal_name}
+                kept, problem = _keep_attempt(build, manifest, "interrupted", reason)
+                raise Interrupted(f"{_reason_text(reason, 'en')}; {_outcome(kept, problem, build, target)}.",
+                                  signal_name=signal_name, kept=kept) from None
+            except BaseException as err:  # a crash: keep the attempt, show the error as it is
+                _keep_attempt(build, manifest, "failed", {"code": "error", "detail": f"{type(err).__name__}: {err}"})
+                raise
+    except _WriteFailed as fault:  # before the build folder existed
+        raise OutputError(f"cannot write the report for {period} to {out_root}: {_reason_text(fault.reason, 'en')}; "
+                          f"nothing was written{_unchanged(target)}.") from None
+
+
+def _pending_entry(job: Job, parameters: dict, kernel: str) -> dict:
+    """A notebook's manifest entry before it has run (replaced by ``execute_job``'s when it finishes)."""
+    return {"name": job.name, "notebook": str(job.notebook), "title": job.name, "status": "pending",
+            "error": None, "started_at": None, "duration_s": None, "parameters": parameters, "headline": {},
+            "outputs": {"ipynb": None, "html": None}, "kernel": {"name": kernel}}
+
+
+def _stop_manifest(manifest: dict, status: str, reason: dict) -> None:
+    """Give a build's manifest its final ``status`` and ``reason``; unfinished notebooks say so."""
+    for entry in manifest["notebooks"]:
+        if entry["status"] in ("pending", "running"):
+            entry["status"] = "not_finished"
+    now = _dt.datetime.now(_dt.UTC)
+    manifest.update(status=status, reason=reason, finished_at=now.isoformat(timespec="seconds"))
+    with contextlib.suppress(TypeError, ValueError):
+        manifest["duration_s"] = round((now - _dt.datetime.fromisoformat(manifest["started_at"])).total_seconds(), 3)
+
+
+def _keep_attempt(build: Path, manifest: dict, status: str, reason: dict) -> tuple[Path | None, dict | None]:
+    """Mark a stopped build's manifest and index, and move the build aside as ``<period>.failed-<time>/``.
+
+    Returns where the attempt is (``None`` when the folder vanished; ``build`` itself when it could
+    not be renamed) and, when its manifest could not be written, the reason.
+    """
+    if not build.is_dir():
+        return None, None
+    problem = None
+    _stop_manifest(manifest, status, reason)
+    try:
+        _write_outputs(build, manifest)
+    except _WriteFailed as fault:  # e.g. still no space: the folder is kept all the same
+        problem = fault.reason
+    except Exception as err:  # noqa: BLE001 - a stopped run is reported whatever else goes wrong
+        problem = {"code": "error", "detail": f"{type(err).__name__}: {err}"}
+    kept = _unique(build.parent / f"{manifest['period']}.failed-{_stamp()}")
+    try:
         os.rename(build, kept)
-        return RunResult("failed", EXIT_FAILED, kept, manifest, failed, target)
+    except OSError:
+        return build, problem
+    return kept, problem
+
+
+def _outcome(kept: Path | None, problem: dict | None, build: Path, target: Path) -> str:
+    """Where a stopped run left its attempt, for the one-line message."""
+    if kept is None:
+        text = "nothing could be kept"
+    else:
+        text = f"this attempt is {'left' if kept == build else 'kept'} in {kept}"
+        if problem:
+            text += f", but its manifest could not be updated ({_reason_text(problem, 'en')})"
+    return text + _unchanged(target)
+
+
+def _unchanged(target: Path) -> str:
+    return f"; the earlier report in {target} is unchanged" if target.is_dir() else ""
 
 
 def _write_outputs(build: Path, manifest: dict) -> None:
-    (build / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False, allow_nan=False)
-                                         + "\n", encoding="utf-8")
-    (build / "index.html").write_text(render_index(manifest, locale=manifest["locale"]), encoding="utf-8")
+    """Write ``manifest.json`` and ``index.html``, each replaced in one step: never half a file."""
+    text = json.dumps(manifest, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    page = render_index(manifest, locale=manifest["locale"])
+    with _writing(build):
+        _write_atomic(build / "manifest.json", text)
+        _write_atomic(build / "index.html", page)
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        temp.write_text(text, encoding="utf-8")
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+        raise
 
 
 def _carry_over(target: Path, build: Path, entries: list[dict], *, order: list[str]) -> list[dict]:
@@ -1344,6 +1669,11 @@ def _carry_over(target: Path, build: Path, entries: list[dict], *, order: list[s
     return merged
 
 
+#: How worker processes start: a fresh interpreter, no inherited threads or locks. (Tests that
+#: inject faults into a worker by patching this module use "fork", so the patch reaches the worker.)
+_START_METHOD = "spawn"
+
+
 def _execute_all(tasks: list[dict], *, jobs: int, on_start, on_finish, extra) -> list[dict]:
     """Run every task in its own worker process, at most ``jobs`` at once, each under a wall-clock limit.
 
@@ -1351,20 +1681,25 @@ def _execute_all(tasks: list[dict], *, jobs: int, on_start, on_finish, extra) ->
     nbclient can wait forever on a kernel reply that never comes (papermill #711, nbclient #312);
     the cell timeout does not cover those waits. A notebook over ``notebook_timeout`` seconds is
     stopped with its kernel and reported as failed; the others go on.
+
+    Workers end with the runner, even when it is killed outright (see :func:`_worker_setup`). Their
+    kernels' connection files live in a scratch folder of this run, removed at the end; an output
+    fault reported by a worker stops every worker and is raised as ``_WriteFailed``.
     """
     import multiprocessing
     from multiprocessing.connection import wait
 
-    ctx = multiprocessing.get_context("spawn")  # a fresh interpreter: no inherited threads or locks
+    ctx = multiprocessing.get_context(_START_METHOD)
+    scratch = tempfile.mkdtemp(prefix="kpi-report-")
     pending, running, entries = list(tasks), {}, []
     try:
         while pending or running:
             while pending and len(running) < max(1, jobs):
-                task = pending.pop(0)
-                receive, send = ctx.Pipe(duplex=False)
-                process = ctx.Process(target=_worker, args=(task, send), daemon=True)
+                task = {**pending.pop(0), "scratch": scratch, "runner_pid": os.getpid()}
                 if on_start:
                     on_start(task["name"])
+                receive, send = ctx.Pipe(duplex=False)
+                process = ctx.Process(target=_worker, args=(task, send), daemon=True)
                 process.start()
                 send.close()
                 running[task["name"]] = (process, receive, task, time.monotonic())
@@ -1388,24 +1723,89 @@ def _execute_all(tasks: list[dict], *, jobs: int, on_start, on_finish, extra) ->
                 process.join(10)
                 receive.close()
                 del running[name]
+                if "output_fault" in entry:  # not this notebook's failure: the report cannot be written
+                    raise _WriteFailed(**entry["output_fault"])
                 entry = {**entry, **extra(task)}
                 entries.append(entry)
                 if on_finish:
                     on_finish(entry)
-    except BaseException:  # interrupted: stop the running notebooks and their kernels now
+    except BaseException:  # interrupted, or the output cannot be written: stop the notebooks and kernels now
         for process, *_ in running.values():
             _stop_process_tree(process)
         raise
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
     return entries
 
 
 def _worker(task: dict, send) -> None:
+    runtime = _worker_setup(task)
     try:
-        entry = execute_job(task)
-    except BaseException as err:  # noqa: BLE001 - report it to the parent instead of dying silently
-        entry = _failed_entry(task, "worker", type(err).__name__, str(err))
-    send.send(entry)
-    send.close()
+        try:
+            entry = execute_job(task)
+        except _WriteFailed as fault:
+            entry = {"name": task["name"], "output_fault": {"code": fault.code, "detail": fault.detail}}
+        except BaseException as err:  # noqa: BLE001 - report it to the parent instead of dying silently
+            entry = _failed_entry(task, "worker", type(err).__name__, str(err))
+        send.send(entry)
+        send.close()
+    finally:
+        shutil.rmtree(runtime, ignore_errors=True)
+
+
+def _worker_setup(task: dict) -> Path:
+    """Make this worker end, with its kernel, when the runner ends; returns its kernel runtime folder.
+
+    The runner may be killed outright (SIGKILL, out of memory), with no chance to stop anything:
+    the operating system then sends this worker SIGTERM (Linux ``PR_SET_PDEATHSIG``; elsewhere a
+    thread watches the parent), and the handler kills the Jupyter kernel's process tree, removes the
+    connection files and exits. The kernel's own parent poller (ipykernel, ``JPY_PARENT_PID``) is a second line:
+    it exits within a second of its worker. Connection files: jupyter_client writes them with
+    ``tempfile.mkstemp`` when no file is named, so this worker's temp folder decides where they go.
+    """
+    import psutil  # imported now: the signal handler must not import
+
+    scratch = task["scratch"]
+    runtime = Path(tempfile.mkdtemp(prefix=f"{task['name']}-", dir=scratch))
+    tempfile.tempdir = str(runtime)
+    os.environ["JUPYTER_RUNTIME_DIR"] = str(runtime)
+
+    def stop(signum, frame):
+        for proc in psutil.Process().children(recursive=True):  # the kernel and whatever it started
+            with contextlib.suppress(psutil.Error):
+                proc.kill()
+        shutil.rmtree(runtime, ignore_errors=True)
+        with contextlib.suppress(OSError):  # the last worker out removes the run's scratch folder
+            os.rmdir(scratch)
+        os._exit(128 + signum)
+
+    signal.signal(signal.SIGTERM, stop)
+    _end_with_parent(task["runner_pid"])
+    return runtime
+
+
+def _end_with_parent(parent: int) -> None:
+    """Get SIGTERM when process ``parent`` dies (it must be this process's parent)."""
+    armed = False
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        try:
+            pr_set_pdeathsig = 1
+            armed = ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM, 0, 0, 0) == 0
+        except (OSError, AttributeError):
+            armed = False
+    if not armed:
+        import threading
+
+        def watch():
+            while os.getppid() == parent:
+                time.sleep(0.5)
+            os.kill(os.getpid(), signal.SIGTERM)
+
+        threading.Thread(target=watch, name="kpi-report-parent-watch", daemon=True).start()
+    if os.getppid() != parent:  # it died before the signal was armed
+        os.kill(os.getpid(), signal.SIGTERM)
 
 
 def _failed_entry(task: dict, stage: str, ename: str, evalue: str) -> dict:

@@ -65,7 +65,7 @@ def test_run_rejects_bad_parameters_with_exit_code_2_before_running(tmp_path):
 
 @pytest.mark.parametrize("args, message", [
     (["--period", "2026-13"], "YYYY-MM"),
-    (["--only", "nope"], "no job named ['nope']"),
+    (["--only", "nope"], "no job named 'nope'"),
     (["--jobs", "0"], "--jobs"),
     (["--locale", "fr"], "--locale"),
 ])
@@ -141,7 +141,8 @@ def test_console_script_entry_point_and_exit_code_table():
     with pytest.raises(SystemExit) as done:
         cli.main(["--help"])
     assert done.value.code == 0
-    assert set(report.EXIT_CODES) == {0, 1, 2, 3, 130}
+    assert set(report.EXIT_CODES) == {0, 1, 2, 3, 4, 5, 130}
     help_text = invoke("--help").stdout
-    for code in ("0 ok", "1 a notebook failed", "2 usage/config/parameter/data error", "3 another run"):
+    for code in ("0 ok", "1 a notebook failed", "2 usage/config/parameter/data error", "3 another run",
+                 "4 the data do not cover the period", "5 the output folder cannot be written", "130 interrupted"):
         assert code in help_text.replace("\n", " ").replace("  ", " ")
