@@ -137,8 +137,11 @@ def _parse_parameters(pairs) -> dict:
 @click.option("--kernel", default=None, help="Jupyter kernel name (default: config, python3).")
 @click.option("--pdf/--no-pdf", "pdf", default=None,
               help="Also print every HTML page to PDF (A4) with headless Chromium (default: config report.pdf).")
+@click.option("--allow-partial", "allow_partial", is_flag=True, default=None,
+              help="Publish a period the data do not cover completely; every page says which tables are "
+                   "partial (default: config report.allow_partial; without it such a period exits 4).")
 def run(period, config_path, only, data_dir, out_dir, jobs, locale, parameters, cell_timeout,
-        start_timeout, kernel, pdf):
+        start_timeout, kernel, pdf, allow_partial):
     """Execute the report notebooks for one month into OUT/<period>/.
 
     Writes each notebook executed (.ipynb) and as code-free HTML, index.html and manifest.json.
@@ -156,7 +159,7 @@ def run(period, config_path, only, data_dir, out_dir, jobs, locale, parameters, 
             only=[s.strip() for s in only.split(",") if s.strip()] if only else None, jobs=jobs,
             locale=locale, overrides=_parse_parameters(parameters), cell_timeout=cell_timeout,
             start_timeout=start_timeout, kernel=kernel, on_plan=progress.plan, on_start=progress.start,
-            on_finish=progress.finish, postprocess=[print_pdfs] if pdf else ())
+            on_finish=progress.finish, postprocess=[print_pdfs] if pdf else (), allow_partial=allow_partial)
     except _report.ReportError as err:
         _fail(err)
     except KeyboardInterrupt as err:  # run() says where the attempt is; before the build nothing was written
@@ -166,6 +169,11 @@ def run(period, config_path, only, data_dir, out_dir, jobs, locale, parameters, 
         sys.exit(_report.EXIT_INTERRUPTED)
     for note in result.manifest.get("notes", []):
         click.echo(f"kpi-report: note: {note}", err=True)
+    if notice := _report.partial_notice(result.manifest.get("coverage"), "en"):
+        click.echo(f"kpi-report: note: {notice}", err=True)
+    for entry in result.manifest.get("notebooks", []):
+        if entry["status"] == "skipped":
+            click.echo(f"kpi-report: note: {entry['name']} skipped: {_report.skip_text(entry['skip'], 'en')}", err=True)
     if result.status == "ok":
         click.echo(f"kpi-report: report written to {result.report_dir}", err=True)
     else:

@@ -118,7 +118,7 @@ class PeriodCoverage:
 
 
 def check_period(coverage: Mapping[str, TableCoverage | None], period: str, *, allow_partial: bool = False,
-                 freq: str = "M") -> PeriodCoverage:
+                 freq: str = "M", missing: list[str] | None = None) -> PeriodCoverage:
     """Refuse ``period`` when an event table does not cover it, unless ``allow_partial``.
 
     Raises
@@ -132,7 +132,7 @@ def check_period(coverage: Mapping[str, TableCoverage | None], period: str, *, a
     for table, cov in coverage.items():
         tables[table] = asdict(cov) if cov is not None else None
         (complete if cov is not None and cov.covers(p) else partial).append(table)
-    missing = [t for t in EVENT_DATES if t not in coverage]
+    missing = [t for t in EVENT_DATES if t not in coverage] if missing is None else list(missing)
     result = PeriodCoverage(str(p), complete, partial, missing, tables)
     if partial and not allow_partial:
         lines = [_describe(t, coverage[t]) for t in partial]

@@ -23,7 +23,8 @@ from ._validate import DataValidationError, closest
 from .formats import ReadOptions
 
 __all__ = ["READERS", "DataValidationError", "ReadOptions", "case_variants", "coerce", "fingerprint",
-           "format_problems", "load", "map_values", "read", "rename", "rule_text", "show_value", "validate_rules"]
+           "format_problems", "load", "map_values", "normalize_keys", "read", "read_header", "rename", "rule_text",
+           "show_value", "validate_rules"]
 
 READERS = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".parquet": "parquet", ".pq": "parquet",
            ".xlsx": "excel", ".xlsm": "excel", ".xls": "excel"}
@@ -131,6 +132,41 @@ def read(path: str | Path, *, sheet: str | int | None = None, options: ReadOptio
         source["sheet"] = options.sheet
     frame.attrs["source"] = source
     return frame
+
+
+def read_header(path: str | Path, *, options: ReadOptions | None = None, table: str | None = None,
+                locale: str = "en") -> pd.DataFrame:
+    """An empty frame with the (normalised) column names of a CSV, Parquet (file or folder) or Excel source.
+
+    CSV headers are decoded and split as :func:`read` would (encoding and separator from ``options``
+    or detected from the first megabyte), so a file that :func:`load` refuses is refused here too.
+    """
+    import io
+
+    options = options or ReadOptions()
+    path = Path(path)
+    kind = _kind(path)
+    if kind == "csv" and path.is_file():
+        with open(path, "rb") as fh:
+            head = fh.read(1 << 20)
+        if len(head) == 1 << 20:
+            head = head[: head.rfind(b"\n") + 1] or head  # whole lines: no character cut in half
+        text, _ = formats.decode(head, encoding=options.encoding, table=table, source=path, locale=locale)
+        sep = options.separator or formats.sniff_separator(text, table=table, source=path, locale=locale)
+        try:
+            frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, nrows=0)
+        except pd.errors.EmptyDataError:
+            raise DataValidationError(_t("empty_file", locale, where=f"{table} ({path})", size=path.stat().st_size)) \
+                from None
+    elif kind == "excel":
+        frame = pd.read_excel(path, sheet_name=0 if options.sheet is None else options.sheet, nrows=0)
+    elif kind == "parquet":
+        import pyarrow.parquet as pq
+
+        frame = pd.DataFrame(columns=pq.ParquetDataset(path).schema.names)
+    else:
+        frame = read(path, options=options, table=table, locale=locale)  # the reader's own message
+    return _normalize_header(frame)
 
 
 def _options(options: ReadOptions | None, **values) -> ReadOptions:
@@ -246,7 +282,7 @@ def load(table: str, path: str | Path | None = None, mapping: Mapping[str, str] 
     if len(frame) == 0:
         raise DataValidationError(_t("no_rows", locale, where=where),
                                   [{"column": None, "rule": "must have rows", "count": 0, "examples": []}])
-    df = rename(_normalize_header(frame), table, _normalize_mapping(mapping))
+    df = rename(_normalize_header(frame), table, mapping)
     df = normalize_keys(df, table)
     df = map_values(df, table, values)
     lines = _lazy_lines(source)
@@ -289,8 +325,12 @@ def _normalize_mapping(mapping: Mapping[str, str] | None) -> dict | None:
 
 
 def rename(frame: pd.DataFrame, table: str, mapping: Mapping[str, str] | None = None) -> pd.DataFrame:
-    """Apply the client -> canonical column mapping and check every required column is there."""
-    mapping = dict(mapping or {})
+    """Apply the client -> canonical column mapping and check every required column is there.
+
+    Client names are compared in Unicode NFC with whitespace collapsed (:func:`formats.normalize_text`),
+    on both sides.
+    """
+    mapping = dict(_normalize_mapping(mapping) or {})
     wanted = _schema.columns(table)
     bad_targets = [v for v in mapping.values() if v not in wanted]
     if bad_targets:

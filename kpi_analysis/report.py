@@ -57,6 +57,7 @@ from ._validate import closest
 
 __all__ = [
     "COMMON_PARAMETERS",
+    "CoverageRefused",
     "EXIT_CODES",
     "EXIT_COVERAGE",
     "EXIT_FAILED",
@@ -74,15 +75,20 @@ __all__ = [
     "RunResult",
     "check_columns",
     "check_parameters",
+    "data_coverage",
     "last_complete_month",
     "notebook_parameters",
+    "notebook_requirements",
     "package_versions",
     "parse_cli_value",
+    "partial_notice",
     "plan_jobs",
     "render_html",
     "render_index",
     "resolve_parameters",
     "run",
+    "skip_reason",
+    "skip_text",
 ]
 
 #: Parameters every report notebook declares; the runner sets them (the brief's notebook contract).
@@ -131,6 +137,17 @@ _t = i18n.catalog("report", {
     "generated": {"en": "Generated {when} (UTC) in {duration}.", "vi": "Tạo lúc {when} (UTC), mất {duration}."},
     "started": {"en": "Started {when} (UTC).", "vi": "Bắt đầu lúc {when} (UTC)."},
     "status_ok": {"en": "complete", "vi": "hoàn tất"},
+    "status_skipped": {"en": "skipped", "vi": "bỏ qua"},
+    "skip_missing_tables": {"en": "No data for it: the table(s) {tables} are not in the workbook.",
+                            "vi": "Không có dữ liệu: workbook không có bảng {tables}."},
+    "skip_missing_file": {"en": "No data for it: the file {file} is not in the data folder.",
+                          "vi": "Không có dữ liệu: thư mục dữ liệu không có tệp {file}."},
+    "notice_partial": {"en": "Partial data, published on purpose (--allow-partial): {tables} do not cover "
+                             "{period} completely.",
+                       "vi": "Dữ liệu chưa đủ, được phát hành có chủ ý (--allow-partial): {tables} chưa bao "
+                             "phủ trọn {period}."},
+    "notice_table_until": {"en": "{table} (data to {last})", "vi": "{table} (dữ liệu đến {last})"},
+    "notice_missing": {"en": "Not in the workbook: {tables}.", "vi": "Không có trong workbook: {tables}."},
     "status_failed": {"en": "failed", "vi": "lỗi"},
     "status_pending": {"en": "not started yet", "vi": "chưa chạy"},
     "status_running": {"en": "running", "vi": "đang chạy"},
@@ -760,33 +777,72 @@ def resolve_parameters(jobs: Sequence[Job], *, common: Mapping[str, Any],
 
 
 # ----------------------------------------------------------------------------------------------
-# The period: last complete month in the data
+# The period and the data: coverage, notebooks without data
 # ----------------------------------------------------------------------------------------------
 
-def last_complete_month(workbook) -> str:
-    """The last month both ``sales`` and ``leads`` cover to its last day, as "YYYY-MM".
+def data_coverage(workbook) -> dict:
+    """Coverage (:class:`kpi_analysis.coverage.TableCoverage`) of every event table the workbook has.
 
-    A month counts as complete when the table's latest date (``sales.date``, ``leads.created_at``)
-    is on or after the month's last day; with both tables present the earlier of their answers
-    wins, so the report never covers a month one of them has only partly.
+    A table that does not load (a data error) is left out here: its notebooks fail with the
+    table's own message, and the rest of the report still runs.
     """
-    import pandas as pd
+    from . import coverage
 
-    answers = {}
-    for table, column in (("sales", "date"), ("leads", "created_at")):
-        if not workbook.has(table):
-            continue
-        dates = workbook.load(table)[column].dropna()
-        if dates.empty:
-            continue
-        last = pd.Timestamp(dates.max()).normalize()
-        month = last.to_period("M")
-        if last < month.to_timestamp(how="end").normalize():
-            month -= 1
-        answers[table] = month
-    if not answers:
-        raise ReportError("cannot tell the last complete month: no sales or leads data found; pass --period YYYY-MM.")
-    return str(min(answers.values()))
+    out = {}
+    for table, column in coverage.EVENT_DATES.items():
+        if workbook.has(table):
+            try:
+                out[table] = workbook.date_coverage(table, column)
+            except (ValueError, FileNotFoundError, OSError):
+                continue
+    return out
+
+
+def last_complete_month(workbook) -> str:
+    """The month a run without ``--period`` reports on: the latest month an event table covers to its end.
+
+    The latest, not the earliest: when one table's export is late, the run refuses that month
+    (exit code 4, naming the table) instead of quietly publishing an older month again.
+    """
+    from . import coverage
+
+    month = coverage.last_complete_period(data_coverage(workbook))
+    if month is None:
+        raise ReportError("cannot tell the last complete month: no event table (leads, sales, nps_responses, "
+                          "client_activity, competitor_prices) has dates; pass --period YYYY-MM.")
+    return month
+
+
+class CoverageRefused(ReportError):
+    """The data do not cover the period and no partial report was asked for: exit code 4."""
+    exit_code = EXIT_COVERAGE
+
+
+def notebook_requirements(notebook: str | os.PathLike) -> dict:
+    """What a notebook needs to have data, from ``metadata.kpi_workbook.requires``.
+
+    Keys: ``tables`` (every one needed), ``any_table`` (at least one), ``file_parameters`` (parameters
+    naming a file in the data folder, e.g. the promotion schedule). A notebook without them needs nothing.
+    """
+    import nbformat
+
+    nb = nbformat.read(str(notebook), as_version=4)
+    return dict((nb.metadata.get("kpi_workbook") or {}).get("requires") or {})
+
+
+def skip_reason(requires: Mapping, workbook, parameters: Mapping) -> dict | None:
+    """Why a notebook has no data to run on (``{"code": "missing_tables" | "missing_file", ...}``), or None."""
+    missing = [t for t in requires.get("tables", []) if not workbook.has(t)]
+    if missing:
+        return {"code": "missing_tables", "tables": missing}
+    anyof = requires.get("any_table") or []
+    if anyof and not any(workbook.has(t) for t in anyof):
+        return {"code": "missing_tables", "tables": list(anyof)}
+    for name in requires.get("file_parameters", []):
+        value = parameters.get(name)
+        if value and not (Path(workbook.data_dir) / str(value)).exists():
+            return {"code": "missing_file", "file": str(Path(workbook.data_dir) / str(value))}
+    return None
 
 
 # ----------------------------------------------------------------------------------------------
@@ -836,13 +892,14 @@ def _notebook_title(nb, fallback: str, locale: str = "en") -> str:
 
 
 def render_html(nb, *, title: str, locale: str = "en", period: str = "", error: str = "",
-                company: str = "", index_href: str = "index.html") -> str:
+                company: str = "", index_href: str = "index.html", notice: str = "") -> str:
     """An executed notebook (nbformat node) as one self-contained HTML page without code.
 
     Code cells' inputs and prompts are hidden; markdown and outputs stay, with figures as embedded
     PNG and the CSS inlined. No ``<script>`` or stylesheet is loaded from the network (the stock
     template's require.js, MathJax, Mermaid and widget scripts are left out). ``error`` shows a
-    banner at the top of a failed notebook. Text is escaped by nbconvert (text outputs), by pandas
+    banner at the top of a failed notebook; ``notice`` one for a report published on purpose with
+    partial data (which tables, up to when). Text is escaped by nbconvert (text outputs), by pandas
     (HTML tables) and here (title, banner, company).
 
     Bilingual narrative: markdown cells tagged ``lang-en`` / ``lang-vi`` are kept only for
@@ -864,6 +921,7 @@ def render_html(nb, *, title: str, locale: str = "en", period: str = "", error: 
             "back": _t("back", locale, period=_period_label(period, locale)) if period else "",
             "index_href": index_href,
             "banner": _t("banner_failed", locale, error=error) if error else "",
+            "notice": notice,
         },
     }
     nb = _strip_for_report(nb)
@@ -968,6 +1026,8 @@ def render_index(manifest: Mapping, *, locale: str = "en") -> str:
         unfinished = entry["status"] in _UNFINISHED
         if entry["status"] == "ok":
             status_text, detail = _t("status_ok", locale), ""
+        elif entry["status"] == "skipped":
+            status_text, detail = _t("status_skipped", locale), skip_text(entry.get("skip") or {}, locale)
         elif unfinished:
             status_text, detail = _t(f"status_{entry['status']}", locale), ""
         else:
@@ -986,7 +1046,7 @@ def render_index(manifest: Mapping, *, locale: str = "en") -> str:
             "carried": _t("carried", locale, when=_when(entry.get("started_at", ""), locale))
             if entry.get("carried_over") else "",
         })
-    failed = sum(e["status"] not in ("ok", *_UNFINISHED) for e in manifest["notebooks"])
+    failed = sum(e["status"] not in ("ok", "skipped", *_UNFINISHED) for e in manifest["notebooks"])
     done = sum(e["status"] not in _UNFINISHED for e in manifest["notebooks"])
     n = len(manifest["notebooks"])
     period = _period_label(manifest["period"], locale)
@@ -1013,11 +1073,32 @@ def render_index(manifest: Mapping, *, locale: str = "en") -> str:
         company=company.get("name") or "", logo=_logo_data_uri(company.get("logo")),
         logo_alt=_t("logo_alt", locale),
         generated=generated, overall=overall, look=look, notebooks=notebooks,
+        notice=partial_notice(manifest.get("coverage"), locale),
         cols={k: _t(f"col_{k}", locale) for k in ("notebook", "status", "duration", "answer")},
         all_numbers=lambda n: _t("all_numbers", locale, n=n),
         none_text=_t("none", locale), notebook_link=_t("notebook_link", locale),
         manifest_link=_t("manifest_link", locale),
     )
+
+
+def skip_text(skip: Mapping, locale: str) -> str:
+    """Why a notebook was skipped, in words (``{"code": "missing_tables", "tables": [...]}``)."""
+    if skip.get("code") == "missing_file":
+        return _t("skip_missing_file", locale, file=skip.get("file", ""))
+    return _t("skip_missing_tables", locale, tables=", ".join(skip.get("tables") or []))
+
+
+def partial_notice(coverage: Mapping | None, locale: str) -> str:
+    """The sentence every page of a partial report carries: which tables do not cover the period."""
+    if not coverage or not coverage.get("partial"):
+        return ""
+    tables = coverage.get("tables") or {}
+    items = ", ".join(_t("notice_table_until", locale, table=t, last=i18n.date((tables.get(t) or {}).get("last"), locale))
+                      if tables.get(t) else t for t in coverage["partial"])
+    text = _t("notice_partial", locale, tables=items, period=_period_label(coverage["period"], locale))
+    if coverage.get("missing"):
+        text += " " + _t("notice_missing", locale, tables=", ".join(coverage["missing"]))
+    return text
 
 
 def _reason_text(reason: Mapping, locale: str) -> str:
@@ -1158,7 +1239,7 @@ def execute_job(task: Mapping[str, Any]) -> dict:
     try:
         banner = _error_line(error, task["locale"]) if error else ""
         html = render_html(executed, title=title, locale=task["locale"], period=task["period"],
-                           error=banner, company=task.get("company") or "")
+                           error=banner, company=task.get("company") or "", notice=task.get("notice") or "")
     except Exception as err:  # noqa: BLE001 - a notebook whose outputs nbconvert cannot render still gets reported
         error = error or {"stage": "render", "cell_index": None, "ename": type(err).__name__, "evalue": str(err)}
     if html is not None:
@@ -1206,30 +1287,13 @@ def _fingerprints(paths: Mapping[str, Path]) -> dict[str, dict]:
 _DATA_SUFFIXES = (".csv", ".parquet", ".xlsx", ".xls", ".json", ".tsv")
 
 
-def _read_header(path: Path, sheet: str | int | None = None):
-    """An empty frame with the columns of a CSV, Parquet (file or folder) or Excel source."""
-    import pandas as pd
-
-    from . import data as _data
-
-    kind = "parquet" if path.is_dir() else _data.READERS.get(path.suffix.lower())
-    if kind == "csv":
-        return pd.read_csv(path, nrows=0, dtype=str, encoding="utf-8-sig")
-    if kind == "excel":
-        return pd.read_excel(path, sheet_name=0 if sheet is None else sheet, nrows=0)
-    if kind == "parquet":
-        import pyarrow.parquet as pq
-
-        return pd.DataFrame(columns=pq.ParquetDataset(path).schema.names)
-    return _data.read(path, sheet=sheet)  # raises the reader's own message for an unsupported type
-
-
 def check_columns(wb) -> list[str]:
     """Column-mapping problems of every table read from a file, one message per table.
 
-    Reads only each file's header and applies the config's ``columns`` mapping, so a missing or
-    misspelled column is reported before any notebook runs, with the closest names the client's
-    file has (the full row-by-row validation is ``kpi-report validate``, and each notebook's load).
+    Reads only each file's header (with the table's reading options, or its detected encoding and
+    separator) and applies the config's ``columns`` mapping, so a missing or misspelled column, or a
+    file that cannot be decoded, is reported before any notebook runs, with the closest names the
+    client's file has (the full row-by-row validation is ``kpi-report validate``, and each notebook's load).
     """
     from . import data as _data
 
@@ -1237,7 +1301,8 @@ def check_columns(wb) -> list[str]:
     for table, path in wb.source_paths().items():
         spec = wb.table_spec(table)
         try:
-            _data.rename(_read_header(Path(path), spec.get("sheet")), table, spec.get("columns"))
+            header = _data.read_header(Path(path), options=wb.read_options(table), table=table, locale=wb.locale)
+            _data.rename(header, table, spec.get("columns"))
         except (ValueError, KeyError, OSError) as err:
             problems.append(str(err))
     return problems
@@ -1371,7 +1436,7 @@ def run(config_path: str | os.PathLike | None = "workbook.yml", *, period: str |
         start_timeout: int | None = None, kernel: str | None = None,
         on_start: Callable[[str], None] | None = None, on_finish: Callable[[dict], None] | None = None,
         on_plan: Callable[[str, list], None] | None = None,
-        postprocess: Sequence[Callable[[Path, dict], None]] = ()) -> RunResult:
+        postprocess: Sequence[Callable[[Path, dict], None]] = (), allow_partial: bool | None = None) -> RunResult:
     """Run the report notebooks for one month into ``<out_dir>/<period>/``.
 
     Parameters
@@ -1401,6 +1466,14 @@ def run(config_path: str | os.PathLike | None = "workbook.yml", *, period: str |
         Each is called as ``hook(build_dir, manifest)`` after the notebooks, index and manifest are
         written and before the folder is moved into place (e.g. printing PDFs next to the HTML).
         A hook that raises fails the run like a notebook does.
+    allow_partial : bool, optional
+        Publish a period that some event table does not cover completely (default: the config's
+        ``report.allow_partial``, else False). The index, every page and the manifest then say which
+        tables are partial or missing. Without it such a period raises :class:`CoverageRefused`.
+
+    Notebooks whose data the workbook does not have (``metadata.kpi_workbook.requires``: a table
+    not configured and not present, the promotion schedule file) are skipped with the reason and the
+    rest of the report is published.
 
     Returns
     -------
@@ -1411,8 +1484,9 @@ def run(config_path: str | os.PathLike | None = "workbook.yml", *, period: str |
     Raises
     ------
     ReportError
-        Config, data, period or parameter problems found before anything ran (exit code 2), or
-        :class:`ReportLocked` (exit code 3).
+        Config, data, period or parameter problems found before anything ran (exit code 2),
+        :class:`ReportLocked` (exit code 3), or :class:`CoverageRefused` (exit code 4: the data do
+        not cover the period).
     OutputError
         The output folder cannot be written: disk full, read-only, permission denied or vanished
         (exit code 5). The notebooks still running are stopped; the attempt is kept as
@@ -1441,11 +1515,17 @@ def run(config_path: str | os.PathLike | None = "workbook.yml", *, period: str |
     if mapping_problems:  # a wrong column mapping would fail every notebook: say so once, run nothing
         raise ReportError(f"{len(mapping_problems)} table(s) do not match the column mapping of the config, "
                           f"nothing was run (check with `kpi-report validate`):\n- " + "\n- ".join(mapping_problems))
+    from . import coverage as _coverage
+
+    covered = data_coverage(wb)
     if period is None:
-        try:
-            period = last_complete_month(wb)
-        except (ValueError, FileNotFoundError) as err:
-            raise ReportError(f"cannot tell the last complete month from the data: {err}") from None
+        period = last_complete_month(wb)
+    allow = bool(report.get("allow_partial")) if allow_partial is None else bool(allow_partial)
+    try:
+        period_coverage = _coverage.check_period(covered, period, allow_partial=allow,
+                                                 missing=[t for t in _coverage.EVENT_DATES if not wb.has(t)])
+    except _coverage.CoverageError as err:
+        raise CoverageRefused(str(err)) from None
     every_job = [j.name for j in plan_jobs(settings)]  # the report's order, also for kept notebooks
     plan = plan_jobs(settings, only=only)
     common = {"period": period, "data_dir": str(Path(wb.data_dir).resolve()),
@@ -1456,6 +1536,12 @@ def run(config_path: str | os.PathLike | None = "workbook.yml", *, period: str |
     if locale:  # an explicit --locale beats a job's own locale parameter
         overrides = {"locale": locale, **overrides}
     params = resolve_parameters(plan, common=common, overrides=overrides)
+    skips = {j.name: why for j in plan
+             if (why := skip_reason(notebook_requirements(j.notebook), wb, _with_defaults(j, params[j.name])))}
+    if skips and len(skips) == len(plan):
+        raise ReportError("nothing to run: every notebook needs data the workbook does not have:\n- "
+                          + "\n- ".join(f"{name}: {skip_text(why, 'en')}" for name, why in skips.items()))
+    notice = partial_notice(period_coverage.to_dict(), wb.locale)
     if on_plan:
         on_plan(period, [j.name for j in plan])
 
@@ -1486,7 +1572,8 @@ def run(config_path: str | os.PathLike | None = "workbook.yml", *, period: str |
                 "config": str(config_file) if config_file else None, "data_dir": common["data_dir"],
                 "company": {"name": company.get("name") or "", "logo": company.get("logo")},
                 "packages": versions, "inputs": {}, "notes": [],
-                "notebooks": [_pending_entry(j, params[j.name], kernel_name) for j in plan],
+                "coverage": period_coverage.to_dict(),
+                "notebooks": [_pending_entry(j, params[j.name], kernel_name, skips.get(j.name)) for j in plan],
             }
 
             def save() -> None:  # the build says how far it got, whatever happens next
@@ -1514,8 +1601,9 @@ def run(config_path: str | os.PathLike | None = "workbook.yml", *, period: str |
                           "cell_timeout": int(cell_timeout or report.get("cell_timeout") or 600),
                           "start_timeout": int(start_timeout or report.get("start_timeout") or 120),
                           "notebook_timeout": int(report.get("notebook_timeout") or 3600),
-                          "locale": wb.locale, "period": period, "company": company.get("name") or ""}
-                         for j in plan]
+                          "locale": wb.locale, "period": period, "company": company.get("name") or "",
+                          "notice": notice}
+                         for j in plan if j.name not in skips]
                 entries = _execute_all(tasks, jobs=jobs, on_start=job_started, on_finish=job_finished,
                                        extra=lambda task: {"packages": versions, "inputs": {
                                            **inputs, "notebook": _fingerprints({"notebook": task["notebook"]})["notebook"]}})
@@ -1523,17 +1611,20 @@ def run(config_path: str | os.PathLike | None = "workbook.yml", *, period: str |
                 notes = [f"{key} changed while the report ran (sha256 {inputs[key]['sha256'][:12]} -> "
                          f"{after[key]['sha256'][:12]}); re-run for a consistent report."
                          for key in inputs if after.get(key, {}).get("sha256") != inputs[key]["sha256"]]
+                entries += [e for e in manifest["notebooks"] if e["status"] == "skipped"]
                 entries.sort(key=lambda e: every_job.index(e["name"]))
                 if only and (target / "manifest.json").is_file():
                     with _writing(build):
                         entries = _carry_over(target, build, entries, order=every_job)
                 manifest = {
-                    "period": period, "status": "ok" if all(e["status"] == "ok" for e in entries) else "failed",
+                    "period": period,
+                    "status": "ok" if all(e["status"] in ("ok", "skipped") for e in entries) else "failed",
                     "reason": None, "started_at": started, "finished_at": _now(),
                     "duration_s": round(time.perf_counter() - t0, 3), "jobs": jobs, "locale": wb.locale,
                     "config": str(config_file) if config_file else None, "data_dir": common["data_dir"],
                     "company": {"name": company.get("name") or "", "logo": company.get("logo")},
-                    "packages": versions, "inputs": inputs, "notes": notes, "notebooks": entries,
+                    "packages": versions, "inputs": inputs, "notes": notes,
+                    "coverage": period_coverage.to_dict(), "notebooks": entries,
                 }
                 _write_outputs(build, manifest)
                 for hook in postprocess:
@@ -1547,7 +1638,7 @@ def run(config_path: str | os.PathLike | None = "workbook.yml", *, period: str |
                         manifest["notes"].append(f"post-processing {getattr(hook, '__name__', hook)!s} failed: "
                                                  f"{type(err).__name__}: {err}")
                         _write_outputs(build, manifest)
-                failed = [e["name"] for e in manifest["notebooks"] if e["status"] != "ok"]
+                failed = [e["name"] for e in manifest["notebooks"] if e["status"] not in ("ok", "skipped")]
                 with _writing(build):
                     if manifest["status"] == "ok":
                         _swap_into_place(build, target)
@@ -1575,9 +1666,20 @@ def run(config_path: str | os.PathLike | None = "workbook.yml", *, period: str |
                           f"nothing was written{_unchanged(target)}.") from None
 
 
-def _pending_entry(job: Job, parameters: dict, kernel: str) -> dict:
-    """A notebook's manifest entry before it has run (replaced by ``execute_job``'s when it finishes)."""
-    return {"name": job.name, "notebook": str(job.notebook), "title": job.name, "status": "pending",
+def _with_defaults(job: Job, values: Mapping) -> dict:
+    """The values a notebook will run with: its declared defaults, then what the run passes."""
+    out = {}
+    for name, spec in notebook_parameters(job.notebook).items():
+        with contextlib.suppress(ValueError, SyntaxError):
+            out[name] = ast.literal_eval(spec.default)
+    return {**out, **values}
+
+
+def _pending_entry(job: Job, parameters: dict, kernel: str, skip: dict | None = None) -> dict:
+    """A notebook's manifest entry before it has run (replaced by ``execute_job``'s when it finishes);
+    a notebook without data is ``skipped`` from the start, with the reason in ``skip``."""
+    return {"name": job.name, "notebook": str(job.notebook), "title": job.name,
+            "status": "skipped" if skip else "pending", "skip": skip,
             "error": None, "started_at": None, "duration_s": None, "parameters": parameters, "headline": {},
             "outputs": {"ipynb": None, "html": None}, "kernel": {"name": kernel}}
 

@@ -1536,8 +1536,14 @@ def sparkline(result: Scorecard, kpi: str, ax=None, *, locale: str = "en", **kwa
 
     ax = plt.gca() if ax is None else ax
     h = result.history[result.history["kpi"] == kpi]
-    if not len(h):
+    if kpi not in set(result.table["kpi"]):
         raise ValueError(f"kpi must be one of {list(result.table['kpi'])}; got {kpi!r}.")
+    if not len(h):  # a KPI without data keeps its place on the card, saying so
+        ax.text(0.5, 0.5, _t("status_no_data", locale), ha="center", va="center", transform=ax.transAxes,
+                color=_PALETTE["no_data"], fontsize=8)
+        ax.set_title(result.kpi_name(kpi, locale), fontsize=8, loc="left")
+        ax.set_axis_off()
+        return ax
     x = np.arange(len(h))
     ax.plot(x, h["value"].to_numpy(), color=kwargs.pop("color", "#37474f"), lw=kwargs.pop("lw", 1.5),
             **kwargs)

@@ -395,14 +395,19 @@ def test_bad_period_and_locale_are_usage_errors(tmp_path):
         report.run(cfg, period="2026-10", only=["a_sale"])
 
 
-def test_last_complete_month_needs_both_tables_to_reach_month_end(tmp_path):
+def test_default_period_is_the_latest_covered_month_and_a_late_table_is_named(tmp_path):
     from kpi_analysis import config
 
     cfg = make_workbook(tmp_path)
     assert report.last_complete_month(config.open_workbook(cfg)) == "2026-10"
     sales = pd.read_csv(tmp_path / "data" / "sales.csv", dtype=str, keep_default_na=False)
     sales[sales["date"] <= "2026-10-30"].to_csv(tmp_path / "data" / "sales.csv", index=False)
-    assert report.last_complete_month(config.open_workbook(cfg)) == "2026-09"
+    # still October (leads and NPS cover it): a late sales export is refused, not an older month published
+    assert report.last_complete_month(config.open_workbook(cfg)) == "2026-10"
+    with pytest.raises(report.CoverageRefused, match=r"sales runs from 2026-09-01 to 2026-10-30") as err:
+        report.run(cfg)
+    assert err.value.exit_code == report.EXIT_COVERAGE == 4
+    assert not (tmp_path / "reports" / "2026-10").exists()
 
 
 def test_swap_replaces_a_complete_report_in_one_step(tmp_path):
