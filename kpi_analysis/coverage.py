@@ -27,6 +27,8 @@ from dataclasses import asdict, dataclass, field
 
 import pandas as pd
 
+from . import i18n
+
 __all__ = ["EVENT_DATES", "CoverageError", "PeriodCoverage", "TableCoverage", "check_period", "from_range", "last_complete_period",
            "table_coverage",
            "workbook_coverage"]
@@ -34,6 +36,19 @@ __all__ = ["EVENT_DATES", "CoverageError", "PeriodCoverage", "TableCoverage", "c
 #: The event tables and the date column whose range is their coverage.
 EVENT_DATES = {"leads": "created_at", "sales": "date", "nps_responses": "responded_at",
                "client_activity": "date", "competitor_prices": "date"}
+
+
+_t = i18n.catalog("coverage", {
+    "refused": {"en": "the data does not cover {period}:", "vi": "dữ liệu chưa bao phủ {period}:"},
+    "range": {"en": "{table} runs from {first} to {last} (complete months {start} to {end})",
+              "vi": "{table} có dữ liệu từ {first} đến {last} (các tháng đầy đủ từ {start} đến {end})"},
+    "no_dates": {"en": "{table} has no dates", "vi": "{table} không có ngày nào"},
+    "how": {"en": "Run again when the data for {period} is complete, or publish a partial report on purpose with "
+                  "--allow-partial (report.allow_partial in workbook.yml); it then says which tables are partial.",
+            "vi": "Hãy chạy lại khi dữ liệu của {period} đã đủ, hoặc phát hành có chủ ý một báo cáo chưa đủ dữ liệu "
+                  "với --allow-partial (report.allow_partial trong workbook.yml); báo cáo khi đó ghi rõ bảng nào "
+                  "chưa đủ."},
+})
 
 
 class CoverageError(ValueError):
@@ -118,7 +133,7 @@ class PeriodCoverage:
 
 
 def check_period(coverage: Mapping[str, TableCoverage | None], period: str, *, allow_partial: bool = False,
-                 freq: str = "M", missing: list[str] | None = None) -> PeriodCoverage:
+                 freq: str = "M", missing: list[str] | None = None, locale: str = "en") -> PeriodCoverage:
     """Refuse ``period`` when an event table does not cover it, unless ``allow_partial``.
 
     Raises
@@ -135,19 +150,17 @@ def check_period(coverage: Mapping[str, TableCoverage | None], period: str, *, a
     missing = [t for t in EVENT_DATES if t not in coverage] if missing is None else list(missing)
     result = PeriodCoverage(str(p), complete, partial, missing, tables)
     if partial and not allow_partial:
-        lines = [_describe(t, coverage[t]) for t in partial]
-        raise CoverageError(f"the data does not cover {p}:\n- " + "\n- ".join(lines)
-                            + f"\nRun again when the data for {p} is complete, or publish a partial report on "
-                              "purpose with --allow-partial (report.allow_partial in workbook.yml); it then says "
-                              "which tables are partial.")
+        lines = [_describe(t, coverage[t], locale) for t in partial]
+        raise CoverageError(_t("refused", locale, period=p) + "\n- " + "\n- ".join(lines) + "\n"
+                            + _t("how", locale, period=p))
     return result
 
 
-def _describe(table: str, cov: TableCoverage | None) -> str:
+def _describe(table: str, cov: TableCoverage | None, locale: str) -> str:
     if cov is None:
-        return f"{table} has no dates"
-    return (f"{table} runs from {cov.first} to {cov.last} (complete months {cov.first_complete} to "
-            f"{cov.last_complete})")
+        return _t("no_dates", locale, table=table)
+    return _t("range", locale, table=table, first=cov.first, last=cov.last, start=cov.first_complete,
+              end=cov.last_complete)
 
 
 def last_complete_period(coverage: Mapping[str, TableCoverage | None]) -> str | None:

@@ -1522,7 +1522,7 @@ def run(config_path: str | os.PathLike | None = "workbook.yml", *, period: str |
         period = last_complete_month(wb)
     allow = bool(report.get("allow_partial")) if allow_partial is None else bool(allow_partial)
     try:
-        period_coverage = _coverage.check_period(covered, period, allow_partial=allow,
+        period_coverage = _coverage.check_period(covered, period, allow_partial=allow, locale=wb.locale,
                                                  missing=[t for t in _coverage.EVENT_DATES if not wb.has(t)])
     except _coverage.CoverageError as err:
         raise CoverageRefused(str(err)) from None
