@@ -245,29 +245,29 @@ def measure_baseline(name: str) -> dict:
 
 
 def measure_check(name: str) -> dict:
-    from kpi_analysis import engine
+    from kpi_analysis import backend
 
     tables = (["leads", "sales", "nps_responses", "client_activity"] if name == "scorecard" else [TABLE_OF[name]])
-    con = engine.connect()
+    con = backend.connect()
     start = time.perf_counter()
     for t in tables:
-        engine.check(engine.source(t, DATA / t, con=con), t)
+        backend.check(backend.source(t, DATA / t, con=con), t)
     return {"seconds": time.perf_counter() - start}
 
 
 def measure_analysis(name: str) -> dict:
     import pandas as pd
 
-    from kpi_analysis import engine, feasibility, nps, promo, reps, scorecard
+    from kpi_analysis import backend, engine, feasibility, nps, promo, reps, scorecard
 
-    con = engine.connect()  # the session's connection (and the Ibis backend import): set up once, like the baseline's
+    con = backend.connect()  # the session's connection (and the Ibis backend import): set up once, like the baseline's
     start = time.perf_counter()
     if name == "scorecard":
-        tables = {t: engine.source(t, DATA / t if (DATA / t).is_dir() else DATA / f"{t}.parquet", con=con)
+        tables = {t: backend.source(t, DATA / t if (DATA / t).is_dir() else DATA / f"{t}.parquet", con=con)
                   for t in ("leads", "sales", "nps_responses", "client_activity", "marketing_spend",
                             "competitor_prices", "employee_survey")}
     else:
-        table = engine.source(TABLE_OF[name], DATA / TABLE_OF[name], con=con)
+        table = backend.source(TABLE_OF[name], DATA / TABLE_OF[name], con=con)
     if name == "nps":
         reduced = engine.nps_counts(table, by="region")
         mid = time.perf_counter()

@@ -10,10 +10,11 @@ import importlib
 __version__ = "0.1.0"
 
 _SUBMODULES = {
-    "config", "data", "feasibility", "i18n", "nps", "plots", "promo", "record", "reps",
-    "report", "sample", "schema", "scorecard", "widgets", "engine", "pdf", "scaffold",
+    "backend", "config", "core", "coverage", "data", "engine", "feasibility", "formats", "i18n", "nps", "pdf",
+    "promo", "record", "report", "reps", "sample", "scaffold", "schema", "scorecard", "widgets",
 }
-__all__ = sorted(_SUBMODULES)
+__all__ = ["backend", "config", "core", "coverage", "data", "engine", "feasibility", "formats", "i18n", "nps",
+           "pdf", "promo", "record", "report", "reps", "sample", "scaffold", "schema", "scorecard", "widgets"]
 
 
 def __getattr__(name: str):

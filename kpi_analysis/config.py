@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from . import schema as _schema
-from ._validate import closest
+from .core.checks import closest
 from .formats import ReadOptions
 
 ANY = object()  # a mapping whose keys are free (table names are checked separately)
@@ -186,7 +186,7 @@ def check(raw: Mapping, *, source: Any = "workbook.yml") -> None:
                 continue
             _check_shape(spec, TABLE_KEYS, f"data.tables.{name}.", problems)
             problems += ReadOptions.from_spec(
-                {k: v for k, v in spec.items() if k in ReadOptions.keys() and isinstance(v, TABLE_KEYS.get(k, object))}
+                {k: v for k, v in spec.items() if k in ReadOptions.names() and isinstance(v, TABLE_KEYS.get(k, object))}
             ).check(name)
             wanted = _schema.columns(name)
             for client, canonical in (spec.get("columns") or {}).items():
@@ -289,9 +289,9 @@ class Workbook:
         if self._engine_query(table) is None and path is not None and path.is_file() \
                 and path.suffix.lower() in ROW_FILES:
             return coverage.table_coverage(self.load(table)[column], table)
-        from . import engine
+        from . import backend
 
-        return engine.date_coverage(self, table, column)
+        return backend.date_coverage(self, table, column)
 
     def read_options(self, table: str) -> ReadOptions:
         """How ``table``'s file is written, as configured (undeclared conventions are detected)."""
@@ -320,9 +320,18 @@ class Workbook:
 
     def _engine_query(self, table: str) -> str | None:
         """The SQL table or query the table comes from (``data.connection``, a DuckDB file), else None."""
-        from . import engine
+        from . import backend
 
-        return engine.workbook_query(self, table)
+        return backend.workbook_query(self, table)
+
+    def table(self, table: str):
+        """``table`` as an Ibis table where it lives (DuckDB over Parquet or a DuckDB file, PostgreSQL,
+        ...; client CSV and Excel exports read by :func:`kpi_analysis.data.load`), its data contract
+        checked in the engine once. Every analysis takes it as it takes a pandas frame, and runs
+        its reduction there: only the reduced rows come back."""
+        from . import backend
+
+        return backend.workbook_table(self, table)
 
     def reduce(self, name: str, **kwargs):
         """Analysis ``name``'s reduced table, computed in the engine where the data lives.
@@ -340,9 +349,9 @@ class Workbook:
         from . import data
 
         if table not in self._cache and self._engine_query(table) is not None:
-            from . import engine  # SQL tables and queries: validated in the engine, then fetched
+            from . import backend  # SQL tables and queries: validated in the engine, then fetched
 
-            self._cache[table] = engine.workbook_load(self, table)
+            self._cache[table] = backend.workbook_load(self, table)
         if table not in self._cache:
             path = self.source_path(table)
             if path is None:

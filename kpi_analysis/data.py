@@ -19,7 +19,7 @@ import pandas as pd
 
 from . import formats, i18n
 from . import schema as _schema
-from ._validate import DataValidationError, closest
+from .core.checks import DataValidationError, closest
 from .formats import ReadOptions
 
 __all__ = ["READERS", "DataValidationError", "ReadOptions", "case_variants", "coerce", "fingerprint",
@@ -171,9 +171,9 @@ def read_header(path: str | Path, *, options: ReadOptions | None = None, table: 
 
 def _options(options: ReadOptions | None, **values) -> ReadOptions:
     given = {k: v for k, v in values.items() if v is not None}
-    unknown = set(given) - set(ReadOptions.keys())
+    unknown = set(given) - set(ReadOptions.names())
     if unknown:
-        raise TypeError(f"unknown reading option(s) {sorted(unknown)}; the options are {list(ReadOptions.keys())}.")
+        raise TypeError(f"unknown reading option(s) {sorted(unknown)}; the options are {list(ReadOptions.names())}.")
     if options is None:
         return ReadOptions(**given)
     from dataclasses import replace
@@ -393,7 +393,7 @@ def map_values(df: pd.DataFrame, table: str, values: Mapping[str, Mapping] | Non
         lookup = dict(zip(keys, table_map.values(), strict=True))
         text = df[column].astype("string")
         text = formats.normalize_text(text)
-        df[column] = text.map(lambda v: lookup.get(v, v) if pd.notna(v) else v).astype(object)
+        df[column] = text.map(lambda v, lookup=lookup: lookup.get(v, v) if pd.notna(v) else v).astype(object)
     return df
 
 

@@ -1,571 +1,23 @@
-"""Run the reductions where the data lives: one Ibis expression per analysis, any Ibis backend.
+"""The analyses' reductions in Ibis, until each analysis package holds its own (``<analysis>/reduce.py``).
 
-Every analysis starts with a reduction (rows -> a small table of sufficient statistics) written in
-pandas beside it (:func:`kpi_analysis.nps.counts`, :func:`kpi_analysis.reps.counts`,
-:func:`kpi_analysis.promo.daily_sums`, :func:`kpi_analysis.feasibility.monthly_drivers`,
-:func:`kpi_analysis.scorecard.totals`). This module writes the same reductions once as Ibis
-expressions, so they run
-
-- on DuckDB (embedded, the default) over CSV files, Parquet files, partitioned Parquet folders and
-  DuckDB database files, and
-- on any Ibis backend given a connection URL (``postgres://...``, ``snowflake://...``, ...), chosen
-  by ``data.connection`` in ``workbook.yml``.
-
-Only the reduced table comes back to Python: no row of a database table or Parquet file is pulled
-into memory. :func:`nps_counts`, :func:`rep_counts`, :func:`daily_sums`, :func:`monthly_drivers` and
-:func:`kpi_totals` each return a pandas DataFrame equal to the pandas reduction's (same columns,
-dtypes, order; sums equal up to floating-point summation order), so the analyses accept it
-unchanged; :func:`reduce` picks one by analysis name and ``Workbook.reduce`` runs it on the
-workbook's own tables. :func:`check` runs the data contract of ``schema.py`` in the engine on the whole
-table (one aggregate query counts the violations of every rule) and shows a few offending rows.
-
-Differences from the pandas reductions, by design
-    - ``nps_counts(latest_only=True)``: among answers of one customer with the *same* timestamp,
-      pandas keeps the later row of the file; a database has no row order, so the largest
-      ``response_id`` is kept.
-    - Non-numeric scores cannot exist after :func:`check` (they are contract violations), so
-      ``non_numeric`` is always 0.
-    - Text cells are trimmed of spaces with SQL ``TRIM``; ``data.load`` (Python's ``str.strip``) also
-      trims tabs and newlines, so a key padded with a tab groups apart in the engine.
-
-Examples
---------
->>> import pandas as pd
->>> sales = pd.DataFrame({"date": pd.to_datetime(["2026-01-01", "2026-01-01", "2026-01-02"]),
-...                       "location": ["A", "A", "A"], "revenue": [1.0, 2.0, 5.0], "orders": [1, 1, 2]})
->>> daily_sums(sales)[["date", "revenue", "rows"]].to_dict("list")["revenue"]
-[3.0, 5.0]
+Transitional: every reduction here moves into its analysis package; this module then goes.
 """
 from __future__ import annotations
 
 import itertools
-import re
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
-__all__ = [
-    "DUCKDB_SUFFIXES",
-    "REDUCTIONS",
-    "TABLES_NEEDED",
-    "check",
-    "connect",
-    "daily_sums",
-    "kpi_totals",
-    "load",
-    "monthly_drivers",
-    "nps_counts",
-    "reduce",
-    "rep_counts",
-    "source",
-]
-
-DUCKDB_SUFFIXES = (".duckdb", ".ddb", ".db")
-EXAMPLES = 5
-_NUMBER = r"^\s*[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?\s*$"
-_DATE = r"^\s*[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([ T][0-9]{1,2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?)?\s*$"
-
-
-# --------------------------------------------------------------------------------------------------
-# connections and sources
-# --------------------------------------------------------------------------------------------------
-
-def connect(connection=None):
-    """An Ibis backend: embedded DuckDB for ``None``/"" /"duckdb://", else ``ibis.connect(connection)``.
-
-    ``connection`` may also be a backend already connected (returned as is).
-    """
-    import ibis
-
-    if connection is None or connection == "" or connection == "duckdb://":
-        return ibis.duckdb.connect(**duckdb_settings())
-    if not isinstance(connection, str):
-        if hasattr(connection, "execute") and hasattr(connection, "table"):
-            return connection
-        raise TypeError(f"connection must be a URL string such as 'postgres://user@host/db' or an Ibis "
-                        f"backend; got {type(connection).__name__}.")
-    try:
-        return ibis.connect(connection)
-    except Exception as err:  # any driver's error: its message says what is wrong (host, auth, extra)
-        raise ValueError(f"data.connection: cannot connect to {_redact(connection)!r}: {err}") from err
-
-
-def duckdb_settings() -> dict:
-    """Settings of the embedded DuckDB: a memory cap so the Python process stays small on any input.
-
-    DuckDB spills aggregations and joins that outgrow ``memory_limit`` to ``temp_directory``. The cap
-    is ``$KPI_DUCKDB_MEMORY_LIMIT`` (default "1GB"; the rest of the process, pandas and the statistics,
-    needs a few hundred MB more); the spill folder is a per-user folder in the system temp directory.
-    """
-    import os
-    import tempfile
-
-    spill = Path(tempfile.gettempdir()) / f"kpi-workbook-duckdb-{os.getuid() if hasattr(os, 'getuid') else 0}"
-    return {"memory_limit": os.environ.get("KPI_DUCKDB_MEMORY_LIMIT", "1GB"), "temp_directory": str(spill)}
-
-
-def _redact(url: str) -> str:
-    return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", url)
-
-
-def source(table: str, path=None, *, query: str | None = None, con=None,
-           mapping: Mapping[str, str] | None = None, values: Mapping[str, Mapping] | None = None,
-           sheet=None, options=None):
-    """The canonical ``table`` as an Ibis expression (renamed, labels mapped, typed), not yet run.
-
-    Parameters
-    ----------
-    table : str
-        Canonical table name (``leads``, ``sales``, ``nps_responses``, ...).
-    path : str, Path or pandas.DataFrame, optional
-        CSV file, Parquet file, folder of Parquet files (partitioned datasets, read recursively),
-        DuckDB database file (``.duckdb``/``.ddb``/``.db``; the table is ``query`` or ``table``),
-        Excel file (read by pandas: Excel files are small), or an in-memory DataFrame.
-    query : str, optional
-        A table name or a SQL ``SELECT`` on ``con`` (or on the DuckDB file given as ``path``).
-    con : Ibis backend or URL, optional
-        Where ``query`` runs. Files are always read by an embedded DuckDB.
-    mapping, values : dict, optional
-        Client column -> canonical column, and per canonical column client label -> canonical value
-        (the ``columns`` and ``values`` keys of a table in ``workbook.yml``).
-    options : kpi_analysis.formats.ReadOptions, optional
-        How a CSV or Excel file is written (encoding, separator, decimal mark, date order).
-
-    CSV and Excel files are read and validated by :func:`kpi_analysis.data.load` (which detects and
-    refuses ambiguous decimal marks, date orders and encodings) and handed to the engine as an
-    in-memory table: a client export is read one way whatever runs the reductions. Large data
-    belongs in Parquet, a DuckDB file or a database, which are read where they are.
-
-    Returns
-    -------
-    ibis.Table
-        Canonical columns (typed; values that do not parse are NULL and reported by :func:`check`)
-        plus the raw columns ``_raw_<name>`` that :func:`check` needs.
-    """
-    if isinstance(path, (str, Path)) and Path(path).suffix.lower() in _PANDAS_READ:
-        import ibis
-
-        from . import data
-
-        frame = data.load(table, path, mapping, values=values, options=options, sheet=sheet)
-        frame.attrs = {}
-        return canonical(ibis.memtable(frame), table)
-    raw = _raw(table, path, query=query, con=con, sheet=sheet)
-    return canonical(raw, table, mapping=mapping, values=values)
-
-
-_PANDAS_READ = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls")
-
-
-def _raw(table, path, *, query, con, sheet):
-    import ibis
-    import pandas as pd
-
-    if isinstance(path, pd.DataFrame):
-        return ibis.memtable(path)
-    if path is None:
-        if not query:
-            raise ValueError(f"{table}: give a path, a DataFrame or a query.")
-        backend = connect(con)
-        return _query(backend, query)
-    p = Path(path)
-    if not p.exists():
-        raise FileNotFoundError(f"data file not found: {p}")
-    suffix = p.suffix.lower()
-    if suffix in DUCKDB_SUFFIXES:
-        backend = ibis.duckdb.connect(str(p), read_only=True, **duckdb_settings())
-        return _query(backend, query or table)
-    backend = con if (con is not None and not isinstance(con, str) and con.name == "duckdb") else connect(None)
-    if p.is_dir():
-        files = sorted(str(f) for f in p.rglob("*.parquet"))
-        if not files:
-            raise FileNotFoundError(f"{table}: the folder {p} holds no .parquet files.")
-        return backend.read_parquet(str(p / "**" / "*.parquet"), hive_partitioning=True)
-    if suffix in (".parquet", ".pq"):
-        return backend.read_parquet(str(p))
-    raise ValueError(f"{p}: unsupported file type {suffix!r}; use CSV, Parquet (file or folder), Excel or "
-                     f"a DuckDB file ({', '.join(DUCKDB_SUFFIXES)}).")
-
-
-def _query(backend, query: str):
-    q = query.strip()
-    if re.fullmatch(r"[A-Za-z_][\w$]*(\.[A-Za-z_][\w$]*)?", q):
-        if "." in q:
-            schema_name, name = q.split(".", 1)
-            return backend.table(name, database=schema_name)
-        return backend.table(q)
-    # A query becomes a temporary view, read as a table. Ibis 12's backend.sql() fails with DuckDB
-    # 2.0 (it calls the removed fetch_arrow_table) and with sqlglot 30 on PostgreSQL (it emits an
-    # empty "DROP VIEW IF EXISTS"); a temporary view works on both, and on read-only DuckDB files.
-    import hashlib
-
-    view = "_kpi_query_" + hashlib.sha1(q.encode()).hexdigest()[:12]
-    statement = f'CREATE OR REPLACE TEMPORARY VIEW "{view}" AS {q}'
-    name = getattr(backend, "name", "")
-    if name == "duckdb":
-        backend.con.execute(statement)
-    elif name == "postgres":
-        with backend.raw_sql(statement):
-            pass
-    else:
-        return backend.sql(q)
-    return backend.table(view)
-
-
-def _backend_name(expr) -> str:
-    from ibis.common.exceptions import IbisError
-
-    try:
-        return expr._find_backend(use_default=True).name
-    except (AttributeError, IbisError):  # several backends in one expression: let Ibis raise when run
-        return "duckdb"
-
-
-def canonical(raw, table: str, *, mapping=None, values=None):
-    """Rename, map labels and type the columns of an Ibis table per the data contract."""
-    import ibis
-    import ibis.expr.datatypes as dt
-    import pandas as pd
-
-    from . import schema as _schema
-
-    _schema.check_table(table)
-    mapping = dict(mapping or {})
-    wanted = _schema.columns(table)
-    from ._validate import DataValidationError, closest
-    bad_targets = [v for v in mapping.values() if v not in wanted]
-    if bad_targets:
-        raise DataValidationError(f"{table}: the column mapping points at {bad_targets}, which are not columns "
-                                  f"of {table}; its columns are {wanted}.")
-    present = list(raw.columns)
-    renames = {canon: client for client, canon in mapping.items() if client in present and client != canon}
-    t = raw.rename(renames) if renames else raw
-    missing = [c for c in _schema.columns(table, optional=False) if c not in t.columns]
-    if missing:
-        hints = "; ".join(f"{c!r}" + (f": did you mean {closest(c, present)}?" if closest(c, present) else "")
-                          for c in missing)
-        raise DataValidationError(f"{table}: missing column(s): {hints}. The source has {present}.",
-                                  [{"column": c, "rule": "missing column"} for c in missing])
-    duck = _backend_name(t) == "duckdb"
-    out = {}
-    for name, spec in _schema.TABLES[table].items():
-        if name not in t.columns:
-            continue
-        col = t[name]
-        if values and name in values:
-            from .formats import normalize_text
-
-            text = _normalize_text(col.cast("string"), backend=_backend_name(t))
-            labels = normalize_text(pd.Series(list(values[name]), dtype=object)).tolist()
-            col = text.substitute(dict(zip(labels, values[name].values(), strict=True)), else_=text)
-        typ = col.type()
-        out[f"_raw_{name}"] = col
-        if spec.kind == "str":
-            text = col if typ.is_string() else col.cast("string")
-            out[name] = _normalize_text(text, backend=_backend_name(t), collapse=not spec.free_text).nullif("")
-        elif spec.kind in ("datetime", "month"):
-            if typ.is_timestamp():
-                v = col.cast(dt.Timestamp()) if typ.timezone else col
-            elif typ.is_date():
-                v = col.cast("timestamp")
-            elif typ.is_string():
-                s = _trim(col)
-                v = s.try_cast("timestamp") if duck else ibis.ifelse(s.re_search(_DATE), s.cast("timestamp"),
-                                                                      ibis.null("timestamp"))
-            else:
-                v = col.cast("timestamp")
-            out[name] = v.truncate("M") if spec.kind == "month" else v
-        else:
-            if typ.is_floating():  # NaN is a missing value, as in pandas (Parquet written from numpy has NaN)
-                v = ibis.ifelse(col.isnan(), ibis.null("float64"), col.cast("float64"))
-            elif typ.is_numeric():
-                v = col.cast("float64")
-            else:
-                # text numbers in a database or Parquet file must be plain ("1234.5"): a decimal comma or
-                # grouping marks fail the check ("must be a number") instead of being read a wrong way
-                s = _trim(col.cast("string"))
-                v = ibis.ifelse(s.re_search(_NUMBER), s.cast("float64"), ibis.null("float64"))
-            if spec.kind == "int":
-                out[f"_num_{name}"] = v  # before rounding: "1.5 orders" is reported, not rounded away
-                v = v.round().cast("int64")
-            out[name] = v
-    extra = [c for c in t.columns if c not in out]
-    return t.select(*[t[c] for c in extra], **out)
-
-
-_TRIM = None
-_NFC: dict = {}
-
-
-def _normalize_text(x, *, backend: str, collapse: bool = True):
-    """Text keys as :func:`kpi_analysis.formats.normalize_text` makes them: Unicode NFC, whitespace
-    runs collapsed, trimmed. NFC is the backend's own function (DuckDB ``nfc_normalize``,
-    PostgreSQL ``normalize``, whose default form is NFC)."""
-    import ibis
-
-    name = {"duckdb": "nfc_normalize", "postgres": "normalize"}.get(backend)
-    if name is not None:
-        if name not in _NFC:
-            @ibis.udf.scalar.builtin(name=name)
-            def nfc(value: str) -> str:  # the backend's own NFC normalisation
-                ...
-            _NFC[name] = nfc
-        x = _NFC[name](x)
-    if collapse:
-        x = x.re_replace(r"\s+", " ")
-    return _trim(x)
-
-
-def _trim(x):
-    """SQL ``TRIM(x)``: leading and trailing spaces removed.
-
-    Ibis's ``strip()`` trims a set of whitespace characters, which DuckDB runs about 3x slower than
-    the one-argument ``TRIM``; text cells padded with tabs or newlines (rather than spaces) are
-    therefore not trimmed in the engine, where ``data.load`` (Python's ``str.strip``) would trim them.
-    """
-    global _TRIM
-    if _TRIM is None:
-        import ibis
-
-        @ibis.udf.scalar.builtin(name="trim")
-        def trim(value: str) -> str:  # the backend's own TRIM
-            ...
-
-        _TRIM = trim
-    return _TRIM(x)
-
-
-def _canon_cols(t) -> list[str]:
-    return [c for c in t.columns if not c.startswith(("_raw_", "_num_"))]
-
-
-def _table_for(data, table: str):
-    """An Ibis table from a DataFrame (validated canonical frame), a path, or an Ibis table."""
-    import ibis
-    import pandas as pd
-
-    if isinstance(data, pd.DataFrame):
-        return ibis.memtable(data)
-    if isinstance(data, (str, Path)):
-        return source(table, data)
-    return data
-
-
-# --------------------------------------------------------------------------------------------------
-# the data contract, checked in the engine
-# --------------------------------------------------------------------------------------------------
-
-def _rule_exprs(t, table: str) -> list[tuple[str, str, Any, str]]:
-    """(column, rule, bad-row boolean expression, kind) for every row-wise rule of ``table``."""
-    import ibis
-
-    from . import schema as _schema
-
-    out = []
-    for name, spec in _schema.TABLES[table].items():
-        if name not in t.columns:
-            continue
-        col = t[name]
-        raw = t[f"_raw_{name}"]
-        if raw.type().is_floating():
-            raw_blank = raw.isnull() | raw.isnan()
-        elif raw.type().is_string():
-            raw_blank = raw.isnull() | (_trim(raw) == "")
-        else:
-            raw_blank = raw.isnull()
-        if spec.kind in ("datetime", "month", "float", "int"):
-            rule = {"datetime": "must be a date (YYYY-MM-DD)", "month": "must be a month (YYYY-MM)"}.get(
-                spec.kind, "must be a number")
-            numeric = t[f"_num_{name}"] if spec.kind == "int" else col
-            unparsed = numeric.isnull() & ~raw_blank
-            out.append((name, rule, unparsed, "raw"))
-            if spec.kind == "int":
-                out.append((name, "must be a whole number", numeric.notnull() & (numeric % 1 != 0), "raw"))
-        if not spec.nullable:
-            out.append((name, "must not be blank", raw_blank, "raw"))
-        if spec.isin is not None:
-            out.append((name, f"must be one of {list(spec.isin)}", col.notnull() & ~col.isin(list(spec.isin)), ""))
-        num = t[f"_num_{name}"] if spec.kind == "int" else col
-        if spec.ge is not None:
-            out.append((name, f"must be >= {spec.ge:g}", num.notnull() & (num < spec.ge), ""))
-        if spec.gt is not None:
-            out.append((name, f"must be > {spec.gt:g}", num.notnull() & (num <= spec.gt), ""))
-        if spec.le is not None:
-            out.append((name, f"must be <= {spec.le:g}", num.notnull() & (num > spec.le), ""))
-        if spec.integer:
-            out.append((name, "must be a whole number", num.notnull() & (num % 1 != 0), ""))
-        if name == "period" and table == "kpi_targets":
-            out.append((name, "must look like 2026-10, 2026-Q4 or 2026",
-                        col.notnull() & ~col.re_search(_schema.PERIOD_PATTERN), ""))
-    # cross-column rules of schema.RULES, written once more as expressions (same names and columns)
-    cols = set(t.columns)
-    if table == "leads":
-        st, cl, cr = t.status, t.closed_at, t.created_at
-        out += [("closed_at", "must be set when status is won or lost", st.isin(["won", "lost"]) & cl.isnull(), ""),
-                ("closed_at", "must be empty while status is open", (st == "open") & cl.notnull(), ""),
-                ("closed_at", "must not be before created_at", cl.notnull() & cr.notnull() & (cl < cr), ""),
-                ("deal_value", "must be set when status is won", (st == "won") & t.deal_value.isnull(), "")]
-        if "first_contact_at" in cols:
-            fc = t.first_contact_at
-            out.append(("first_contact_at", "must not be before created_at",
-                        fc.notnull() & cr.notnull() & (fc < cr), ""))
-    if table == "nps_responses":
-        out.append(("customer_since", "must not be after responded_at",
-                    t.customer_since.notnull() & t.responded_at.notnull() & (t.customer_since > t.responded_at), ""))
-    del ibis
-    return out
-
-
-_ID_COLUMNS = {"leads": "lead_id", "nps_responses": "response_id"}
-
-
-def _duplicate_rules(table: str) -> list[tuple[str, str, list[str]]]:
-    from . import schema as _schema
-
-    out = [(name, "must be unique", [name]) for name, spec in _schema.TABLES[table].items() if spec.unique]
-    if table == "sales":
-        out.append(("date", "must have one row per location and day", ["location", "date"]))
-    if table == "kpi_targets":
-        out.append(("period", "must have one target per kpi and period", ["kpi", "period"]))
-    return out
-
-
-def check(t, table: str, *, source_name=None, raise_error: bool = True) -> list[dict]:
-    """Check the data contract of ``table`` on the whole Ibis table ``t`` (from :func:`source`) in the engine.
-
-    One aggregate query counts the rows breaking each rule; duplicates are counted with one
-    ``GROUP BY`` per uniqueness rule; up to five offending values per broken rule are fetched.
-    Raises :class:`kpi_analysis._validate.DataValidationError` (the message format of
-    :func:`kpi_analysis.data.load`) unless ``raise_error=False``; returns the problems found.
-    """
-    import ibis
-
-    from ._validate import DataValidationError
-    from .data import format_problems
-
-    if not any(c.startswith("_raw_") for c in t.columns):
-        raise TypeError("check: pass the table returned by engine.source(...), which keeps the raw columns.")
-    rules = _rule_exprs(t, table)
-    counts = {}
-    if rules:
-        agg = t.aggregate(**{f"r{i}": _cnt(bad) for i, (_, _, bad, _) in enumerate(rules)})
-        row = agg.execute().iloc[0]
-        counts = {i: int(row[f"r{i}"] or 0) for i in range(len(rules))}
-    problems: list[dict] = []
-    unparsed_cols = set()
-    for i, (column, rule, bad, kind) in enumerate(rules):
-        n = counts.get(i, 0)
-        if not n:
-            continue
-        if rule == "must not be blank" and column in unparsed_cols:
-            continue
-        if kind == "raw" and rule != "must not be blank":  # a value that did not parse is not "blank" too
-            unparsed_cols.add(column)
-        shown = t[f"_raw_{column}"] if kind == "raw" else t[column]
-        key = _ID_COLUMNS.get(table)
-        cols = {"v": shown, **({"k": t[f"_raw_{key}"]} if key and f"_raw_{key}" in t.columns else {})}
-        sample = t.filter(bad).select(**cols).limit(EXAMPLES).execute()
-        ids = sample["k"].tolist() if "k" in sample.columns else [None] * len(sample)
-        # a SQL table has no row numbers: the row is named by its id ("row L000123: 'wonn'") when it has one
-        problems.append({"column": column, "rule": rule, "count": n,
-                         "examples": [(None if k is None else str(k), _show(v))
-                                      for k, v in zip(ids, sample["v"].tolist(), strict=True)]})
-    for column, rule, keys in _duplicate_rules(table):
-        if not all(k in t.columns for k in keys):
-            continue
-        g = t.filter(ibis.and_(*[t[k].notnull() for k in keys])).group_by(keys).aggregate(n=ibis._.count())
-        dup = g.filter(g.n > 1)
-        n = dup.n.sum().execute()
-        if n and int(n):
-            sample = dup.order_by(keys).limit(EXAMPLES).execute()
-            problems.append({"column": column, "rule": rule, "count": int(n),
-                             "examples": [(None, _show(v)) for v in sample[column].tolist()]})
-    if problems and raise_error:
-        raise DataValidationError(format_problems(table, problems, source=source_name), problems)
-    return problems
-
-
-def _show(v):
-    from .data import show_value
-
-    return show_value(v)
-
-
-def load(table: str, path=None, *, query=None, con=None, mapping=None, values=None, sheet=None):
-    """Validate ``table`` in the engine, then fetch it as the canonical pandas frame of ``data.load``.
-
-    For SQL tables and queries (and DuckDB files) in notebooks that want the rows; analyses on large
-    data should use :func:`reduce` instead, which fetches only the reduced table.
-    """
-    from . import data
-
-    t = source(table, path, query=query, con=con, mapping=mapping, values=values, sheet=sheet)
-    check(t, table, source_name=path if path is not None and not hasattr(path, "columns") else query)
-    frame = t.select(*_canon_cols(t)).execute()
-    return data.load(table, frame=frame)
-
-
-# --------------------------------------------------------------------------------------------------
-# period helpers (pandas Period semantics in SQL)
-# --------------------------------------------------------------------------------------------------
-
-_MONTHS = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"]
-_DAYS = ["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"]
-
-
-def _period_start(ts, alias: str):
-    """Start (timestamp, midnight) of the pandas period ``alias`` holding each ``ts``."""
-    import ibis
-
-    a = alias.upper()
-    if a in ("M", "MS", "ME"):
-        return ts.truncate("M")
-    if a in ("D",):
-        return ts.truncate("D")
-    if a == "Y" or a.startswith("Y-DEC") or a == "A":
-        return ts.truncate("Y")
-    if a.startswith("Q"):
-        end = _MONTHS.index(a.split("-")[1]) + 1 if "-" in a else 12
-        m = ts.year().cast("int64") * 12 + ts.month().cast("int64") - 1
-        first = end % 12  # 0-based month index that starts a quarter
-        q0 = m - ((m - first) % 3)
-        return ibis.date((q0 // 12).cast("int32"), (q0 % 12 + 1).cast("int32"), 1).cast("timestamp")
-    if a.startswith("W"):
-        end = _DAYS.index(a.split("-")[1]) if "-" in a else 6
-        first = (end + 1) % 7
-        dow = ts.day_of_week.index().cast("int64")  # Monday = 0
-        back = (dow - first + 7) % 7
-        day = ts.truncate("D")
-        if first == 0:
-            return ts.truncate("W")
-        return day - back.as_interval("D")
-    raise ValueError(f"unsupported period alias {alias!r}")
-
-
-def _period_strings(starts, alias: str):
-    """pandas Period strings ("2026-10", "2026Q4", "2026-10-26/2026-11-01") of period start dates."""
-    import pandas as pd
-
-    return pd.PeriodIndex(pd.DatetimeIndex(starts), freq=alias).astype(str)
-
-
-def _fetch(expr):
-    """Execute and return a pandas frame with a fresh RangeIndex."""
-    return expr.execute().reset_index(drop=True)
-
-
-def _as_str(series):
-    return series.astype("str")
-
-
-def _as_ts(series):
-    import pandas as pd
-
-    s = pd.to_datetime(series)
-    if getattr(s.dt, "tz", None) is not None:
-        s = s.dt.tz_convert(None)
-    return s.astype("datetime64[ns]")
-
+from .core.reduction import as_str as _as_str
+from .core.reduction import as_table as _table_for
+from .core.reduction import as_timestamps as _as_ts
+from .core.reduction import count_if as _cnt
+from .core.reduction import fetch as _fetch
+from .core.reduction import if_then as ibis_if
+from .core.reduction import period_start as _period_start
+from .core.reduction import period_strings as _period_strings
+from .core.reduction import require as _require
+from .core.reduction import trim as _trim
 
 # --------------------------------------------------------------------------------------------------
 # nps: answers -> detractor / passive / promoter counts
@@ -593,7 +45,7 @@ def nps_counts(responses, *, by=None, freq: str | None = None, score: str = "sco
     import pandas as pd
 
     from . import nps
-    from ._validate import check_choice
+    from .core.checks import check_choice
 
     bands = nps.TENURE_BANDS if bands is None else bands
     keys = nps._as_list(by)
@@ -704,15 +156,6 @@ def nps_counts(responses, *, by=None, freq: str | None = None, score: str = "sco
     return out
 
 
-def _require(t, table: str, columns) -> None:
-    missing = [c for c in dict.fromkeys(columns) if c not in t.columns]
-    if missing:
-        from ._validate import closest
-        have = _canon_cols(t)
-        hints = "; ".join(f"{m!r}: did you mean {closest(m, have)}?" for m in missing if closest(m, have))
-        raise ValueError(f"{table}: missing column(s) {missing}; it has {have}." + (f" {hints}" if hints else ""))
-
-
 # --------------------------------------------------------------------------------------------------
 # reps: leads -> closed / won per rep x stratum x period
 # --------------------------------------------------------------------------------------------------
@@ -739,7 +182,7 @@ def rep_counts(leads, *, rep: str = "rep", strata="source", period: str | None =
     import pandas as pd
 
     from . import reps
-    from ._validate import check_choice
+    from .core.checks import check_choice
 
     strata_cols = reps._strata_list(strata)
     if period is not None:
@@ -869,23 +312,6 @@ def monthly_drivers(leads, *, created: str = "created_at", closed: str = "closed
     warm_until = pd.Timestamp(bounds["first"]).normalize() + pd.Timedelta(days=lag95)
     out["complete"] = np.asarray((month_end <= last.normalize()) & (months >= warm_until))
     return out
-
-
-def _cnt(cond):
-    """Number of rows where ``cond`` holds (NULL counts as false): ``COUNT(*) FILTER (WHERE cond)``.
-
-    Portable (DuckDB, PostgreSQL, ...) and about 3x faster in DuckDB than ``SUM(CASE WHEN ...)``.
-    """
-    import ibis
-
-    return ibis._.count(where=cond)
-
-
-def ibis_if(cond, value):
-    """``value`` where ``cond`` holds, NULL elsewhere (sums skip it)."""
-    import ibis
-
-    return ibis.ifelse(cond, value, ibis.null(value.type()))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -1216,100 +642,21 @@ def reduce(name: str, data, **kwargs):
     ``data`` is the table (Ibis table, path or DataFrame), or for ``"scorecard"`` a dict of them.
     Keyword arguments are those of the pandas reduction.
     """
-    from ._validate import check_choice
+    from .core.checks import check_choice
 
     check_choice(name, name="name", options=list(REDUCTIONS))
     return REDUCTIONS[name](data, **kwargs)
 
 
-# --------------------------------------------------------------------------------------------------
-# the hook used by config.Workbook (load, has, reduce)
-# --------------------------------------------------------------------------------------------------
-
-def workbook_query(wb, table: str) -> str | None:
-    """The SQL table name or query ``table`` is read from in workbook ``wb``, or None for plain files.
-
-    A table spec with ``query:`` (a table name or a ``SELECT``) runs on ``data.connection`` (or on
-    the DuckDB file named by its ``path``); with ``data.connection`` set, a table without a file is
-    read from the table of the same name; a DuckDB file as ``path`` reads the table of that name.
-    """
-    spec = wb.table_spec(table)
-    if spec.get("query"):
-        return str(spec["query"])
-    connection = (wb.settings.get("data") or {}).get("connection")
-    path = spec.get("path")
-    if path and Path(path).suffix.lower() in DUCKDB_SUFFIXES:
-        return table
-    if connection and not path and wb.source_path(table) is None:
-        return table
-    return None
-
-
-def _wb_connection(wb, kind: str):
-    key = ("_engine_connection", kind)
-    if key not in wb._cache:
-        wb._cache[key] = connect(None if kind == "duckdb" else (wb.settings.get("data") or {}).get("connection"))
-    return wb._cache[key]
-
-
-def workbook_table(wb, table: str):
-    """``table`` of workbook ``wb`` as a canonical Ibis table, checked once in the engine (then cached)."""
-    key = ("_engine_table", table)
-    if key in wb._cache:
-        return wb._cache[key]
-    spec = wb.table_spec(table)
-    query = workbook_query(wb, table)
-    path = None
-    if spec.get("path") and Path(spec["path"]).suffix.lower() in DUCKDB_SUFFIXES:
-        path = Path(spec["path"]) if Path(spec["path"]).is_absolute() else wb.data_dir / spec["path"]
-        con = None
-    elif query is not None:
-        con = _wb_connection(wb, "sql")
-    else:
-        path = wb.source_path(table)
-        if path is None:
-            where = spec.get("path") or f"{wb.data_dir}/{table}.csv|.parquet|.xlsx or a folder {table}/"
-            raise FileNotFoundError(f"{table}: no data file found (looked for {where}).")
-        con = _wb_connection(wb, "duckdb")
-    t = source(table, path, query=query, con=con, mapping=spec.get("columns"), values=spec.get("values"),
-               sheet=spec.get("sheet"), options=wb.read_options(table))
-    check(t, table, source_name=path if path is not None else query)
-    wb._cache[key] = t
-    return t
-
-
-def date_coverage(wb, table: str, column: str):
-    """:class:`kpi_analysis.coverage.TableCoverage` of a table where it lives (first and last day and
-    the number of distinct days: one aggregate query)."""
-    import pandas as pd
-
-    from .coverage import from_range
-
-    t = workbook_table(wb, table)
-    day = t[column].truncate("D")
-    row = t.aggregate(first=day.min(), last=day.max(), days=day.nunique()).execute().iloc[0]
-    if pd.isna(row["first"]):
-        return None
-    return from_range(table, pd.Timestamp(row["first"]), pd.Timestamp(row["last"]), int(row["days"]))
-
-
-def workbook_load(wb, table: str):
-    """The validated canonical pandas frame of a SQL-backed ``table`` (checked in the engine first)."""
-    from . import data
-
-    t = workbook_table(wb, table)
-    return data.load(table, frame=t.select(*_canon_cols(t)).execute())
-
-
 def workbook_reduce(wb, name: str, **kwargs):
     """:func:`reduce` on the workbook's tables (the scorecard gets every table the workbook has)."""
-    from ._validate import check_choice
+    from .core.checks import check_choice
 
     check_choice(name, name="name", options=list(REDUCTIONS))
     needed = TABLES_NEEDED[name]
     if name == "scorecard":
         kwargs.setdefault("config", wb.settings)
-        data = {t: workbook_table(wb, t) for t in needed if wb.has(t)}
+        data = {t: wb.table(t) for t in needed if wb.has(t)}
     else:
-        data = workbook_table(wb, needed[0])
+        data = wb.table(needed[0])
     return REDUCTIONS[name](data, **kwargs)

@@ -23,9 +23,9 @@ import numpy as np
 import pandas as pd
 
 from . import i18n
-from ._columns import LEAD_STATUSES, PERSPECTIVES
-from ._result import ResultMixin, html_table, jsonable
-from ._validate import check_choice, check_confidence, reject_rows, require_columns
+from .core.checks import check_choice, check_confidence, reject_rows, require_columns
+from .core.columns import LEAD_STATUSES, PERSPECTIVES
+from .core.results import ResultMixin, html_table, jsonable
 
 __all__ = [
     "BASES",

@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 
 from . import i18n
-from ._validate import DataValidationError
+from .core.checks import DataValidationError
 
 __all__ = [
     "FormatError",
@@ -150,14 +150,14 @@ class ReadOptions:
     sheet: str | int | None = None
 
     @classmethod
-    def keys(cls) -> tuple[str, ...]:
+    def names(cls) -> tuple[str, ...]:
         return tuple(f.name for f in fields(cls))
 
     @classmethod
     def from_spec(cls, spec: Mapping | None) -> ReadOptions:
         """The reading options among a table's config keys (other keys are ignored)."""
         spec = spec or {}
-        return cls(**{k: spec[k] for k in cls.keys() if spec.get(k) is not None})
+        return cls(**{k: spec[k] for k in cls.names() if spec.get(k) is not None})
 
     def check(self, table: str) -> list[str]:
         """Problems with the options themselves, as config-key messages (empty when fine)."""
@@ -532,7 +532,7 @@ def case_variants(series: pd.Series) -> list[dict]:
         return []
     folded = pd.Series(counts.index.str.casefold(), index=counts.index)
     out = []
-    for _, names in folded.groupby(folded, sort=True).groups.items():
+    for names in folded.groupby(folded, sort=True).groups.values():
         if len(names) > 1:
             c = counts[list(names)].sort_values(ascending=False, kind="stable")
             out.append({"values": c.index.tolist(), "counts": [int(x) for x in c]})

@@ -35,10 +35,16 @@ import numpy as np
 import pandas as pd
 
 from . import i18n
-from ._result import ResultMixin, jsonable
-from ._stats import adjust_pvalues
-from ._validate import (check_choice, check_confidence, check_not_empty, reject_rows, require_columns,
-                        warn_case_variants)
+from .core.checks import (
+    check_choice,
+    check_confidence,
+    check_not_empty,
+    reject_rows,
+    require_columns,
+    warn_case_variants,
+)
+from .core.results import ResultMixin, jsonable
+from .core.stats import adjust_pvalues
 
 __all__ = [
     "CATEGORIES",

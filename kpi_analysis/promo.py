@@ -29,8 +29,15 @@ import numpy as np
 import pandas as pd
 
 from . import i18n
-from ._result import ResultMixin, jsonable
-from ._validate import check_choice, check_confidence, closest, reject_rows, require_columns, warn_case_variants
+from .core.checks import (
+    check_choice,
+    check_confidence,
+    closest,
+    reject_rows,
+    require_columns,
+    warn_case_variants,
+)
+from .core.results import ResultMixin, jsonable
 
 __all__ = [
     "CrossoverResult",

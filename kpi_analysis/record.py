@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ._result import jsonable
+from .core.results import jsonable
 
 MIME = "application/vnd.kpi-workbook.record+json"
 

@@ -53,11 +53,10 @@ from pathlib import Path
 from typing import Any
 
 from . import i18n
-from ._validate import closest
+from .core.checks import closest
 
 __all__ = [
     "COMMON_PARAMETERS",
-    "CoverageRefused",
     "EXIT_CODES",
     "EXIT_COVERAGE",
     "EXIT_FAILED",
@@ -66,6 +65,7 @@ __all__ = [
     "EXIT_OK",
     "EXIT_OUTPUT",
     "EXIT_USAGE",
+    "CoverageRefused",
     "Interrupted",
     "Job",
     "OutputError",

@@ -21,11 +21,17 @@ import numpy as np
 import pandas as pd
 
 from . import i18n
-from ._columns import LEAD_STATUSES
-from ._result import ResultMixin, jsonable
-from ._stats import adjust_pvalues
-from ._validate import (check_choice, check_confidence, check_not_empty, reject_rows, require_columns,
-                        warn_case_variants)
+from .core.checks import (
+    check_choice,
+    check_confidence,
+    check_not_empty,
+    reject_rows,
+    require_columns,
+    warn_case_variants,
+)
+from .core.columns import LEAD_STATUSES
+from .core.results import ResultMixin, jsonable
+from .core.stats import adjust_pvalues
 
 __all__ = ["CLASSES", "COUNT_COLUMNS", "FunnelResult", "RepComparison", "compare", "counts", "funnel"]
 
@@ -1009,7 +1015,7 @@ def _plot_heatmap(res: RepComparison, ax, locale, **kwargs):
     if grid.shape[1] <= 12:
         for (i, j), v in np.ndenumerate(grid.to_numpy(float)):
             if np.isfinite(v):
-                ax.text(j + 0.5, i + 0.5, f"{int(round(v))}", ha="center", va="center", fontsize=7)
+                ax.text(j + 0.5, i + 0.5, f"{round(v)}", ha="center", va="center", fontsize=7)
     ax.set_xticks(np.arange(grid.shape[1]) + 0.5, [str(c) for c in grid.columns], rotation=90)
     ax.set_yticks(np.arange(grid.shape[0]) + 0.5, grid.index.tolist())
     ax.invert_yaxis()

@@ -12,7 +12,7 @@ from functools import cache
 
 import pandas as pd
 
-from . import _columns as C
+from .core import columns as C
 
 
 @dataclass(frozen=True)

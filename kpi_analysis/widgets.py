@@ -64,7 +64,7 @@ def _table_html(table, digits: int = 3) -> str:
 
     import pandas as pd
 
-    from ._result import html_table
+    from .core.results import html_table
 
     def cell(v) -> str:
         if v is None or v is pd.NA or v is pd.NaT:

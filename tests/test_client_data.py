@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from kpi_analysis import cli, config, data, nps
-from kpi_analysis._validate import CaseVariantWarning, DataValidationError
+from kpi_analysis.core.checks import CaseVariantWarning, DataValidationError
 from kpi_analysis.formats import FormatError
 
 SALES_HEADER = "date;location;revenue;orders\n"
@@ -308,9 +308,9 @@ def test_engine_reads_a_client_csv_the_way_data_load_does(tmp_path):
 
 
 def test_engine_refuses_text_numbers_with_a_decimal_comma(tmp_path):
-    from kpi_analysis import engine
+    from kpi_analysis import backend
 
     frame = pd.DataFrame({"date": ["2026-01-08"], "location": ["A"], "revenue": ["1.234,5"], "orders": ["3"]})
     frame.to_parquet(tmp_path / "sales.parquet")
     with pytest.raises(DataValidationError, match="sales.revenue must be a number"):
-        engine.load("sales", tmp_path / "sales.parquet")
+        backend.load("sales", tmp_path / "sales.parquet")

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from kpi_analysis import data, schema
-from kpi_analysis._validate import DataValidationError
+from kpi_analysis.core.checks import DataValidationError
 
 TABLES = schema.table_names()
 
@@ -135,8 +135,8 @@ def test_vietnamese_text_round_trips(tmp_path):
     frame = pd.DataFrame({"date": ["2026-10-01"] * 4, "location": names, "revenue": ["1"] * 4, "orders": ["1"] * 4})
     for suffix in (".csv", ".xlsx", ".parquet"):
         path = tmp_path / f"s{suffix}"
-        {".csv": lambda: frame.to_csv(path, index=False), ".xlsx": lambda: frame.to_excel(path, index=False),
-         ".parquet": lambda: frame.to_parquet(path)}[suffix]()
+        {".csv": frame.to_csv, ".xlsx": frame.to_excel, ".parquet": frame.to_parquet}[suffix](path, **(
+            {} if suffix == ".parquet" else {"index": False}))
         assert data.load("sales", path)["location"].tolist() == names
 
 

@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kpi_analysis import config, data, engine, feasibility, nps, promo, reps, scorecard
-from kpi_analysis._validate import DataValidationError
+from kpi_analysis import backend, config, data, engine, feasibility, nps, promo, reps, scorecard
+from kpi_analysis.core.checks import DataValidationError
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
@@ -66,10 +66,10 @@ def parquet(tmp_path_factory, rows):
 @pytest.fixture(scope="module")
 def duck(parquet):
     """Canonical Ibis tables on DuckDB over the Parquet files, checked against the data contract."""
-    con = engine.connect()
-    tables = {t: engine.source(t, p, con=con) for t, p in parquet.items()}
+    con = backend.connect()
+    tables = {t: backend.source(t, p, con=con) for t, p in parquet.items()}
     for t, expr in tables.items():
-        assert engine.check(expr, t) == []
+        assert backend.check(expr, t) == []
     return tables
 
 
@@ -93,7 +93,7 @@ def postgres_url():
 @pytest.fixture(scope="module")
 def pg(postgres_url, rows):
     """The sample tables uploaded to PostgreSQL, as canonical Ibis tables checked in PostgreSQL."""
-    con = engine.connect(postgres_url)
+    con = backend.connect(postgres_url)
     prefix = PG_PREFIX
 
     def drop():
@@ -104,9 +104,9 @@ def pg(postgres_url, rows):
     drop()
     for t in TABLES:
         con.create_table(prefix + t, rows[t])
-    tables = {t: engine.source(t, query=prefix + t, con=con) for t in TABLES}
+    tables = {t: backend.source(t, query=prefix + t, con=con) for t in TABLES}
     for t, expr in tables.items():
-        assert engine.check(expr, t) == []
+        assert backend.check(expr, t) == []
     yield tables
     drop()
 
@@ -292,10 +292,10 @@ def test_nps_counts_options_on_postgres(kwargs, rows, pg):
 
 @pytest.mark.postgres
 def test_sql_query_on_postgres(pg, rows):
-    backend = pg["sales"]._find_backend()
+    con = pg["sales"]._find_backend()
     table = PG_PREFIX + "sales"
     query = f'SELECT * FROM "{table}" WHERE location = \'Hà Nội - Cầu Giấy\''
-    got = engine.daily_sums(engine.source("sales", query=query, con=backend))
+    got = engine.daily_sums(backend.source("sales", query=query, con=con))
     same_frame(promo.daily_sums(rows["sales"].query("location == 'Hà Nội - Cầu Giấy'")), got)
 
 
@@ -332,7 +332,7 @@ def test_check_counts_every_broken_rule_in_the_engine():
     raw.loc[4, "lead_id"] = raw.loc[5, "lead_id"]
     raw.loc[[6, 9], "created_at"] = "not a date"
     raw.loc[7, "deal_value"] = "-5"
-    problems = engine.check(engine.source("leads", raw), "leads", raise_error=False)
+    problems = backend.check(backend.source("leads", raw), "leads", raise_error=False)
     found = {(p["column"], p["rule"]): p["count"] for p in problems}
     assert found[("status", "must be one of ['won', 'lost', 'open']")] == 1
     assert found[("lead_id", "must be unique")] == 2
@@ -340,7 +340,7 @@ def test_check_counts_every_broken_rule_in_the_engine():
     assert found[("deal_value", "must be >= 0")] == 1
     assert ("created_at", "must not be blank") not in found  # unparsed is reported once, not as blank
     with pytest.raises(DataValidationError, match=r"leads\.status must be one of .*1 row\(s\) do not, e\.g\. row L\d+: 'wonn'"):
-        engine.check(engine.source("leads", raw), "leads")
+        backend.check(backend.source("leads", raw), "leads")
     # the pandas loader finds the same problems
     with pytest.raises(DataValidationError) as err:
         data.load("leads", frame=raw)
@@ -356,7 +356,7 @@ def test_check_on_parquet_folder_samples_rows(tmp_path, rows):
     bad.iloc[:3000].to_parquet(folder / "a.parquet", index=False)
     bad.iloc[3000:].to_parquet(folder / "b.parquet", index=False)
     with pytest.raises(DataValidationError) as err:
-        engine.check(engine.source("sales", folder), "sales", source_name=folder)
+        backend.check(backend.source("sales", folder), "sales", source_name=folder)
     text = str(err.value)
     assert "sales.revenue must be >= 0: 1 row(s) do not, e.g. -1.0" in text
     assert "sales.date must have one row per location and day: 2 row(s)" in text
@@ -365,11 +365,11 @@ def test_check_on_parquet_folder_samples_rows(tmp_path, rows):
 def test_missing_column_is_named_with_a_hint():
     frame = pd.DataFrame({"date": ["2026-01-01"], "locaton": ["A"], "revenue": [1.0], "orders": [1]})
     with pytest.raises(DataValidationError, match=r"'location': did you mean \['locaton'\]"):
-        engine.source("sales", frame)
+        backend.source("sales", frame)
 
 
 def test_csv_through_the_engine_loads_like_pandas(rows):
-    got = engine.load("sales", SAMPLE / "sales.csv")
+    got = backend.load("sales", SAMPLE / "sales.csv")
     same_frame(rows["sales"], got)
 
 

@@ -162,7 +162,7 @@ def test_complete_run_writes_every_output(good_run):
 
 def test_manifest_headline_equals_the_analysis_on_the_same_data(good_run):
     from kpi_analysis import config, nps
-    from kpi_analysis._result import jsonable
+    from kpi_analysis.core.results import jsonable
 
     _, cfg, result = good_run
     manifest = result.manifest
@@ -461,7 +461,7 @@ def test_full_report_on_the_real_notebooks(tmp_path):
     assert "&lt;script&gt;alert(" in pages  # the names are shown, as text
     # the recorded rep comparison is what reps.compare gives on the same data with the same parameters
     from kpi_analysis import config, reps
-    from kpi_analysis._result import jsonable
+    from kpi_analysis.core.results import jsonable
 
     entry = next(e for e in result.manifest["notebooks"] if e["name"] == "02_rep_conversion")
     declared = report.notebook_parameters(ROOT / "notebooks" / "02_rep_conversion.ipynb")

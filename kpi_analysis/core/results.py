@@ -50,7 +50,7 @@ def jsonable(value: Any) -> Any:
 def html_table(table: pd.DataFrame, *, max_rows: int = 30, float_format: str = "{:.3g}",
                locale: str = "en") -> str:
     """An escaped HTML table (data-derived text such as rep names is escaped by pandas)."""
-    from . import i18n
+    from .. import i18n
 
     shown = table.head(max_rows)
     out = shown.to_html(index=False, escape=True, na_rep="–", border=0, classes="kpi-table",
@@ -73,3 +73,21 @@ class ResultMixin:
         head = jsonable(self.headline())  # type: ignore[attr-defined]
         items = ", ".join(f"{k}={v!r}" for k, v in head.items() if not isinstance(v, (list, dict)))
         return f"{type(self).__name__}({items})"
+
+
+def note(code: str, **values: Any) -> dict:
+    """A note as data: ``note("small_sample", n=12)`` is ``{"code": "small_sample", "n": 12}``.
+
+    Results carry notes and exclusions as codes with values, never as sentences; each analysis's
+    ``present`` module words them in the reader's language (its catalogue ``<analysis>.notes``), and a
+    test checks that every code an analysis can emit has an English and a Vietnamese sentence.
+
+    >>> note("open_too_young", n=12, days=60)
+    {'code': 'open_too_young', 'n': 12, 'days': 60}
+    """
+    return {"code": code, **values}
+
+
+def excluded(code: str, n: int, **values: Any) -> dict:
+    """Rows an analysis left out, as data: ``excluded("blank_score", 12)`` (worded by ``present``)."""
+    return {"code": code, "n": int(n), **values}

@@ -81,7 +81,7 @@ def warn_case_variants(data: pd.DataFrame, columns: Iterable[str], *, table: str
     """
     import warnings
 
-    from .formats import case_variants
+    from ..formats import case_variants
 
     found = []
     for column in dict.fromkeys(columns):
