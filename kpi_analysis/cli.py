@@ -98,7 +98,7 @@ class Progress:
     def finish(self, entry: dict) -> None:
         self.done += 1
         ok = entry["status"] == "ok"
-        detail = "" if ok else "  " + _report._error_line(entry.get("error") or {}, "en")
+        detail = "" if ok else "  " + _report.error_line(entry.get("error") or {}, "en")
         if self.tty:
             mark = click.style("✓", fg="green") if ok else click.style("✗ failed", fg="red")
             self.stream.write(f"\r\x1b[K[{self.done}/{self.total}] {mark} {entry['name']}  "
@@ -200,7 +200,7 @@ def print_pdfs(build: Path, manifest: dict) -> None:
     for page in sorted(build.glob("*.html")):
         written.append(_pdf.html_to_pdf(page, page.with_suffix(".pdf")).name)
     manifest["pdf"] = written
-    _report._write_outputs(build, manifest)
+    _report.write_outputs(build, manifest)
 
 
 @cli.command("new", context_settings=CONTEXT)

@@ -76,12 +76,16 @@ __all__ = [
     "check_columns",
     "check_parameters",
     "data_coverage",
+    "error_line",
     "last_complete_month",
     "notebook_parameters",
     "notebook_requirements",
+    "notebook_title",
+    "output_fault",
     "package_versions",
     "parse_cli_value",
     "partial_notice",
+    "period_lock",
     "plan_jobs",
     "render_html",
     "render_index",
@@ -89,6 +93,10 @@ __all__ = [
     "run",
     "skip_reason",
     "skip_text",
+    "swap_into_place",
+    "sweep_stale_builds",
+    "write_atomic",
+    "write_outputs",
 ]
 
 #: Parameters every report notebook declares; the runner sets them (the brief's notebook contract).
@@ -258,7 +266,7 @@ _FAULT_CODES = {errno.ENOSPC: "no_space", errno.EDQUOT: "disk_quota", errno.EROF
                 errno.EACCES: "permission_denied", errno.EPERM: "permission_denied"}
 
 
-def _output_fault(err: OSError, folder: Path) -> _WriteFailed | None:
+def output_fault(err: OSError, folder: Path) -> _WriteFailed | None:
     """The output-folder fault ``err`` is, or None when it is some other error (a notebook's, an input's)."""
     if err.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS):
         return _WriteFailed(_FAULT_CODES[err.errno], str(err))
@@ -287,7 +295,7 @@ def _writing(folder: Path):
     try:
         yield
     except OSError as err:
-        fault = _output_fault(err, folder)
+        fault = output_fault(err, folder)
         if fault is None:
             raise
         raise fault from err
@@ -877,7 +885,7 @@ def _other_languages(locale: str) -> set[str]:
     return {f"lang-{loc}" for loc in i18n.LOCALES if loc != locale}
 
 
-def _notebook_title(nb, fallback: str, locale: str = "en") -> str:
+def notebook_title(nb, fallback: str, locale: str = "en") -> str:
     """The notebook's title: ``metadata.title``, else the first heading of its narrative in ``locale``
     (markdown cells tagged ``lang-xx`` for another language are skipped)."""
     if nb.metadata.get("title"):
@@ -1032,7 +1040,7 @@ def render_index(manifest: Mapping, *, locale: str = "en") -> str:
             status_text, detail = _t(f"status_{entry['status']}", locale), ""
         else:
             status_text = _t("status_failed", locale)
-            detail = _error_line(error, locale)
+            detail = error_line(error, locale)
         notebooks.append({
             "name": entry["name"], "title": entry.get("title") or entry["name"], "status": entry["status"],
             "status_text": status_text, "detail": detail,
@@ -1110,7 +1118,7 @@ def _reason_text(reason: Mapping, locale: str) -> str:
         return _t("reason_error", locale, detail=detail or code)
 
 
-def _error_line(error: Mapping, locale: str) -> str:
+def error_line(error: Mapping, locale: str) -> str:
     evalue = (error.get("evalue") or "").strip().split("\n")[0]  # a timeout's message runs on with the code
     text = f"{error.get('ename') or ''}: {evalue}".strip(": ")
     if error.get("cell_index") is not None:
@@ -1212,7 +1220,7 @@ def execute_job(task: Mapping[str, Any]) -> dict:
         except Exception as err:  # kernel start timeout, cell timeout, dead kernel: all end the notebook
             # papermill saves the notebook after every cell: a full or read-only disk shows up here,
             # and reading back the half-written file would only add a NotJSONError.
-            fault = _output_fault(err, build) if isinstance(err, OSError) else None
+            fault = output_fault(err, build) if isinstance(err, OSError) else None
             if fault is not None:
                 raise fault from err
             error = {"stage": "kernel" if not ipynb.exists() else "execute",
@@ -1229,7 +1237,7 @@ def execute_job(task: Mapping[str, Any]) -> dict:
         where = _failing_cell(executed, source) if executed is not source else {}
         error = {**where, **{k: v for k, v in error.items() if v is not None or k not in where}}
         error.setdefault("cell_index", None)
-    title = _notebook_title(source, name, task["locale"])
+    title = notebook_title(source, name, task["locale"])
     headline: dict = {}
     try:
         headline = read_records(dict(executed))
@@ -1237,7 +1245,7 @@ def execute_job(task: Mapping[str, Any]) -> dict:
         error = error or {"stage": "records", "cell_index": None, "ename": type(err).__name__, "evalue": str(err)}
     html = None
     try:
-        banner = _error_line(error, task["locale"]) if error else ""
+        banner = error_line(error, task["locale"]) if error else ""
         html = render_html(executed, title=title, locale=task["locale"], period=task["period"],
                            error=banner, company=task.get("company") or "", notice=task.get("notice") or "")
     except Exception as err:  # noqa: BLE001 - a notebook whose outputs nbconvert cannot render still gets reported
@@ -1333,7 +1341,7 @@ class RunResult:
 
 
 @contextlib.contextmanager
-def _lock(out_root: Path, period: str):
+def period_lock(out_root: Path, period: str):
     try:
         import fcntl
     except ImportError:  # no advisory locks (Windows): runs for one period must not overlap
@@ -1381,7 +1389,7 @@ def _exchange(a: Path, b: Path) -> bool:
     return rc == 0
 
 
-def _swap_into_place(build: Path, target: Path) -> None:
+def swap_into_place(build: Path, target: Path) -> None:
     """Make ``build`` the new ``target``; the old target, if any, is removed afterwards."""
     if not target.exists():
         os.rename(build, target)  # atomic
@@ -1399,7 +1407,7 @@ def _swap_into_place(build: Path, target: Path) -> None:
     shutil.rmtree(previous)
 
 
-def _sweep_stale_builds(out_root: Path, period: str, *, locale: str = "en") -> list[Path]:
+def sweep_stale_builds(out_root: Path, period: str, *, locale: str = "en") -> list[Path]:
     # Under the lock no other run of this period is building: a leftover folder is a crashed run.
     kept = []
     for stale in sorted(out_root.glob(f".{period}.building-*")):
@@ -1426,7 +1434,7 @@ def _mark_killed(folder: Path, period: str, *, locale: str) -> None:
                 **manifest}
     _stop_manifest(manifest, "killed", {"code": "killed", "detail": f"found by the run of {_now()}"})
     manifest["finished_at"] = manifest["duration_s"] = None  # when it died is not known
-    _write_outputs(folder, manifest)
+    write_outputs(folder, manifest)
 
 
 def run(config_path: str | os.PathLike | None = "workbook.yml", *, period: str | None = None,
@@ -1560,9 +1568,9 @@ def run(config_path: str | os.PathLike | None = "workbook.yml", *, period: str |
     try:
         with _writing(Path(out_root.anchor)):  # the fault may be a parent's: mkdir creates missing parents too
             out_root.mkdir(parents=True, exist_ok=True)
-        with _lock(out_root, period):
+        with period_lock(out_root, period):
             with _writing(out_root):
-                _sweep_stale_builds(out_root, period, locale=wb.locale)
+                sweep_stale_builds(out_root, period, locale=wb.locale)
                 build = out_root / f".{period}.building-{_stamp()}-{os.getpid()}"
                 build.mkdir()
             started, t0 = _now(), time.perf_counter()
@@ -1578,7 +1586,7 @@ def run(config_path: str | os.PathLike | None = "workbook.yml", *, period: str |
 
             def save() -> None:  # the build says how far it got, whatever happens next
                 manifest["duration_s"] = round(time.perf_counter() - t0, 3)
-                _write_outputs(build, manifest)
+                write_outputs(build, manifest)
 
             def job_started(name: str) -> None:
                 entry = next(e for e in manifest["notebooks"] if e["name"] == name)
@@ -1626,7 +1634,7 @@ def run(config_path: str | os.PathLike | None = "workbook.yml", *, period: str |
                     "packages": versions, "inputs": inputs, "notes": notes,
                     "coverage": period_coverage.to_dict(), "notebooks": entries,
                 }
-                _write_outputs(build, manifest)
+                write_outputs(build, manifest)
                 for hook in postprocess:
                     try:
                         with _writing(build):
@@ -1637,11 +1645,11 @@ def run(config_path: str | os.PathLike | None = "workbook.yml", *, period: str |
                         manifest["status"] = "failed"
                         manifest["notes"].append(f"post-processing {getattr(hook, '__name__', hook)!s} failed: "
                                                  f"{type(err).__name__}: {err}")
-                        _write_outputs(build, manifest)
+                        write_outputs(build, manifest)
                 failed = [e["name"] for e in manifest["notebooks"] if e["status"] not in ("ok", "skipped")]
                 with _writing(build):
                     if manifest["status"] == "ok":
-                        _swap_into_place(build, target)
+                        swap_into_place(build, target)
                         return RunResult("ok", EXIT_OK, target, manifest, [], target)
                     kept = _unique(out_root / f"{period}.failed-{_stamp()}")
                     os.rename(build, kept)
@@ -1706,7 +1714,7 @@ def _keep_attempt(build: Path, manifest: dict, status: str, reason: dict) -> tup
     problem = None
     _stop_manifest(manifest, status, reason)
     try:
-        _write_outputs(build, manifest)
+        write_outputs(build, manifest)
     except _WriteFailed as fault:  # e.g. still no space: the folder is kept all the same
         problem = fault.reason
     except Exception as err:  # noqa: BLE001 - a stopped run is reported whatever else goes wrong
@@ -1734,16 +1742,16 @@ def _unchanged(target: Path) -> str:
     return f"; the earlier report in {target} is unchanged" if target.is_dir() else ""
 
 
-def _write_outputs(build: Path, manifest: dict) -> None:
+def write_outputs(build: Path, manifest: dict) -> None:
     """Write ``manifest.json`` and ``index.html``, each replaced in one step: never half a file."""
     text = json.dumps(manifest, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
     page = render_index(manifest, locale=manifest["locale"])
     with _writing(build):
-        _write_atomic(build / "manifest.json", text)
-        _write_atomic(build / "index.html", page)
+        write_atomic(build / "manifest.json", text)
+        write_atomic(build / "index.html", page)
 
 
-def _write_atomic(path: Path, text: str) -> None:
+def write_atomic(path: Path, text: str) -> None:
     temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         temp.write_text(text, encoding="utf-8")

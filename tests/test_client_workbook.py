@@ -264,4 +264,4 @@ def test_each_report_language_keeps_only_its_own_narrative(name):
         mine, theirs = _narrative_segments(path, f"lang-{locale}"), _narrative_segments(path, f"lang-{other}")
         assert mine and all(s in page for s in mine), f"{name} ({locale}): its narrative is missing"
         assert not [s for s in theirs if s in page], f"{name} ({locale}): the other language's narrative shows"
-    assert report._notebook_title(nb, name, "vi") != report._notebook_title(nb, name, "en")
+    assert report.notebook_title(nb, name, "vi") != report.notebook_title(nb, name, "en")

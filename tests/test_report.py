@@ -358,11 +358,13 @@ def test_config_values_must_be_plain_json():
 
 
 def test_types_are_described_and_checked():
-    node = report._type_node
-    assert report._describe(node('Literal["region", "product"]')) == 'one of "region", "product"'
-    assert report._accepts(node("list[str]"), ["a", "b"]) and not report._accepts(node("list[str]"), ["a", 1])
-    assert report._accepts(node("Optional[float]"), None) and report._accepts(node("Optional[float]"), 2)
-    assert not report._accepts(node("int"), True)
+    def problems(type_name, value):
+        return report.check_parameters("j", {"x": report.Parameter("x", type_name, "None", "")}, {"x": value})[1]
+
+    assert report.Parameter("x", 'Literal["region", "product"]', '"region"', "").accepts == 'one of "region", "product"'
+    assert not problems("list[str]", ["a", "b"]) and problems("list[str]", ["a", 1])
+    assert not problems("Optional[float]", None) and not problems("Optional[float]", 2)
+    assert problems("int", True)
     assert report.parse_cli_value("product", 'Literal["region", "product"]') == "product"
     with pytest.raises(ValueError):
         report.parse_cli_value("city", 'Literal["region", "product"]')
@@ -416,14 +418,14 @@ def test_swap_replaces_a_complete_report_in_one_step(tmp_path):
     (target / "manifest.json").write_text("old")
     build.mkdir()
     (build / "manifest.json").write_text("new")
-    report._swap_into_place(build, target)
+    report.swap_into_place(build, target)
     assert (target / "manifest.json").read_text() == "new"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["2026-10"]
 
 
 def test_locked_period_is_refused(tmp_path):
     pytest.importorskip("fcntl")
-    held, again = report._lock(tmp_path, "2026-10"), report._lock(tmp_path, "2026-10")
+    held, again = report.period_lock(tmp_path, "2026-10"), report.period_lock(tmp_path, "2026-10")
     with held, pytest.raises(report.ReportLocked), again:
         pass
 

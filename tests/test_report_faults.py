@@ -1,7 +1,7 @@
 """The runner when things go wrong around the notebooks: a full, read-only or vanished output folder,
 SIGTERM and SIGKILL of the runner, a malformed --period, a mistyped --only.
 
-Faults of the disk are injected by patching the writers (``report._write_atomic`` for manifest and
+Faults of the disk are injected by patching the writers (``report.write_atomic`` for manifest and
 index, papermill's local writer for the executed notebook, ``open`` for the lock file), never with
 chmod: these tests run as root too, where a chmod'ed folder stays writable. A patch meant for the
 notebook's own writer must reach the worker process, so those tests start workers with "fork".
@@ -112,7 +112,7 @@ def test_disk_full_at_the_end_says_the_manifest_could_not_be_updated(tmp_path, m
 
     monkeypatch.setattr(cli.Progress, "start", look("start"))
     monkeypatch.setattr(cli.Progress, "finish", look("finish"))
-    write = report._write_atomic
+    write = report.write_atomic
 
     def full_at_the_end(path, text):  # the disk fills up while the final manifest is written
         if path.name == "manifest.json" and '"finished_at": null' not in text:
@@ -206,7 +206,7 @@ def test_output_folder_vanishing_mid_run(tmp_path, monkeypatch):
 def test_output_faults_are_told_apart_from_other_errors(tmp_path):
     build = tmp_path / "build"
     build.mkdir()
-    fault = report._output_fault
+    fault = report.output_fault
     assert fault(OSError(errno.ENOSPC, "No space left on device"), build).code == "no_space"
     assert fault(OSError(errno.EROFS, "Read-only file system", str(build / "x")), build).code == "read_only"
     assert fault(PermissionError(errno.EACCES, "Permission denied", str(build / "x")), build).code \
@@ -334,7 +334,7 @@ def test_sigkill_takes_workers_and_kernels_along_and_the_next_run_says_killed(tm
     # the build folder says how far it got; the next run (under the lock) marks it as killed
     build = only_one(out.glob(f".{PERIOD}.building-*"))
     assert read_manifest(build)["status"] == "running"
-    [crashed] = report._sweep_stale_builds(out, PERIOD, locale="en")
+    [crashed] = report.sweep_stale_builds(out, PERIOD, locale="en")
     assert crashed.name.startswith(f"{PERIOD}.failed-") and crashed.name.endswith("-crashed")
     manifest = read_manifest(crashed)
     assert manifest["status"] == "killed" and manifest["reason"]["code"] == "killed"
@@ -348,7 +348,7 @@ def test_sigkill_takes_workers_and_kernels_along_and_the_next_run_says_killed(tm
 def test_a_killed_build_without_a_manifest_gets_one(tmp_path):
     stale = tmp_path / f".{PERIOD}.building-20261101T000000Z-999"
     stale.mkdir()
-    [crashed] = report._sweep_stale_builds(tmp_path, PERIOD, locale="vi")
+    [crashed] = report.sweep_stale_builds(tmp_path, PERIOD, locale="vi")
     assert crashed.name == f"{PERIOD}.failed-20261101T000000Z-crashed"
     manifest = read_manifest(crashed)
     assert manifest["status"] == "killed" and manifest["notebooks"] == [] and manifest["locale"] == "vi"
@@ -357,7 +357,7 @@ def test_a_killed_build_without_a_manifest_gets_one(tmp_path):
     other = tmp_path / f".{PERIOD}.building-20261102T000000Z-998"
     other.mkdir()
     (other / "manifest.json").write_text('{"status": "interrupted"}')
-    [moved] = report._sweep_stale_builds(tmp_path, PERIOD)
+    [moved] = report.sweep_stale_builds(tmp_path, PERIOD)
     assert (moved / "manifest.json").read_text() == '{"status": "interrupted"}'
 
 
