@@ -118,7 +118,11 @@ def _parse_parameters(pairs) -> dict:
 
 
 @cli.command(context_settings=CONTEXT)
-@click.option("--period", default=None, help="Month to report, YYYY-MM. Default: last complete month in the data.")
+@click.option("--period", default=None,
+              help="Period to report: 2026-10 (month), 2026-W43 (ISO week), 2026-Q3 (quarter) or 2026 (year). "
+                   "Default: the last complete period of --cadence in the data.")
+@click.option("--cadence", default=None, type=click.Choice(["week", "month", "quarter", "year"]),
+              help="Kind of period reported when --period is not given (default: month).")
 @config_option
 @click.option("--only", default=None, help="Comma-separated job names to run; the report's other notebooks are kept.")
 @data_option
@@ -140,9 +144,9 @@ def _parse_parameters(pairs) -> dict:
 @click.option("--allow-partial", "allow_partial", is_flag=True, default=None,
               help="Publish a period the data do not cover completely; every page says which tables are "
                    "partial (default: config report.allow_partial; without it such a period exits 4).")
-def run(period, config_path, only, data_dir, out_dir, jobs, locale, parameters, cell_timeout,
+def run(period, cadence, config_path, only, data_dir, out_dir, jobs, locale, parameters, cell_timeout,
         start_timeout, kernel, pdf, allow_partial):
-    """Execute the report notebooks for one month into OUT/<period>/.
+    """Execute the report notebooks for one period (week, month, quarter or year) into OUT/<period>/.
 
     Writes each notebook executed (.ipynb) and as code-free HTML, index.html and manifest.json.
     The report is built beside the target and moved into place only when every notebook ran; a run
@@ -153,13 +157,17 @@ def run(period, config_path, only, data_dir, out_dir, jobs, locale, parameters, 
     try:
         if pdf is None:
             from . import config as _config
-            pdf = bool(_config.load(_config_or_none(config_path))["report"].get("pdf"))
+            try:
+                pdf = bool(_config.load(_config_or_none(config_path))["report"].get("pdf"))
+            except _config.ConfigError as err:
+                raise _report.ReportError(str(err)) from None
         result = _report.run(
             _config_or_none(config_path), period=period, data_dir=data_dir, out_dir=out_dir,
             only=[s.strip() for s in only.split(",") if s.strip()] if only else None, jobs=jobs,
             locale=locale, overrides=_parse_parameters(parameters), cell_timeout=cell_timeout,
             start_timeout=start_timeout, kernel=kernel, on_plan=progress.plan, on_start=progress.start,
-            on_finish=progress.finish, postprocess=[print_pdfs] if pdf else (), allow_partial=allow_partial)
+            on_finish=progress.finish, postprocess=[print_pdfs] if pdf else (), allow_partial=allow_partial,
+            cadence=cadence)
     except _report.ReportError as err:
         _fail(err)
     except KeyboardInterrupt as err:  # run() says where the attempt is; before the build nothing was written

@@ -42,6 +42,8 @@ SHAPE: dict[str, Any] = {
         "jobs": list,
         "pdf": bool,
         "allow_partial": bool,
+        "keep": {"week": (int, type(None)), "month": (int, type(None)), "quarter": (int, type(None)),
+                 "year": (int, type(None)), "failed": (int, type(None))},
     },
 }
 TABLE_KEYS = {"path": str, "sheet": (str, int), "columns": dict, "values": dict, "query": str,

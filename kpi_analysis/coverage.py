@@ -23,11 +23,12 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import pandas as pd
 
 from . import i18n
+from .core.periods import parse_period, period_of
 
 __all__ = ["EVENT_DATES", "CoverageError", "PeriodCoverage", "TableCoverage", "check_period", "from_range", "last_complete_period",
            "table_coverage",
@@ -67,9 +68,20 @@ class TableCoverage:
     first_complete: str
     last_complete: str
 
-    def covers(self, period: pd.Period) -> bool:
-        return pd.Period(self.first_complete, "M") <= period.asfreq("M", "start") \
-            and period.asfreq("M", "end") <= pd.Period(self.last_complete, "M")
+    def covers(self, period) -> bool:
+        """Whether the table covers a report period (month, quarter, ISO week or year) from end to end.
+
+        Within one cadence of each end: daily data must reach the last day; data observed weekly
+        (competitor prices) may end up to six days before it.
+        """
+        p = parse_period(period)
+        slack = pd.Timedelta(days=self.cadence_days - 1)
+        return pd.Timestamp(self.first) <= p.start + slack and pd.Timestamp(self.last) >= p.end - slack
+
+    def last_complete_of(self, kind: str) -> str:
+        """The latest period of ``kind`` ("week", "month", "quarter", "year") the table covers."""
+        p = period_of(self.last, kind)
+        return str(p if self.covers(p) else p.previous())
 
 
 def table_coverage(dates: pd.Series, table: str) -> TableCoverage | None:
@@ -90,14 +102,10 @@ def from_range(table: str, first: pd.Timestamp, last: pd.Timestamp, distinct: in
     answers in one query)."""
     first, last = pd.Timestamp(first).normalize(), pd.Timestamp(last).normalize()
     cadence = max(1, round((last - first).days / (distinct - 1))) if distinct > 1 else 1
-    cadence = min(cadence, 31)
-    end = last.to_period("M")
-    if last < end.end_time.normalize() - pd.Timedelta(days=cadence - 1):
-        end -= 1
-    start = first.to_period("M")
-    if first > start.start_time + pd.Timedelta(days=cadence - 1):
-        start += 1
-    return TableCoverage(table, first.date().isoformat(), last.date().isoformat(), int(cadence), str(start), str(end))
+    cov = TableCoverage(table, first.date().isoformat(), last.date().isoformat(), int(min(cadence, 31)), "", "")
+    start = period_of(first, "month")
+    start = start if cov.covers(start) else start.shift(1)
+    return replace(cov, first_complete=str(start), last_complete=cov.last_complete_of("month"))
 
 
 def workbook_coverage(wb) -> dict[str, TableCoverage | None]:
@@ -133,8 +141,9 @@ class PeriodCoverage:
 
 
 def check_period(coverage: Mapping[str, TableCoverage | None], period: str, *, allow_partial: bool = False,
-                 freq: str = "M", missing: list[str] | None = None, locale: str = "en") -> PeriodCoverage:
-    """Refuse ``period`` when an event table does not cover it, unless ``allow_partial``.
+                 missing: list[str] | None = None, locale: str = "en") -> PeriodCoverage:
+    """Refuse a report ``period`` (month, quarter, ISO week or year) that an event table does not cover,
+    unless ``allow_partial``.
 
     Raises
     ------
@@ -142,7 +151,7 @@ def check_period(coverage: Mapping[str, TableCoverage | None], period: str, *, a
         Naming each table whose data does not cover the period, with its date range, and the two ways
         on: wait for the data, or ``--allow-partial`` to publish a partial report on purpose.
     """
-    p = pd.Period(period, freq=freq)
+    p = parse_period(period)
     complete, partial, tables = [], [], {}
     for table, cov in coverage.items():
         tables[table] = asdict(cov) if cov is not None else None
@@ -163,11 +172,15 @@ def _describe(table: str, cov: TableCoverage | None, locale: str) -> str:
               end=cov.last_complete)
 
 
-def last_complete_period(coverage: Mapping[str, TableCoverage | None]) -> str | None:
-    """The latest month any event table covers completely: the month a scheduled run reports on.
+def last_complete_period(coverage: Mapping[str, TableCoverage | None], kind: str = "month") -> str | None:
+    """The latest period of ``kind`` a daily event table covers completely: what a scheduled run reports on.
 
-    The *latest*, not the earliest: a table whose export is late makes the run refuse that month
-    (naming the table) instead of quietly reporting an older month.
+    The *latest*, not the earliest: a table whose export is late (or stopped) makes the run refuse
+    that period, naming the table, instead of quietly reporting an older one again. Tables observed
+    less often than daily (weekly competitor prices) do not choose the period, since one Monday
+    observation covers its whole week; they are still checked against it.
     """
-    ends = [c.last_complete for c in coverage.values() if c is not None]
-    return max(ends) if ends else None
+    tables = [c for c in coverage.values() if c is not None]
+    daily = [c for c in tables if c.cadence_days <= 1] or tables
+    ends = [parse_period(c.last_complete_of(kind)) for c in daily]
+    return str(max(ends, key=lambda p: p.start)) if ends else None

@@ -78,6 +78,7 @@ __all__ = [
     "data_coverage",
     "error_line",
     "last_complete_month",
+    "last_complete_period",
     "notebook_parameters",
     "notebook_requirements",
     "notebook_title",
@@ -146,6 +147,11 @@ _t = i18n.catalog("report", {
     "started": {"en": "Started {when} (UTC).", "vi": "Bắt đầu lúc {when} (UTC)."},
     "status_ok": {"en": "complete", "vi": "hoàn tất"},
     "status_skipped": {"en": "skipped", "vi": "bỏ qua"},
+    "previous_report": {"en": "Previous report: {period}", "vi": "Báo cáo kỳ trước: {period}"},
+    "archive_link": {"en": "All reports", "vi": "Tất cả các báo cáo"},
+    "changed_status": {"en": "{kpi}: {now} (was {was})", "vi": "{kpi}: {now} (trước đó: {was})"},
+    "no_status_change": {"en": "No KPI changed status since {period}.",
+                         "vi": "Không KPI nào đổi trạng thái so với {period}."},
     "skip_missing_tables": {"en": "No data for it: the table(s) {tables} are not in the workbook.",
                             "vi": "Không có dữ liệu: workbook không có bảng {tables}."},
     "skip_missing_file": {"en": "No data for it: the file {file} is not in the data folder.",
@@ -806,19 +812,26 @@ def data_coverage(workbook) -> dict:
     return out
 
 
-def last_complete_month(workbook) -> str:
-    """The month a run without ``--period`` reports on: the latest month an event table covers to its end.
+def last_complete_period(workbook, kind: str = "month") -> str:
+    """The period a run without ``--period`` reports on: the latest period of ``kind`` ("week",
+    "month", "quarter", "year") the daily event tables cover to its end
+    (:func:`kpi_analysis.coverage.last_complete_period`).
 
-    The latest, not the earliest: when one table's export is late, the run refuses that month
-    (exit code 4, naming the table) instead of quietly publishing an older month again.
+    The latest, not the earliest: when one table's export is late, the run refuses that period
+    (exit code 4, naming the table) instead of quietly publishing an older one again.
     """
     from . import coverage
 
-    month = coverage.last_complete_period(data_coverage(workbook))
-    if month is None:
-        raise ReportError("cannot tell the last complete month: no event table (leads, sales, nps_responses, "
-                          "client_activity, competitor_prices) has dates; pass --period YYYY-MM.")
-    return month
+    found = coverage.last_complete_period(data_coverage(workbook), kind)
+    if found is None:
+        raise ReportError("cannot tell the last complete period: no event table (leads, sales, nps_responses, "
+                          "client_activity, competitor_prices) has dates; pass --period.")
+    return found
+
+
+def last_complete_month(workbook) -> str:
+    """:func:`last_complete_period` for months."""
+    return last_complete_period(workbook, "month")
 
 
 class CoverageRefused(ReportError):
@@ -939,11 +952,18 @@ def render_html(nb, *, title: str, locale: str = "en", period: str = "", error: 
 
 
 def _period_label(period: str, locale: str) -> str:
-    """'2026-10' -> 'October 2026' / 'tháng 10 năm 2026' (other text unchanged)."""
-    return i18n.month(period, locale) if period and _PERIOD.fullmatch(str(period)) else str(period or "")
+    """'2026-10' -> 'October 2026' / 'tháng 10 năm 2026'; weeks, quarters and years in words too."""
+    if period and _PERIOD.fullmatch(str(period)):
+        return i18n.month(period, locale)
+    from .core.periods import period_label
+
+    try:
+        return period_label(period, locale) if period else ""
+    except (TypeError, ValueError):
+        return str(period)
 
 
-def _when(stamp: str, locale: str) -> str:
+def when_text(stamp: str, locale: str) -> str:
     """An ISO UTC time stamp as the locale's date and a 24-hour time: 'Nov 28, 2026 13:05'."""
     if not stamp:
         return ""
@@ -1051,7 +1071,7 @@ def render_index(manifest: Mapping, *, locale: str = "en") -> str:
             "answer": (entry.get("headline") or {}).get("answer") or "",
             "headline": _headline_items({k: v for k, v in (entry.get("headline") or {}).items()
                                          if k != "answer"}, locale),
-            "carried": _t("carried", locale, when=_when(entry.get("started_at", ""), locale))
+            "carried": _t("carried", locale, when=when_text(entry.get("started_at", ""), locale))
             if entry.get("carried_over") else "",
         })
     failed = sum(e["status"] not in ("ok", "skipped", *_UNFINISHED) for e in manifest["notebooks"])
@@ -1070,10 +1090,10 @@ def render_index(manifest: Mapping, *, locale: str = "en") -> str:
         overall, look = _t("overall_ok", locale, n=n), "ok"
     company = manifest.get("company") or {}
     if manifest.get("finished_at"):
-        generated = _t("generated", locale, when=_when(manifest["finished_at"], locale),
+        generated = _t("generated", locale, when=when_text(manifest["finished_at"], locale),
                        duration=_t("seconds", locale, s=i18n.number(manifest["duration_s"], locale, digits=1)))
     elif manifest.get("started_at"):  # still running, or killed: only the start is known
-        generated = _t("started", locale, when=_when(manifest["started_at"], locale))
+        generated = _t("started", locale, when=when_text(manifest["started_at"], locale))
     else:
         generated = ""
     return env.get_template("index.html.j2").render(
@@ -1082,11 +1102,32 @@ def render_index(manifest: Mapping, *, locale: str = "en") -> str:
         logo_alt=_t("logo_alt", locale),
         generated=generated, overall=overall, look=look, notebooks=notebooks,
         notice=partial_notice(manifest.get("coverage"), locale),
+        previous=_previous_view(manifest, locale), archive_link=_t("archive_link", locale),
         cols={k: _t(f"col_{k}", locale) for k in ("notebook", "status", "duration", "answer")},
         all_numbers=lambda n: _t("all_numbers", locale, n=n),
         none_text=_t("none", locale), notebook_link=_t("notebook_link", locale),
         manifest_link=_t("manifest_link", locale),
     )
+
+
+def _previous_view(manifest: Mapping, locale: str) -> dict | None:
+    """The link to the previous report of the same kind and what changed since: KPIs whose status moved."""
+    previous = manifest.get("previous")
+    if not previous:
+        return None
+    from . import archive
+
+    now, before = archive.key_kpis(manifest), previous.get("kpis") or {}
+    changes = []
+    for kpi, cur in now.items():
+        old = before.get(kpi) or {}
+        if cur.get("status") and old.get("status") and cur["status"] != old["status"]:
+            changes.append(_t("changed_status", locale, kpi=archive.kpi_label(kpi, locale),
+                              now=i18n.value_label("status", cur["status"], locale),
+                              was=i18n.value_label("status", old["status"], locale)))
+    label = _period_label(previous["period"], locale)
+    return {"href": previous["href"], "text": _t("previous_report", locale, period=label),
+            "changes": changes or [_t("no_status_change", locale, period=label)]}
 
 
 def skip_text(skip: Mapping, locale: str) -> str:
@@ -1444,7 +1485,8 @@ def run(config_path: str | os.PathLike | None = "workbook.yml", *, period: str |
         start_timeout: int | None = None, kernel: str | None = None,
         on_start: Callable[[str], None] | None = None, on_finish: Callable[[dict], None] | None = None,
         on_plan: Callable[[str, list], None] | None = None,
-        postprocess: Sequence[Callable[[Path, dict], None]] = (), allow_partial: bool | None = None) -> RunResult:
+        postprocess: Sequence[Callable[[Path, dict], None]] = (), allow_partial: bool | None = None,
+        cadence: str | None = None) -> RunResult:
     """Run the report notebooks for one month into ``<out_dir>/<period>/``.
 
     Parameters
@@ -1452,7 +1494,11 @@ def run(config_path: str | os.PathLike | None = "workbook.yml", *, period: str |
     config_path : path, default "workbook.yml"
         The workbook config (``extends:`` layering is done by ``config.load``).
     period : str, optional
-        "YYYY-MM"; default: :func:`last_complete_month` of the data.
+        The report period: "2026-10" (month), "2026-W43" (ISO week), "2026-Q3" (quarter) or "2026"
+        (year); default: the last complete period of kind ``cadence`` in the data
+        (:func:`last_complete_period`).
+    cadence : {"week", "month", "quarter", "year"}, optional
+        The kind of period reported when ``period`` is not given (default "month").
     data_dir, out_dir : path, optional
         Override ``data.dir`` and ``report.output_dir`` of the config.
     only : list of str, optional
@@ -1508,8 +1554,18 @@ def run(config_path: str | os.PathLike | None = "workbook.yml", *, period: str |
 
     if jobs < 1:
         raise ReportError(f"--jobs must be at least 1; got {jobs}.")
-    if period is not None and not _PERIOD.fullmatch(str(period)):
-        raise ReportError(f"--period must be a month as YYYY-MM (e.g. 2026-10); got {period!r}.")
+    from .core.periods import KINDS, parse_period
+
+    if cadence is not None and cadence not in KINDS:
+        raise ReportError(f"--cadence must be one of {list(KINDS)}; got {cadence!r}.")
+    if period is not None:
+        try:
+            parsed = parse_period(period)
+        except (TypeError, ValueError) as err:
+            raise ReportError(f"--period: {err}") from None
+        if cadence is not None and parsed.kind != cadence:
+            raise ReportError(f"--period {period} is a {parsed.kind}, not a {cadence} (--cadence {cadence}).")
+        period = str(parsed)
     if locale not in (None, "") and locale not in i18n.LOCALES:
         raise ReportError(f"--locale must be one of {list(i18n.LOCALES)}; got {locale!r}.")
     config_file = Path(config_path).resolve() if config_path else None
@@ -1527,7 +1583,7 @@ def run(config_path: str | os.PathLike | None = "workbook.yml", *, period: str |
 
     covered = data_coverage(wb)
     if period is None:
-        period = last_complete_month(wb)
+        period = last_complete_period(wb, cadence or "month")
     allow = bool(report.get("allow_partial")) if allow_partial is None else bool(allow_partial)
     try:
         period_coverage = _coverage.check_period(covered, period, allow_partial=allow, locale=wb.locale,
@@ -1559,6 +1615,7 @@ def run(config_path: str | os.PathLike | None = "workbook.yml", *, period: str |
     if out_root.exists() and not out_root.is_dir():
         raise ReportError(f"the output folder {out_root} is a file (report.output_dir in the config, or --out).")
     target = out_root / period
+    previous = _previous_link(out_root, period)
     sources = _input_files(wb)
     if config_file:
         sources["config"] = config_file
@@ -1580,7 +1637,7 @@ def run(config_path: str | os.PathLike | None = "workbook.yml", *, period: str |
                 "config": str(config_file) if config_file else None, "data_dir": common["data_dir"],
                 "company": {"name": company.get("name") or "", "logo": company.get("logo")},
                 "packages": versions, "inputs": {}, "notes": [],
-                "coverage": period_coverage.to_dict(),
+                "coverage": period_coverage.to_dict(), "previous": previous,
                 "notebooks": [_pending_entry(j, params[j.name], kernel_name, skips.get(j.name)) for j in plan],
             }
 
@@ -1632,7 +1689,7 @@ def run(config_path: str | os.PathLike | None = "workbook.yml", *, period: str |
                     "config": str(config_file) if config_file else None, "data_dir": common["data_dir"],
                     "company": {"name": company.get("name") or "", "logo": company.get("logo")},
                     "packages": versions, "inputs": inputs, "notes": notes,
-                    "coverage": period_coverage.to_dict(), "notebooks": entries,
+                    "coverage": period_coverage.to_dict(), "previous": previous, "notebooks": entries,
                 }
                 write_outputs(build, manifest)
                 for hook in postprocess:
@@ -1650,10 +1707,13 @@ def run(config_path: str | os.PathLike | None = "workbook.yml", *, period: str |
                 with _writing(build):
                     if manifest["status"] == "ok":
                         swap_into_place(build, target)
-                        return RunResult("ok", EXIT_OK, target, manifest, [], target)
-                    kept = _unique(out_root / f"{period}.failed-{_stamp()}")
-                    os.rename(build, kept)
-                return RunResult("failed", EXIT_FAILED, kept, manifest, failed, target)
+                        result = RunResult("ok", EXIT_OK, target, manifest, [], target)
+                    else:
+                        kept = _unique(out_root / f"{period}.failed-{_stamp()}")
+                        os.rename(build, kept)
+                        result = RunResult("failed", EXIT_FAILED, kept, manifest, failed, target)
+                _refresh_archive(out_root, settings, wb.locale, published=result.status == "ok", notes=manifest["notes"])
+                return result
             # Never touch the target from here on: keep what was built, saying why it stopped.
             except _WriteFailed as fault:  # the workers are stopped already (_execute_all)
                 kept, problem = _keep_attempt(build, manifest, "failed", fault.reason)
@@ -1672,6 +1732,34 @@ def run(config_path: str | os.PathLike | None = "workbook.yml", *, period: str |
     except _WriteFailed as fault:  # before the build folder existed
         raise OutputError(f"cannot write the report for {period} to {out_root}: {_reason_text(fault.reason, 'en')}; "
                           f"nothing was written{_unchanged(target)}.") from None
+
+
+def _previous_link(out_root: Path, period: str) -> dict | None:
+    """The previous published report of the same kind: where it is and its key numbers, for the link
+    and the "what changed" list of this report's index."""
+    from . import archive
+
+    found = archive.previous_report(out_root, period)
+    if found is None:
+        return None
+    return {"period": found["period"], "href": f"../{found['folder'].name}/index.html",
+            "kpis": archive.key_kpis(found["manifest"])}
+
+
+def _refresh_archive(out_root: Path, settings: Mapping, locale: str, *, published: bool, notes: list) -> None:
+    """Apply ``report.keep`` (after a published run only) and rebuild ``<out_root>/index.html``.
+
+    The report itself is already in place: a problem here is a note, not a failed run.
+    """
+    from . import archive
+
+    try:
+        if published:
+            archive.apply_retention(out_root, (settings.get("report") or {}).get("keep"))
+        company = (settings.get("company") or {}).get("name") or ""
+        archive.write_archive(out_root, locale=locale, company=company)
+    except (OSError, ValueError) as err:
+        notes.append(f"the archive page {out_root / 'index.html'} was not updated: {err}")
 
 
 def _with_defaults(job: Job, values: Mapping) -> dict:

@@ -64,7 +64,10 @@ def test_run_rejects_bad_parameters_with_exit_code_2_before_running(tmp_path):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--period", "2026-13"], "YYYY-MM"),
+    (["--period", "2026-13"], "the month must be 01-12"),
+    (["--period", "2026-W54"], "ISO weeks 01-53"),
+    (["--period", "Oct 2026"], "'2026-10' (month), '2026-Q3' (quarter), '2026-W43' (ISO week) or '2026' (year)"),
+    (["--period", "2026-10", "--cadence", "week"], "is a month, not a week"),
     (["--only", "nope"], "no job named 'nope'"),
     (["--jobs", "0"], "--jobs"),
     (["--locale", "fr"], "--locale"),

@@ -389,7 +389,7 @@ def test_notebook_without_common_parameters_or_parameters_cell_is_rejected(tmp_p
 
 def test_bad_period_and_locale_are_usage_errors(tmp_path):
     cfg = make_workbook(tmp_path)
-    with pytest.raises(report.ReportError, match="YYYY-MM"):
+    with pytest.raises(report.ReportError, match="the month must be 01-12"):
         report.run(cfg, period="2026-13")
     with pytest.raises(report.ReportError, match="--locale"):
         report.run(cfg, period="2026-10", locale="fr")

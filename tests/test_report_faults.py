@@ -362,15 +362,16 @@ def test_a_killed_build_without_a_manifest_gets_one(tmp_path):
 
 
 # ------------------------------------------------------------------------------------------------
-# The command line: --period exactly YYYY-MM, --only suggestions
+# The command line: --period exactly a period, --only suggestions
 # ------------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("period", ["2026-10\n", " 2026-10", "2026-10 ", "2026-1", "2026-10-01", "2026-00"])
-def test_period_must_be_exactly_yyyy_mm(tmp_path, period):
+@pytest.mark.parametrize("period", ["2026-10\n", " 2026-10", "2026-10 ", "2026-1", "2026-10-01", "2026-W43\n"])
+def test_period_must_be_exactly_a_period(tmp_path, period):
     cfg = make_workbook(tmp_path)
     result = invoke("run", "--config", cfg, "--period", period)
     assert result.exit_code == report.EXIT_USAGE
-    assert last_line(result.stderr) == (f"kpi-report: error: --period must be a month as YYYY-MM (e.g. 2026-10); "
+    assert last_line(result.stderr) == ("kpi-report: error: --period: period must look like '2026-10' (month), "
+                                        "'2026-Q3' (quarter), '2026-W43' (ISO week) or '2026' (year); "
                                         f"got {period!r}.")
     assert not (tmp_path / "reports").exists()
 

@@ -27,7 +27,7 @@ import pandas as pd
 
 from .. import i18n
 
-__all__ = ["FREQS", "KINDS", "ReportPeriod", "freq_alias", "parse_period", "period_label"]
+__all__ = ["FREQS", "KINDS", "ReportPeriod", "freq_alias", "parse_period", "period_label", "period_of"]
 
 #: frequency -> pandas period alias (weeks run Monday to Sunday, as ISO weeks do)
 FREQS = {"W": "W-SUN", "M": "M", "Q": "Q-DEC", "Y": "Y-DEC"}
@@ -107,6 +107,17 @@ def _from_pandas(p: pd.Period) -> ReportPeriod:
     if f.startswith(("Y", "A")):
         return ReportPeriod("year", start, end, f"{p.year}")
     return ReportPeriod("month", start, end, f"{p.year}-{p.month:02d}")
+
+
+def period_of(day, kind: str) -> ReportPeriod:
+    """The period of ``kind`` ("week", "month", "quarter", "year") that holds ``day``.
+
+    >>> str(period_of("2026-10-21", "week")), str(period_of("2026-10-21", "quarter"))
+    ('2026-W43', '2026-Q4')
+    """
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {list(KINDS)}; got {kind!r}.")
+    return _from_pandas(pd.Period(pd.Timestamp(day), FREQS[KINDS[kind]]))
 
 
 def parse_period(period) -> ReportPeriod:
