@@ -119,7 +119,7 @@ def test_disk_full_at_the_end_says_the_manifest_could_not_be_updated(tmp_path, m
             enospc()
         write(path, text)
 
-    monkeypatch.setattr(report, "_write_atomic", full_at_the_end)
+    monkeypatch.setattr(report, "write_atomic", full_at_the_end)
     result = invoke("run", "--config", cfg, "--period", PERIOD, "--out", out, "--only", "a_sales,b_leads")
     assert result.exit_code == report.EXIT_OUTPUT
     kept = only_one(out.glob(f"{PERIOD}.failed-*"))
@@ -150,7 +150,7 @@ def test_manifest_cannot_be_written_at_all(tmp_path, monkeypatch, code, words):
     def fail(path, text):
         raise OSError(code, os.strerror(code), str(path))
 
-    monkeypatch.setattr(report, "_write_atomic", fail)
+    monkeypatch.setattr(report, "write_atomic", fail)
     result = invoke("run", "--config", cfg, "--period", PERIOD, "--out", out)
     assert result.exit_code == report.EXIT_OUTPUT
     kept = only_one(out.glob(f"{PERIOD}.failed-*"))

@@ -39,7 +39,7 @@ _t = i18n.catalog("periods", {
     "year": {"en": "{year}", "vi": "năm {year}"},
     "week": {"en": "week {week} of {year} ({start} to {end})",
              "vi": "tuần {week}/{year} ({start} đến {end})"},
-    "month": {"en": "{month}", "vi": "tháng {m}/{year}"},
+    "month": {"en": "{month} {year}", "vi": "tháng {month}/{year}"},
 })
 _FORMS = ("'2026-10' (month), '2026-Q3' (quarter), '2026-W43' (ISO week) or '2026' (year)")
 
@@ -175,8 +175,9 @@ def period_label(period, locale: str = "en") -> str:
     """A period in words: 'October 2026' / 'tháng 10/2026', 'Q3 2026' / 'quý 3/2026', 'week 43 of 2026 (…)'."""
     p = parse_period(period)
     if p.kind == "month":
-        return _t("month", locale, month=i18n.month(p.start, locale) if locale == "en" else "", m=p.start.month,
-                  year=p.start.year)
+        # English names the month, Vietnamese numbers it ("tháng 10/2026", as Vietnamese managers write it)
+        name = p.start.strftime("%B") if i18n.check_locale(locale) == "en" else str(p.start.month)
+        return _t("month", locale, month=name, year=p.start.year)
     if p.kind == "quarter":
         return _t("quarter", locale, q=(p.start.month - 1) // 3 + 1, year=p.start.year)
     if p.kind == "year":
