@@ -7,11 +7,12 @@ PERIOD ?=
 JOBS ?= 2
 PYTEST_ARGS ?=
 
-.PHONY: report test test-unit test-notebooks test-browser lab sample-data bench lint clean help
+.PHONY: report test test-unit test-notebooks test-browser test-slow lab sample-data bench lint clean help
 
 help:
 	@echo "make report        run every notebook on the sample data into reports/<period>/"
-	@echo "make test          unit, reference, notebook and browser tests"
+	@echo "make test          unit, reference, notebook and browser tests (the fast part)"
+	@echo "make test-slow     end-to-end report runs and long simulations (CI runs both)"
 	@echo "make lab           JupyterLab on the notebooks"
 	@echo "make sample-data   regenerate data/sample/ (deterministic)"
 	@echo "make bench         scale and speed measurements -> benchmarks/RESULTS.md"
@@ -31,7 +32,10 @@ test: test-unit test-notebooks test-browser
 
 test-unit: $(STAMP)
 	MPLBACKEND=Agg $(BIN)/python -m pytest -q --doctest-modules kpi_analysis $(PYTEST_ARGS)
-	MPLBACKEND=Agg $(BIN)/python -m pytest -q -m "not browser" tests $(PYTEST_ARGS)
+	MPLBACKEND=Agg $(BIN)/python -m pytest -q -m "not browser and not slow" tests $(PYTEST_ARGS)
+
+test-slow: $(STAMP)
+	MPLBACKEND=Agg $(BIN)/python -m pytest -q -m "slow and not browser" tests $(PYTEST_ARGS)
 
 test-notebooks: $(STAMP)
 	MPLBACKEND=Agg $(BIN)/python -m pytest -q -p no:cacheprovider --nbval-lax --nbval-cell-timeout=900 notebooks

@@ -43,6 +43,31 @@ def sample_table():
 
 
 @pytest.fixture(scope="session")
+def postgres_url() -> str:
+    """A PostgreSQL server for the engine tests: ``$KPI_POSTGRES_URL``, else one started by
+    ``scripts/start-postgres.sh`` (which installs Debian's postgresql when missing).
+
+    Outside CI the tests skip, saying why, when no server can be installed or started; under
+    ``CI=true`` they fail instead, so a green CI run always means the PostgreSQL engine was tested.
+    """
+    import subprocess
+
+    url = os.environ.get("KPI_POSTGRES_URL")
+    if url:
+        return url
+    script = ROOT / "scripts" / "start-postgres.sh"
+    unavailable = pytest.fail if os.environ.get("CI", "").lower() == "true" else pytest.skip
+    try:
+        done = subprocess.run(["bash", str(script)], capture_output=True, text=True, timeout=600, check=False)
+    except (OSError, subprocess.TimeoutExpired) as err:
+        unavailable(f"PostgreSQL could not be started by {script.name}: {err}")
+    if done.returncode != 0 or not done.stdout.strip():
+        tail = "\n".join(done.stderr.strip().splitlines()[-8:])
+        unavailable(f"PostgreSQL could not be installed or started by {script.name} (exit {done.returncode}):\n{tail}")
+    return done.stdout.strip().splitlines()[-1]
+
+
+@pytest.fixture(scope="session")
 def reference_dir() -> Path:
     """The published reference cases (shared/reference-data); tests that need them skip without it."""
     if not REFERENCE_DIR.exists():

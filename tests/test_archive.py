@@ -41,6 +41,7 @@ def _run(cfg, *args):
     return CliRunner().invoke(cli.cli, ["run", "--config", str(cfg), *args])
 
 
+@pytest.mark.slow
 def test_week_quarter_and_year_periods_and_the_archive_lists_them(workbook, tmp_path):
     for period in ("2026-W43", "2026-10", "2026-Q3"):
         result = _run(workbook, "--period", period)
@@ -59,6 +60,7 @@ def test_week_quarter_and_year_periods_and_the_archive_lists_them(workbook, tmp_
     assert page.index("2026-W43/index.html") < page.index("2026-Q3/index.html")  # newest first
 
 
+@pytest.mark.slow
 def test_year_beyond_the_data_exits_4_and_allow_partial_publishes_it_marked_partial(workbook, tmp_path):
     refused = _run(workbook, "--period", "2026")
     assert refused.exit_code == 4 and "does not cover 2026" in refused.stderr
@@ -70,6 +72,7 @@ def test_year_beyond_the_data_exits_4_and_allow_partial_publishes_it_marked_part
     assert "published, partial data" in archive_page
 
 
+@pytest.mark.slow
 def test_cadence_picks_the_last_complete_period_of_its_kind(workbook, tmp_path):
     result = _run(workbook, "--cadence", "week")
     assert result.exit_code == 0, result.output
@@ -87,6 +90,7 @@ def test_failed_runs_are_listed_apart_and_never_as_published(workbook, tmp_path)
     assert "Failed builds (not published)" in page and "No report yet." in page
 
 
+@pytest.mark.slow
 def test_each_report_links_to_the_previous_one_of_its_kind(workbook, tmp_path):
     assert _run(workbook, "--period", "2026-09").exit_code == 0
     assert _run(workbook, "--period", "2026-W43").exit_code == 0
@@ -98,6 +102,7 @@ def test_each_report_links_to_the_previous_one_of_its_kind(workbook, tmp_path):
     assert 'href="../index.html"' in index
 
 
+@pytest.mark.slow
 def test_retention_keeps_what_report_keep_says_after_a_successful_run_only(workbook, tmp_path):
     text = workbook.read_text(encoding="utf-8") + "  keep: {month: 2, failed: 1}\n"
     workbook.write_text(text, encoding="utf-8")

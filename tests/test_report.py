@@ -274,6 +274,7 @@ def test_cell_timeout_fails_the_notebook_naming_the_cell(tmp_path):
     assert not (tmp_path / "reports" / "2026-10").exists()  # never a failed run in place of a report
 
 
+@pytest.mark.slow
 def test_only_replaces_its_notebooks_and_keeps_the_others(tmp_path):
     cfg = make_workbook(tmp_path)
     full = report.run(cfg, period="2026-10", only=["c_nps"])
@@ -476,6 +477,7 @@ def test_full_report_on_the_real_notebooks(tmp_path):
     assert EVIL_REP.replace('"', "'") in entry["headline"]["rep_comparison"]["classes"]["within_range"]
 
 
+@pytest.mark.slow
 def test_a_hung_notebook_is_stopped_and_the_others_still_run(tmp_path):
     import psutil
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 
 import pandas as pd
+import pytest
 from click.testing import CliRunner
 from test_report import SALES_CELLS, make_notebook, make_workbook  # the small workbook (Aug-Oct 2026)
 
@@ -36,6 +37,7 @@ def test_a_month_before_the_data_is_refused_too(tmp_path):
     assert result.exit_code == 4 and "does not cover 2026-07" in result.stderr
 
 
+@pytest.mark.slow
 def test_allow_partial_publishes_and_every_page_says_which_tables_are_partial(tmp_path):
     cfg = make_workbook(tmp_path)
     sales = pd.read_csv(tmp_path / "data" / "sales.csv", dtype=str, keep_default_na=False)
@@ -55,6 +57,7 @@ def test_allow_partial_publishes_and_every_page_says_which_tables_are_partial(tm
         assert notice in (result.report_dir / page).read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_allow_partial_from_the_config(tmp_path):
     cfg = make_workbook(tmp_path, jobs_yaml="  jobs: [{notebook: c_nps.ipynb}]\n  allow_partial: true")
     result = report.run(cfg, period="2026-11")
@@ -62,6 +65,7 @@ def test_allow_partial_from_the_config(tmp_path):
                                                                                      "nps_responses"}
 
 
+@pytest.mark.slow
 def test_notebooks_without_their_table_are_skipped_and_the_rest_is_published(tmp_path):
     cfg = make_workbook(tmp_path)
     _requires(tmp_path / "notebooks" / "a_sales.ipynb", {"tables": ["sales"]})
