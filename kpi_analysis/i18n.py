@@ -631,3 +631,146 @@ def say(text: str) -> None:
         return
     paras = "".join(f"<p>{html.escape(line)}</p>" for line in str(text).split("\n") if line.strip())
     display(HTML(f"<div class='kpi-summary'>{paras}</div>"))
+
+
+# ----------------------------------------------------------------------------------------------
+# Values by their unit: one place for every page, table, chart and the index
+# ----------------------------------------------------------------------------------------------
+# A manager reads "12,19 tỷ ₫" and "56,0%", not "12.187.768.000 ₫" and "0.56". Babel does the digits and
+# separators; its compact forms read oddly in Vietnamese ("12,19 T ₫"), so the scale words come from
+# the glossary catalogue below.
+
+UNITS = ("money", "count", "share", "percent", "points", "score", "ratio", "index", "days", "number")
+
+_units = catalog("units", {
+    "billion": {"en": "{value} bn", "vi": "{value} tỷ"},
+    "million": {"en": "{value} m", "vi": "{value} tr"},
+    "money_en": {"en": "{currency} {amount}", "vi": "{currency} {amount}"},
+    "money_vi": {"en": "{amount} {currency}", "vi": "{amount} {currency}"},
+    "score": {"en": "{value} of {top}", "vi": "{value}/{top}"},
+    "days": {"en": "{value} days", "vi": "{value} ngày"},
+    "pp": {"en": "{value} pp", "vi": "{value} điểm %"},
+})
+
+
+def _scaled_digits(x: float) -> int:
+    return 2 if abs(x) < 100 else 0
+
+
+def money_short(value, locale: str = DEFAULT_LOCALE, *, currency: str = "VND") -> str:
+    """Money as managers write it: 12 187 768 000 VND -> 'VND 12.19 bn' / '12,19 tỷ ₫'; 850 000 000 ->
+    'VND 850 m' / '850 tr ₫'; below a million the whole amount ('VND 350,000' / '350.000 ₫').
+
+    >>> money_short(12187768000, "vi"), money_short(850e6, "en"), money_short(350000, "vi")
+    ('12,19 tỷ ₫', 'VND 850 m', '350.000 ₫')
+    """
+    if _nan(value):
+        return "–"
+    v = float(value)
+    for scale, key in ((1e9, "billion"), (1e6, "million")):
+        if abs(v) >= scale:
+            amount = _units(key, locale, value=number(v / scale, locale, digits=_scaled_digits(v / scale)))
+            break
+    else:
+        from babel.numbers import get_currency_precision
+        amount = number(v, locale, digits=get_currency_precision(currency))
+    if locale == "en":
+        return _units("money_en", locale, currency=currency, amount=amount)
+    from babel.numbers import get_currency_symbol
+    return _units("money_vi", locale, currency=get_currency_symbol(currency, _babel(locale)), amount=amount)
+
+
+def value(x, unit: str, locale: str = DEFAULT_LOCALE, *, currency: str = "VND", digits: int | None = None,
+          top: float = 10) -> str:
+    """A value in words and digits by its ``unit``, the same on every page.
+
+    ``money`` (short scales), ``count`` (whole number), ``share``/``percent`` (a fraction shown as a
+    percent, one decimal: 56.0% never rounds to 60%), ``points`` (signed, NPS), ``score`` (of
+    ``top``: '6.55 of 10'), ``ratio``/``index`` (two decimals), ``days``, ``number``.
+
+    >>> value(0.56, "share"), value(6.55, "score"), value(124, "count"), value(0.981, "index")
+    ('56.0%', '6.55 of 10', '124', '0.98')
+    >>> value(41.9, "points", "vi"), value(12187768000, "money", "vi")
+    ('+41,9', '12,19 tỷ ₫')
+    """
+    if unit not in UNITS:
+        raise ValueError(f"unit must be one of {list(UNITS)}; got {unit!r}.")
+    if _nan(x):
+        return "–"
+    if unit == "money":
+        return money_short(x, locale, currency=currency)
+    if unit == "count":
+        return number(x, locale, digits=0 if digits is None else digits)
+    if unit in ("share", "percent"):
+        return percent(x, locale, digits=1 if digits is None else digits)
+    if unit == "points":
+        return points(x, locale, digits=1 if digits is None else digits)
+    if unit == "score":
+        return _units("score", locale, value=number(x, locale, digits=2 if digits is None else digits),
+                      top=number(top, locale))
+    if unit in ("ratio", "index"):
+        return number(x, locale, digits=2 if digits is None else digits)
+    if unit == "days":
+        return _units("days", locale, value=number(x, locale, digits=0 if digits is None else digits))
+    return number(x, locale, digits=2 if digits is None else digits)
+
+
+def change(x, unit: str, locale: str = DEFAULT_LOCALE, *, currency: str = "VND") -> str:
+    """A change of a value of ``unit``, signed: rates in percentage points ('-2.7 pp' / '-2,7 điểm %'),
+    money in short scales, counts and points signed; zero is '0', never '-0'.
+
+    >>> change(-0.027, "share"), change(3, "count"), change(-0.0004, "points"), change(-0.027, "share", "vi")
+    ('−2.7 pp', '+3', '0.0', '−2,7 điểm %')
+    """
+    if _nan(x):
+        return "–"
+    v = float(x)
+    if unit in ("share", "percent"):
+        shown = points(v * 100, locale, digits=1)
+        return _units("pp", locale, value="0" if shown.lstrip("+−") == number(0, locale, digits=1) else shown)
+    if unit == "money":
+        text = money_short(abs(v), locale, currency=currency)
+        return text if round(v) == 0 else ("+" if v > 0 else "−") + text
+    digits = {"count": 0, "days": 0, "ratio": 2, "index": 2, "score": 2}.get(unit, 1)
+    text = number(abs(v), locale, digits=digits)
+    if text.strip("0.,") == "":
+        return text
+    return ("+" if v > 0 else "−") + text
+
+
+def axis_formatter(unit: str, locale: str = DEFAULT_LOCALE, *, currency: str = "VND"):
+    """A matplotlib tick formatter for values of ``unit``: no '1e7' offsets, short money scales, whole
+    percents. Use with :func:`tidy_axis`."""
+    from matplotlib.ticker import FuncFormatter
+
+    if unit in ("share", "percent"):
+        return FuncFormatter(lambda x, _pos: percent(x, locale, digits=0))
+    if unit == "money":
+        return FuncFormatter(lambda x, _pos: money_short(x, locale, currency=currency) if x else "0")
+    return FuncFormatter(lambda x, _pos: value(x, unit if unit in UNITS else "number", locale, currency=currency,
+                                                digits=0 if abs(x) >= 10 or unit == "count" else None))
+
+
+def tidy_axis(ax, axis: str = "y", *, unit: str = "number", locale: str = DEFAULT_LOCALE, currency: str = "VND"):
+    """Give ``ax``'s ``axis`` ("x" or "y") the unit's formatter and sensible ticks: whole percents
+    (1, 2, 5 or 10 points apart), no offset text. Returns ``ax``."""
+    from matplotlib.ticker import MaxNLocator
+
+    target = ax.yaxis if axis == "y" else ax.xaxis
+    target.set_major_formatter(axis_formatter(unit, locale, currency=currency))
+    if unit in ("share", "percent"):
+        target.set_major_locator(_whole_percent_locator())
+    else:
+        target.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10]))
+    return ax
+
+
+def _whole_percent_locator():  # percent ticks at whole percents only (1, 2, 5 or 10 apart)
+    from matplotlib.ticker import MaxNLocator
+
+    class WholePercent(MaxNLocator):
+        def tick_values(self, vmin, vmax):
+            ticks = super().tick_values(vmin * 100, vmax * 100)
+            return ticks / 100
+
+    return WholePercent(nbins=6, steps=[1, 2, 5, 10], integer=True)
