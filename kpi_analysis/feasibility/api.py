@@ -22,10 +22,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from . import i18n
-from .core.checks import check_choice, check_confidence, reject_rows, require_columns
-from .core.columns import LEAD_STATUSES, PERSPECTIVES
-from .core.results import ResultMixin, html_table, jsonable
+from .. import i18n
+from ..core.checks import check_choice, check_confidence, reject_rows, require_columns
+from ..core.columns import LEAD_STATUSES, PERSPECTIVES
+from ..core.results import ResultMixin, html_table, jsonable
 
 __all__ = [
     "BASES",
