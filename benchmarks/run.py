@@ -281,9 +281,9 @@ def measure_analysis(name: str) -> dict:
         mid = time.perf_counter()
         result = promo.analyze(reduced, pd.read_csv(DATA / "promotions.csv"), baseline="2026-01")
     elif name == "feasibility":
-        reduced = engine.monthly_drivers(table)
+        reduced = feasibility.reduce(table)
         mid = time.perf_counter()
-        result = feasibility.assess(reduced, 0.2, "2026-Q4", as_of="2026-09")
+        result = feasibility.assess(reduced, target=0.2, target_period="2026-Q4", period="2026-09")
     else:
         reduced = engine.kpi_totals(tables)
         mid = time.perf_counter()

@@ -256,62 +256,13 @@ def daily_sums(sales, *, outcome=("revenue", "orders"), date: str = "date", loca
 
 
 # --------------------------------------------------------------------------------------------------
-# feasibility: leads -> monthly drivers
+# feasibility: in kpi_analysis/feasibility/reduce.py (feasibility.reduce)
 # --------------------------------------------------------------------------------------------------
 
-def monthly_drivers(leads, *, created: str = "created_at", closed: str = "closed_at", status: str = "status",
-                    value: str = "deal_value"):
-    """:func:`kpi_analysis.feasibility.monthly_drivers` in the engine (same parameters and output)."""
-    import numpy as np
-    import pandas as pd
+def _feasibility_reduce(data, **kwargs):
+    from .feasibility import reduce as feasibility_reduce
 
-    t = _table_for(leads, "leads")
-    _require(t, "leads", [created, closed, status, value])
-    done = t[status].isin(["won", "lost"])
-    won = t[status] == "won"
-    lag = (t[closed].epoch_seconds().cast("float64") - t[created].epoch_seconds().cast("float64")) / 86400
-    lag = ibis_if(done & t[closed].notnull(), lag)
-    bounds = t.aggregate(first=t[created].min(), last_created=t[created].max(), last_closed=t[closed].max(),
-                         n=t.count(), lag95=lag.quantile(0.95)).execute().iloc[0]
-    if not int(bounds["n"]):
-        raise ValueError("leads: no rows to reduce.")
-    # one scan: (created month, closed month of won/lost leads) pairs, then both marginals in pandas
-    cells = _fetch(t.group_by(cm=t[created].truncate("M"),
-                              km=ibis_if(done & t[closed].notnull(), t[closed].truncate("M"))).aggregate(
-        leads=t.count(), won=_cnt(won & t[closed].notnull()),
-        revenue=ibis_if(won & t[closed].notnull(), t[value].cast("float64")).sum()))
-    cells["cm"], cells["km"] = _as_ts(cells["cm"]), _as_ts(cells["km"])
-    for c in ("leads", "won"):
-        cells[c] = pd.to_numeric(cells[c]).astype("int64")
-    cells["revenue"] = pd.to_numeric(cells["revenue"]).astype(float)
-    by_created = cells.groupby("cm")["leads"].sum().rename_axis("m").reset_index()
-    shut = cells.dropna(subset=["km"])
-    by_closed = shut.groupby("km").agg(closed=("leads", "sum"), won=("won", "sum"),
-                                       revenue=("revenue", lambda v: v.sum(min_count=1)))
-    by_closed = by_closed.rename_axis("m").reset_index()
-    last = bounds["last_created"] if pd.isna(bounds["last_closed"]) else max(bounds["last_created"],
-                                                                               bounds["last_closed"])
-    last = pd.Timestamp(last)
-    first = pd.Timestamp(bounds["first"]).to_period("M").to_timestamp()
-    months = pd.date_range(first, last.to_period("M").to_timestamp(), freq="MS")
-    out = pd.DataFrame({"month": months})
-    bc = by_created.assign(m=_as_ts(by_created["m"])).set_index("m")
-    bl = by_closed.assign(m=_as_ts(by_closed["m"])).set_index("m")
-    out["leads"] = pd.to_numeric(bc["leads"]).reindex(months, fill_value=0).to_numpy().astype("int64")
-    out["closed"] = pd.to_numeric(bl["closed"]).reindex(months, fill_value=0).to_numpy().astype("int64")
-    out["won"] = pd.to_numeric(bl["won"]).reindex(months, fill_value=0).to_numpy().astype("int64")
-    out["revenue"] = (pd.to_numeric(bl["revenue"]).fillna(0.0).reindex(months, fill_value=0.0)
-                      .to_numpy().astype(float))
-    out["conversion"] = out["won"] / out["leads"].where(out["leads"] > 0)
-    out["deal_size"] = out["revenue"] / out["won"].where(out["won"] > 0)
-    out["win_rate"] = out["won"] / out["closed"].where(out["closed"] > 0)
-    month_end = (months + pd.offsets.MonthEnd(0)).normalize()
-    # warm-up: until the data have run for the 95th percentile of the time to close, a month's closes
-    # miss leads created before the data start (as feasibility.monthly_drivers)
-    lag95 = 0.0 if pd.isna(bounds["lag95"]) else float(bounds["lag95"])
-    warm_until = pd.Timestamp(bounds["first"]).normalize() + pd.Timedelta(days=lag95)
-    out["complete"] = np.asarray((month_end <= last.normalize()) & (months >= warm_until))
-    return out
+    return feasibility_reduce(data, **kwargs)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -628,7 +579,7 @@ def _nps_totals(t, fr):
 # one entry point per analysis
 # --------------------------------------------------------------------------------------------------
 
-REDUCTIONS = {"nps": nps_counts, "reps": rep_counts, "promo": daily_sums, "feasibility": monthly_drivers,
+REDUCTIONS = {"nps": nps_counts, "reps": rep_counts, "promo": daily_sums, "feasibility": _feasibility_reduce,
               "scorecard": kpi_totals}
 #: canonical tables each reduction reads
 TABLES_NEEDED = {"nps": ("nps_responses",), "reps": ("leads",), "promo": ("sales",), "feasibility": ("leads",),

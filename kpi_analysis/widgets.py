@@ -358,13 +358,14 @@ def feasibility_explorer(result, *, period: str | None = None, locale: str = "en
     import ipywidgets as w
 
     from . import feasibility, i18n
+    from .feasibility import present
 
     i18n.check_locale(locale)
     if not isinstance(result, feasibility.Feasibility):
         if period is None:
             raise ValueError("feasibility_explorer: pass period= (e.g. '2027-Q1') with a history.")
         growth0 = assess_kwargs.pop("target", 0.2)
-        result = feasibility.assess(result, growth0, period, **assess_kwargs)
+        result = feasibility.assess(result, target=growth0, target_period=period, **assess_kwargs)
     basis = result.basis if result.basis != "absolute" else "same_period_last_year"
     start = result.target_input if result.basis != "absolute" else result.target_growth
     lo, hi = float(growth_range[0]), float(growth_range[1])
@@ -379,10 +380,11 @@ def feasibility_explorer(result, *, period: str | None = None, locale: str = "en
 
     def draw():
         res = result.retarget(float(slider.value), basis=basis)
-        line = _t_feas("live", locale, period=feasibility._period_label(res.period, locale),
-                       target=res._fmt(res.target, locale), growth=i18n.percent(slider.value, locale, signed=True),
+        line = _t_feas("live", locale, period=present.period_label(res.period, locale),
+                       target=res.format_value(res.target, locale),
+                       growth=i18n.percent(slider.value, locale, signed=True),
                        p=pct(res.p_hit), low=pct(res.p_hit_low), high=pct(res.p_hit_high),
-                       verdict=feasibility._t(f"verdict_{res.verdict}", locale))
+                       verdict=present.verdict_label(res.verdict, locale))
         parts = [_Markup(f"<p><b>{_escape(line)}</b></p>")]
         if chart.value:
             fig, ax = _figure(8, 3.5)

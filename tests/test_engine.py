@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kpi_analysis import backend, config, data, engine, feasibility, nps, promo, reps, scorecard
+from kpi_analysis import backend, config, data, engine, nps, promo, reps, scorecard
 from kpi_analysis.core.checks import DataValidationError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -149,10 +149,6 @@ def _promo(d):
     return promo.analyze(d, pd.read_csv(SCHEDULE), baseline="2026-01")
 
 
-def _feasibility(d):
-    return feasibility.assess(d, 0.2, "2026-Q4", as_of="2026-09", n_paths=400, backtest_origins=0)
-
-
 def _scorecard(d, targets):
     return scorecard.build(d, period="2026-10", targets=targets)
 
@@ -163,10 +159,8 @@ CASES = {
     "nps_trend": (nps.counts, engine.nps_counts, {"freq": "Q", "end": "2026-10"}, _nps_trend),
     "reps": (reps.counts, engine.rep_counts, {}, _reps),
     "promo": (promo.daily_sums, engine.daily_sums, {}, _promo),
-    "feasibility": (feasibility.monthly_drivers, engine.monthly_drivers, {}, _feasibility),
 }
-TABLE_OF = {"nps_segment": "nps_responses", "nps_trend": "nps_responses", "reps": "leads", "promo": "sales",
-            "feasibility": "leads"}
+TABLE_OF = {"nps_segment": "nps_responses", "nps_trend": "nps_responses", "reps": "leads", "promo": "sales"}
 
 
 @pytest.fixture(scope="module")
@@ -374,19 +368,6 @@ def test_workbook_reduce_and_duckdb_file(tmp_path, rows):
     same_frame(reps.counts(rows["leads"]), wb.reduce("reps"))
     same_frame(promo.daily_sums(rows["sales"]), wb.reduce("promo"))
     same_frame(rows["leads"], wb.load("leads"))
-
-
-@pytest.mark.postgres
-def test_workbook_connection_setting(tmp_path, postgres_url, pg, rows):
-    table = PG_PREFIX + "leads"
-    (tmp_path / "workbook.yml").write_text(
-        "data:\n"
-        f"  connection: {postgres_url}\n"
-        "  tables:\n"
-        f"    leads: {{query: {table}}}\n", encoding="utf-8")
-    wb = config.open_workbook(tmp_path / "workbook.yml")
-    assert wb.has("leads")
-    same_frame(feasibility.monthly_drivers(rows["leads"]), wb.reduce("feasibility"))
 
 
 def test_unknown_reduction_is_named():

@@ -1,7 +1,7 @@
 """KPI feasibility: closed-form reference cases, planted truths in simulated data, policies, bad input.
 
 Reference cases (from /work/shared/reference-data/README.md, "Forecasts over an aggregated period"):
-- a normal forecast with mean 100 and SD 10 has P(>= 120) = 0.02275 (scipy ``norm.sf`` agrees);
+- a normal forecast with mean 100 and SD 10 has P(>= 120) = 0.02275;
 - a +20% target split evenly over three multiplicative drivers needs (1.2)^(1/3) - 1 = 6.27% from each;
 - period totals come from summed sample paths, never from summed interval bounds (Hyndman &
   Athanasopoulos, Forecasting: Principles and Practice, 3rd ed., section 13.5).
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import warnings
 
 import matplotlib.pyplot as plt
@@ -24,6 +25,8 @@ from scipy.stats import norm
 
 from kpi_analysis import feasibility as feas
 from kpi_analysis import i18n
+from kpi_analysis.core.results import excluded
+from kpi_analysis.feasibility import present, stats
 
 SEED = 20261028
 
@@ -61,8 +64,11 @@ def _leads(n_months=30, *, seed=3, leads_growth=0.10, conversion=0.25, deal=50e6
 
 # ------------------------------------------------------------------------------ published reference cases
 def test_closed_form_normal_case_from_summed_paths():
-    # Reference: N(100, 10) -> P(>= 120) = 0.02275. Three independent months N(100/3, 10/sqrt(3)).
-    assert norm.sf(120, 100, 10) == pytest.approx(0.02275, abs=5e-6)
+    # Reference: N(100, 10) -> P(>= 120) = 0.02275. Totals at the N(100, 10) quantiles of a fine even
+    # grid of probabilities (no sampling error): the package counts 0.02275 of them as hits.
+    grid = 100 + 10 * norm.ppf((np.arange(1_000_000) + 0.5) / 1_000_000)
+    assert feas.p_hit_from_paths(grid, 120) == pytest.approx(0.02275, abs=5e-6)
+    # Three independent months N(100/3, 10/sqrt(3)).
     rng = np.random.default_rng(SEED)
     months = rng.normal(100 / 3, 10 / math.sqrt(3), size=(400_000, 3))
     p = feas.p_hit_from_paths(months, 120)
@@ -82,11 +88,12 @@ def test_closed_form_normal_case_from_summed_paths():
 
 def test_driver_shares_reference_and_identity_on_assessment():
     leads = _leads(36)
-    r = feas.assess(leads, 0.20, "2027-Q1", n_paths=300, backtest_origins=0)
+    r = feas.assess(leads, target=0.20, target_period="2027-Q1", n_paths=300, backtest_origins=0)
     d = r.drivers.set_index("driver")
     # Reference: (1.2)^(1/3) - 1 = 6.27% each; alone each needs the full 20%.
     assert d.loc["leads", "needed_shared"] == pytest.approx(1.2 ** (1 / 3) - 1, rel=1e-12)
     assert round(d.loc["conversion", "needed_shared"], 4) == 0.0627
+    assert round(stats.shared_growth(0.20), 4) == 0.0627  # 1.0627^3 = 1.2001
     assert (d.loc[list(feas.DRIVERS), "needed_alone"] == 0.20).all()
     assert np.prod(1 + d.loc[list(feas.DRIVERS), "needed_shared"]) == pytest.approx(1.2, rel=1e-12)
     # The baselines multiply to the baseline revenue exactly.
@@ -95,9 +102,9 @@ def test_driver_shares_reference_and_identity_on_assessment():
     assert base["revenue"] == pytest.approx(r.baseline, rel=1e-12)  # same months as the KPI baseline
 
 
-def test_monthly_drivers_identity_and_totals():
+def test_reduce_identity_and_totals():
     leads = _leads(18)
-    t = feas.monthly_drivers(leads)
+    t = feas.reduce(leads)
     wins = t["won"] > 0
     assert np.allclose(t.loc[wins, "leads"] * t.loc[wins, "conversion"] * t.loc[wins, "deal_size"],
                        t.loc[wins, "revenue"], rtol=1e-12, atol=0)
@@ -113,13 +120,13 @@ def test_monthly_drivers_identity_and_totals():
     assert not t["complete"].iloc[0] and t["complete"].iloc[2:].all()
 
 
-def test_monthly_drivers_hand_made_table():
+def test_reduce_hand_made_table():
     leads = pd.DataFrame({
         "created_at": pd.to_datetime(["2026-01-03", "2026-01-10", "2026-01-20", "2026-02-02", "2026-02-25"]),
         "closed_at": pd.to_datetime(["2026-01-15", "2026-02-03", "2026-01-30", "2026-02-20", None]),
         "status": ["won", "won", "lost", "won", "open"],
         "deal_value": [100.0, 50.0, np.nan, 30.0, np.nan]})
-    t = feas.monthly_drivers(leads)
+    t = feas.reduce(leads)
     assert t["leads"].tolist() == [3, 2]
     assert t["won"].tolist() == [1, 2]          # by month closed
     assert t["closed"].tolist() == [2, 2]
@@ -151,8 +158,8 @@ def test_p_hit_recovers_true_probability_on_known_model():
     est = []
     for rep in range(6):
         y, targets = _random_walk_case(rep)
-        r = feas.assess(y, float(targets[0]), f"{y.index[-1].year + 1}-Q1", basis="absolute", n_paths=1000,
-                        backtest_origins=0)
+        r = feas.assess(y, target=float(targets[0]), target_period=f"{y.index[-1].year + 1}-Q1",
+                        basis="absolute", n_paths=1000, backtest_origins=0)
         est.append([r.p_hit_at(float(q)) for q in targets])
     est = np.array(est)
     assert np.all(np.abs(est.mean(axis=0) - true) < 0.08), est.mean(axis=0)
@@ -165,7 +172,7 @@ def test_growth_percentile_on_deterministic_growth():
     months = pd.date_range("2023-01-01", periods=36, freq="MS")
     season = 1 + 0.3 * np.cos(2 * np.pi * np.arange(36) / 12)
     y = pd.Series(100 * season * 1.1 ** (np.arange(36) / 12), index=months, name="orders")
-    high = feas.assess(y, 0.20, "2026-Q1", n_paths=200, backtest_origins=0)
+    high = feas.assess(y, target=0.20, target_period="2026-Q1", n_paths=200, backtest_origins=0)
     assert high.growth_percentile == 1.0 and high.n_growth_history == 36 - 3 - 12 + 1
     assert high.retarget(0.0).growth_percentile == 0.0
     assert high.retarget(0.10).growth_percentile == pytest.approx(0.5)  # ties count half
@@ -173,7 +180,8 @@ def test_growth_percentile_on_deterministic_growth():
 
 def test_planted_driver_growth_is_recovered():
     # Leads grow 30%/year, conversion and deal size are flat: the driver history shows it.
-    r = feas.assess(_leads(36, leads_growth=0.30, seed=11), 0.2, "2027-Q1", n_paths=300, backtest_origins=0)
+    r = feas.assess(_leads(36, leads_growth=0.30, seed=11), target=0.2, target_period="2027-Q1",
+                    n_paths=300, backtest_origins=0)
     d = r.drivers.set_index("driver")
     assert d.loc["leads", "past_median"] == pytest.approx(0.30, abs=0.08)
     assert abs(d.loc["conversion", "past_median"]) < 0.08
@@ -185,17 +193,18 @@ def test_planted_driver_growth_is_recovered():
 # ------------------------------------------------------------------------------ result, determinism, policy
 @pytest.fixture(scope="module")
 def quarter():
-    return feas.assess(_seasonal_series(), 0.15, "2026-Q1", n_paths=500, backtest_origins=3, scope="all shops",
-                       perspective="financial", currency="VND")
+    return feas.assess(_seasonal_series(), target=0.15, target_period="2026-Q1", n_paths=500,
+                       backtest_origins=3, scope="all shops", perspective="financial", currency="VND")
 
 
 def test_same_seed_same_result_and_seed_recorded(quarter):
-    again = feas.assess(_seasonal_series(), 0.15, "2026-Q1", n_paths=500, backtest_origins=3, scope="all shops",
-                        perspective="financial", currency="VND")
+    again = feas.assess(_seasonal_series(), target=0.15, target_period="2026-Q1", n_paths=500,
+                        backtest_origins=3, scope="all shops", perspective="financial", currency="VND")
     assert again.headline() == quarter.headline()
     assert again.backtest.equals(quarter.backtest)
     assert quarter.seed == SEED and quarter.headline()["seed"] == SEED
-    other = feas.assess(_seasonal_series(), 0.15, "2026-Q1", n_paths=500, backtest_origins=0, seed=1)
+    other = feas.assess(_seasonal_series(), target=0.15, target_period="2026-Q1", n_paths=500,
+                        backtest_origins=0, seed=1)
     assert other.seed == 1 and other.forecast_median != quarter.forecast_median
 
 
@@ -206,7 +215,7 @@ def test_result_contract(quarter):
     assert r.p_hit == pytest.approx(r.table["p_hit"].mean())
     assert r.forecast_low < r.forecast_median < r.forecast_high
     assert r.target == pytest.approx(1.15 * r.baseline)
-    assert r.verdict == feas._verdict(r.p_hit, feas.DEFAULT_BANDS)
+    assert r.verdict in feas.VERDICTS
     json.dumps(r.headline(), allow_nan=False)
     assert r.headline()["p_hit_by_model"].keys() == {"ets", "sarima_boot"}
     assert r.n_backtest == 6 and 0 <= r.coverage <= 1
@@ -220,8 +229,8 @@ def test_result_contract(quarter):
 
 
 def test_retarget_matches_fresh_assessment(quarter):
-    fresh = feas.assess(_seasonal_series(), 0.02, "2026-Q1", n_paths=500, backtest_origins=3, scope="all shops",
-                        perspective="financial", currency="VND")
+    fresh = feas.assess(_seasonal_series(), target=0.02, target_period="2026-Q1", n_paths=500,
+                        backtest_origins=3, scope="all shops", perspective="financial", currency="VND")
     moved = quarter.retarget(0.02)
     assert moved.p_hit == fresh.p_hit and moved.verdict == fresh.verdict
     assert moved.p_hit >= quarter.p_hit
@@ -237,44 +246,67 @@ def test_bases_agree_on_the_same_absolute_target(quarter):
     assert ltm.target == pytest.approx(ltm.baseline)
 
 
-def test_verdict_bands_and_custom_thresholds():
-    bands = feas.DEFAULT_BANDS
-    assert [feas._verdict(p, bands) for p in (0.95, 0.9, 0.5, 0.49, 0.2, 0.19)] == [
+def _at_p_hit(r, p):
+    """The result for the absolute target that a share ``p`` of the simulated totals reaches."""
+    pooled = np.concatenate(list(r.totals.values()))
+    return r.retarget(float(np.quantile(pooled, 1 - p)), basis="absolute")
+
+
+def test_verdict_bands_for_known_p_hit(quarter):
+    # Bands by hand (0.2, 0.5, 0.9): above 0.9 too easy, from 0.5 realistic, from 0.2 aggressive.
+    expected = {0.95: "too_easy", 0.7: "realistic", 0.3: "aggressive", 0.05: "unrealistic"}
+    for p, verdict in expected.items():
+        r = _at_p_hit(quarter, p)
+        assert r.p_hit == pytest.approx(p, abs=0.004) and r.verdict == verdict, (p, r.p_hit, r.verdict)
+    # The edges: P(hit) is banded after rounding to 0.01, so 0.904 is still "realistic".
+    assert [stats.verdict(p) for p in (0.906, 0.904, 0.5, 0.494, 0.2, 0.194)] == [
         "too_easy", "realistic", "realistic", "aggressive", "aggressive", "unrealistic"]
+
+
+def test_custom_verdict_thresholds():
     y = _seasonal_series()
-    strict = feas.assess(y, 0.0, "2026-02", n_paths=300, backtest_origins=0, bands=(0.3, 0.6, 0.99))
-    assert strict.verdict == feas._verdict(strict.p_hit, (0.3, 0.6, 0.99))
+    strict = feas.assess(y, target=0.0, target_period="2026-02", n_paths=300, backtest_origins=0,
+                         bands=(0.3, 0.6, 0.99))
+    # (0.3, 0.6, 0.99) by hand: 0.95 is realistic, 0.5 aggressive, 0.25 unrealistic
+    for p, verdict in {0.95: "realistic", 0.5: "aggressive", 0.25: "unrealistic"}.items():
+        assert _at_p_hit(strict, p).verdict == verdict
     with pytest.raises(ValueError, match="bands"):
-        feas.assess(y, 0.1, "2026-02", bands=(0.5, 0.2, 0.9))
+        feas.assess(y, target=0.1, target_period="2026-02", bands=(0.5, 0.2, 0.9))
 
 
 def test_partly_observed_period_uses_actuals():
     y = _seasonal_series(38)  # 2023-01 .. 2026-02
-    r = feas.assess(y, 0.1, "2026-Q1", n_paths=300, backtest_origins=0)
+    r = feas.assess(y, target=0.1, target_period="2026-Q1", n_paths=300, backtest_origins=0)
     assert r.observed_months == 2 and r.observed_value == pytest.approx(y.iloc[-2:].sum())
     assert r.horizon == 1 and r.forecast_low > r.observed_value
 
 
 def test_year_target_with_simulated_baseline_and_lower_is_better():
     y = _seasonal_series(34)  # ends 2025-10: 2025 is not complete, so the baseline is simulated too
-    r = feas.assess(y, 0.1, "2026", n_paths=300, backtest_origins=0)
-    assert "note_baseline_forecast" in [k for k, _ in r.notes] and r.horizon == 14
-    cost = feas.assess(y, 0.1, "2026", n_paths=300, backtest_origins=0, direction="lower_is_better")
+    r = feas.assess(y, target=0.1, target_period="2026", n_paths=300, backtest_origins=0)
+    assert "note_baseline_forecast" in [n["code"] for n in r.notes] and r.horizon == 14
+    cost = feas.assess(y, target=0.1, target_period="2026", n_paths=300, backtest_origins=0,
+                       direction="lower_is_better")
     assert cost.p_hit == pytest.approx(1 - r.p_hit, abs=0.01)  # ties have probability zero
 
 
 def test_backtest_is_rolling_origin():
-    r = feas.assess(_seasonal_series(40), 0.1, "2026-Q2", n_paths=300, backtest_origins=4)
+    r = feas.assess(_seasonal_series(40), target=0.1, target_period="2026-Q2", n_paths=300, backtest_origins=4)
     bt = r.backtest
     assert bt["origin"].nunique() == 4 and set(bt["kind"]) == {"month", "total"}
     assert (bt.loc[bt["kind"] == "month", "horizon"].max()) == r.horizon
     assert r.coverage == pytest.approx(bt.loc[bt["kind"] == "total", "inside"].mean())
 
 
-def test_as_of_cuts_history_and_counts_it():
+def test_report_month_cuts_history_and_counts_it():
     y = _seasonal_series(36)
-    r = feas.assess(y, 0.1, "2025-Q3", as_of="2025-06", n_paths=200, backtest_origins=0)
-    assert r.last_month == "2025-06" and r.excluded == {"after as_of": 6}
+    r = feas.assess(y, target=0.1, target_period="2025-Q3", period="2025-06", n_paths=200, backtest_origins=0)
+    assert r.last_month == "2025-06" and r.excluded == (excluded("after_period", 6, period="2025-06"),)
+    assert r.headline()["excluded"] == {"after_period": 6}
+    assert present.excluded_text(r.excluded[0], "en") == "6 month(s) after the report month 2025-06"
+    assert present.excluded_text(r.excluded[0], "vi") == "6 tháng sau tháng báo cáo 2025-06"
+    with pytest.raises(ValueError, match="report month"):
+        feas.assess(y, target=0.1, target_period="2025-Q3", period="2025-Q2")
 
 
 def test_default_target_period_and_parse():
@@ -282,25 +314,87 @@ def test_default_target_period_and_parse():
     assert feas.default_target_period("2026-03") == "2026-Q2"
     assert feas.default_target_period("2026-10", "month") == "2026-11"
     assert feas.default_target_period("2026-10", "year") == "2027"
-    assert feas.parse_period("2026q4")[1:] == (3, "quarter")
-    for bad in ("2026-13", "Q4 2026", "26-10"):
-        with pytest.raises(ValueError, match="period"):
+    with pytest.warns(DeprecationWarning, match=r"core\.periods\.parse_period"):
+        assert feas.parse_period("2026q4")[1:] == (3, "quarter")
+    for bad in ("2026-13", "Q4 2026", "26-10", "2026-W43"):
+        with pytest.warns(DeprecationWarning), pytest.raises(ValueError, match="period"):
             feas.parse_period(bad)
+    with pytest.warns(DeprecationWarning, match="as_of= is now period="):
+        assert feas.default_target_period(as_of="2026-10") == "2027-Q1"
 
 
 def test_lookup_perspective():
     t = pd.DataFrame({"kpi": ["revenue", "revenue", "nps"], "perspective": ["financial"] * 2 + ["customer"]})
-    assert feas.lookup_perspective(t, "revenue") == "financial"
-    assert feas.lookup_perspective(t, "cac") == ""
+    assert feas.lookup_perspective(t, kpi="revenue") == "financial"
+    assert feas.lookup_perspective(t, kpi="cac") == ""
+    with pytest.warns(DeprecationWarning, match="pass kpi as a keyword"):
+        assert feas.lookup_perspective(t, "revenue") == "financial"
+    with pytest.warns(DeprecationWarning, match="kpi_targets= is now data="):
+        assert feas.lookup_perspective(kpi_targets=t, kpi="nps") == "customer"
+
+
+# ------------------------------------------------------------------------------ earlier call forms
+FAST = {"n_paths": 200, "backtest_origins": 0}
+
+
+@pytest.fixture(scope="module")
+def new_form():
+    """The new spelling: data positional, target/target_period/period/interval by keyword."""
+    return feas.assess(_seasonal_series(36), target=0.1, target_period="2025-Q4", period="2025-08",
+                       interval=0.9, **FAST)
+
+
+@pytest.mark.parametrize("call, warned", [
+    # the earlier positional form, with the report month as as_of= and the level as confidence=
+    (lambda y: feas.assess(y, 0.1, "2025-Q4", as_of="2025-08", confidence=0.9, **FAST),
+     [r"pass target, target_period as a keyword", "as_of= is now period=", "confidence= is now interval="]),
+    # period= (the target period then) by keyword, without target_period
+    (lambda y: feas.assess(y, 0.1, period="2025-Q4", as_of="2025-08", confidence=0.9, **FAST),
+     ["pass target as a keyword", "period= without target_period=", "as_of= is now period="]),
+    (lambda y: feas.assess(history=y, target=0.1, period="2025-Q4", as_of="2025-08", confidence=0.9, **FAST),
+     ["history= is now data=", "period= without target_period=", "confidence= is now interval="]),
+    # new names mixed with one old one
+    (lambda y: feas.assess(y, target=0.1, target_period="2025-Q4", as_of="2025-08", interval=0.9, **FAST),
+     ["as_of= is now period="]),
+], ids=["positional", "period-keyword", "history-keyword", "as_of-only"])
+def test_earlier_call_forms_warn_and_give_the_same_result(call, warned, new_form):
+    with pytest.warns(DeprecationWarning) as caught:
+        old = call(_seasonal_series(36))
+    messages = " | ".join(str(w.message) for w in caught if issubclass(w.category, DeprecationWarning))
+    for pattern in warned:
+        assert re.search(pattern, messages), (pattern, messages)
+    assert old.headline() == new_form.headline()
+    assert old.period == old.target_period == "2025-Q4" and old.last_month == "2025-08"
+    assert old.confidence == old.interval == 0.9
+
+
+def test_new_form_does_not_warn(new_form):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        again = feas.assess(_seasonal_series(36), target=0.1, target_period="2025-Q4", period="2025-08",
+                            interval=0.9, **FAST)
+    assert not [w for w in caught if issubclass(w.category, DeprecationWarning) and "kpi_analysis" in str(w.filename)
+                or "assess()" in str(w.message)]
+    assert again.headline() == new_form.headline()
+
+
+def test_earlier_and_new_names_together_are_refused():
+    y = _seasonal_series(36)
+    with pytest.raises(TypeError, match="as_of= .* and period="):
+        feas.assess(y, target=0.1, target_period="2025-Q4", period="2025-08", as_of="2025-08")
+    with pytest.raises(TypeError, match="confidence= .* and interval="):
+        feas.assess(y, target=0.1, target_period="2025-Q4", confidence=0.9, interval=0.9)
+    with pytest.raises(TypeError, match="target_period both by position"):
+        feas.assess(y, 0.1, "2025-Q4", target_period="2025-Q4")
 
 
 # ------------------------------------------------------------------------------ short and broken histories
 def test_short_history_falls_back_to_non_seasonal_with_warning():
     y = _seasonal_series(18)
     with pytest.warns(UserWarning, match="fewer than two seasons"):
-        r = feas.assess(y, 0.1, "2024-08", n_paths=300, backtest_origins=2)
+        r = feas.assess(y, target=0.1, target_period="2024-08", n_paths=300, backtest_origins=2)
     assert set(r.table["model"]) == {"ets_ns", "arima_boot"}
-    assert "note_short" in [k for k, _ in r.notes]
+    assert "note_short" in [n["code"] for n in r.notes]
     assert "two seasons" in r.summary() and "hai chu kỳ" in r.summary("vi")
     assert r.smart.set_index("criterion").loc["measurable", "status"] == "warn"
 
@@ -310,8 +404,8 @@ def test_gap_uses_last_stretch_and_counts_excluded():
     y = y.drop(y.index[5])  # a missing month
     y.iloc[8] = np.nan  # and a blank one
     with pytest.warns(UserWarning, match="gaps"):
-        r = feas.assess(y, 0.1, "2026-Q2", n_paths=300, backtest_origins=0)
-    assert r.excluded == {"before a gap in the history": 8}
+        r = feas.assess(y, target=0.1, target_period="2026-Q2", n_paths=300, backtest_origins=0)
+    assert r.excluded == (excluded("before_gap", 8),)
     assert set(r.table["model"]) == {"ets", "sarima_boot"}  # 31 months left: still seasonal
 
 
@@ -319,68 +413,70 @@ def test_non_positive_values_switch_to_original_scale():
     y = _seasonal_series(36) - 900  # some months below zero
     assert (y <= 0).any()
     with pytest.warns(UserWarning, match="zero or negative"):
-        r = feas.assess(y, 300.0, "2026-Q1", basis="absolute", n_paths=300, backtest_origins=0)
+        r = feas.assess(y, target=300.0, target_period="2026-Q1", basis="absolute", n_paths=300,
+                        backtest_origins=0)
     assert "original scale" in r.method and 0 <= r.p_hit <= 1
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    ({"period": "2025-06"}, "already fully observed"),
-    ({"period": "2026-99"}, "month must be 01-12"),
+    ({"target_period": "2025-06"}, "already fully observed"),
+    ({"target_period": "2026-99"}, "month must be 01-12"),
     ({"target": 5e9}, "basis='absolute'"),
     ({"target": -1.5}, "above -1"),
     ({"basis": "yoy"}, "basis must be one of"),
     ({"models": ("prophet",)}, "models must be one of"),
-    ({"confidence": 80}, "confidence"),
+    ({"interval": 80}, "interval"),
     ({"n_paths": 10}, "n_paths"),
     ({"perspective": "money"}, "perspective must be one of"),
 ])
 def test_bad_arguments(kwargs, message):
-    args = {"target": 0.1, "period": "2026-Q1"} | kwargs
+    args = {"target": 0.1, "target_period": "2026-Q1"} | kwargs
     with pytest.raises(ValueError, match=message):
-        feas.assess(_seasonal_series(), args.pop("target"), args.pop("period"), **args)
+        feas.assess(_seasonal_series(), **args)
 
 
 def test_bad_data():
     with pytest.raises(ValueError, match="at least 6"):
-        feas.assess(_seasonal_series(5), 0.1, "2023-Q3")
+        feas.assess(_seasonal_series(5), target=0.1, target_period="2023-Q3")
     frame = pd.DataFrame({"month": ["2024-01", "2024-01"], "value": [1.0, 2.0]})
     with pytest.raises(ValueError, match="one row per month"):
-        feas.assess(frame, 0.1, "2024-Q2")
+        feas.assess(frame, target=0.1, target_period="2024-Q2")
     with pytest.raises(ValueError, match=r"history: missing column\(s\) \['value'\].*'valeu'"):
-        feas.assess(pd.DataFrame({"month": ["2024-01"], "valeu": [1.0]}), 0.1, "2024-Q2")
+        feas.assess(pd.DataFrame({"month": ["2024-01"], "valeu": [1.0]}), target=0.1, target_period="2024-Q2")
     with pytest.raises(TypeError, match="monthly DatetimeIndex"):
-        feas.assess(pd.Series([1.0, 2.0]), 0.1, "2024-Q2")
+        feas.assess(pd.Series([1.0, 2.0]), target=0.1, target_period="2024-Q2")
     with pytest.raises(ValueError, match="same_period_last_year.*reach back"), pytest.warns(UserWarning):
-        feas.assess(_seasonal_series(8), 0.1, "2023-Q4")
+        feas.assess(_seasonal_series(8), target=0.1, target_period="2023-Q4")
     leads = _leads(6)
     leads.loc[leads.index[:2], "status"] = "wonn"
     with pytest.raises(ValueError, match=r"leads.status must be one of .*2 row\(s\)"):
-        feas.monthly_drivers(leads)
+        feas.reduce(leads)
     leads = _leads(6)
     first_won = leads.index[leads.status == "won"][:3]
     leads.loc[first_won, "deal_value"] = np.nan
     with pytest.raises(ValueError, match=r"leads.deal_value must be a number >= 0 for won leads: 3 row"):
-        feas.monthly_drivers(leads)
+        feas.reduce(leads)
 
 
 def test_accepts_every_history_form():
     y = _seasonal_series(36)
     frame = pd.DataFrame({"month": y.index.strftime("%Y-%m"), "sales": y.to_numpy()})
     period_index = pd.Series(y.to_numpy(), index=y.index.to_period("M"), name="revenue")
-    results = [feas.assess(h, 0.1, "2026-Q1", n_paths=200, backtest_origins=0, **kw)
+    results = [feas.assess(h, target=0.1, target_period="2026-Q1", n_paths=200, backtest_origins=0, **kw)
                for h, kw in ((y, {}), (frame, {"value": "sales", "kpi": "revenue"}), (period_index, {}))]
     assert len({r.p_hit for r in results}) == 1 and len({r.baseline for r in results}) == 1
     leads = _leads(30)
-    from_rows = feas.assess(leads, 0.1, "2026-Q3", n_paths=200, backtest_origins=0)
-    from_table = feas.assess(feas.monthly_drivers(leads), 0.1, "2026-Q3", n_paths=200, backtest_origins=0)
+    from_rows = feas.assess(leads, target=0.1, target_period="2026-Q3", n_paths=200, backtest_origins=0)
+    from_table = feas.assess(feas.reduce(leads), target=0.1, target_period="2026-Q3", n_paths=200,
+                             backtest_origins=0)
     assert from_rows.headline() == from_table.headline()
-    assert from_rows.excluded == {"incomplete months (warm-up or data end)": 1}
+    assert [(e["code"], e["n"]) for e in from_rows.excluded] == [("incomplete_months", 1)]
 
 
 # ------------------------------------------------------------------------------ plots and widget
 @pytest.mark.parametrize("kind", ["fan", "totals", "drivers"])
 def test_plots_return_axes(kind):
-    r = feas.assess(_leads(30), 0.2, "2026-Q3", n_paths=200, backtest_origins=0)
+    r = feas.assess(_leads(30), target=0.2, target_period="2026-Q3", n_paths=200, backtest_origins=0)
     fig, ax = plt.subplots()
     assert r.plot(ax=ax, kind=kind, locale="vi") is ax
     assert ax.get_title()
@@ -403,8 +499,9 @@ def test_widget_slider_updates_p_hit_without_refit(quarter):
 # ------------------------------------------------------------------------------ sample data
 def test_sample_revenue_verdicts(sample_table):
     leads = sample_table("leads")
-    r = feas.assess(leads, 0.20, "2027-Q1", n_paths=500, backtest_origins=2, as_of="2026-10")
-    assert r.last_month == "2026-10" and r.excluded == {"incomplete months (warm-up or data end)": 2}
+    r = feas.assess(leads, target=0.20, target_period="2027-Q1", n_paths=500, backtest_origins=2,
+                    period="2026-10")
+    assert r.last_month == "2026-10" and r.headline()["excluded"] == {"incomplete_months": 2}
     assert r.verdict in feas.VERDICTS and r.drivers is not None
     modest = r.retarget(0.0)
     assert modest.p_hit > r.p_hit
