@@ -23,9 +23,20 @@ f(): pass target as a keyword (target=...); positional use stops working in the 
 from __future__ import annotations
 
 import functools
+import sys
 import warnings
 
 __all__ = ["keyword_only", "renamed"]
+
+
+def _caller_level() -> int:
+    """``stacklevel`` that points a warning at the user's call, past every stacked deprecation wrapper
+    (and any other decorator frames of this package that forward the call)."""
+    level, frame = 2, sys._getframe(2)
+    while frame is not None and frame.f_code.co_filename == __file__:
+        level += 1
+        frame = frame.f_back
+    return level
 
 
 def renamed(**old_to_new: str):
@@ -38,7 +49,7 @@ def renamed(**old_to_new: str):
                     if new in kwargs:
                         raise TypeError(f"{func.__name__}(): got both {old}= (the old name) and {new}=; use {new}=.")
                     warnings.warn(f"{func.__name__}(): {old}= is now {new}=; the old name stops working in the next "
-                                  "release.", DeprecationWarning, stacklevel=2)
+                                  "release.", DeprecationWarning, stacklevel=_caller_level())
                     kwargs[new] = kwargs.pop(old)
             return func(*args, **kwargs)
         return wrapper
@@ -62,7 +73,8 @@ def keyword_only(*names: str, positional: int = 1):
                     kwargs[name] = value
                 shown = ", ".join(f"{n}=..." for n in names[:len(extra)])
                 warnings.warn(f"{func.__name__}(): pass {', '.join(names[:len(extra)])} as a keyword ({shown}); "
-                              "positional use stops working in the next release.", DeprecationWarning, stacklevel=2)
+                              "positional use stops working in the next release.", DeprecationWarning,
+                              stacklevel=_caller_level())
                 args = args[:positional]
             return func(*args, **kwargs)
         return wrapper

@@ -32,11 +32,7 @@ def as_table(data, table: str | None = None):
     import pandas as pd
 
     if isinstance(data, pd.DataFrame):
-        frame = data
-        if frame.attrs:  # reading notes travel with the frame; the engine does not need them
-            frame = frame.copy(deep=False)
-            frame.attrs = {}
-        return ibis.memtable(frame)
+        return ibis.memtable(_engine_ready(data))
     if isinstance(data, (str, Path)):
         from ..backend import source
 
@@ -45,6 +41,23 @@ def as_table(data, table: str | None = None):
         return data
     raise TypeError(f"{table or 'data'}: expected a pandas DataFrame, an Ibis table or a file path; "
                     f"got {type(data).__name__}.")
+
+
+def _engine_ready(frame):
+    """The frame as the engine can take it: without the reading notes (``attrs``), and with timestamps
+    floored to the microsecond, the engines' resolution (Arrow refuses to drop nanoseconds; a floor
+    never moves a time into another day, month or period)."""
+    import pandas as pd
+
+    fine = [c for c in frame.columns if pd.api.types.is_datetime64_ns_dtype(frame[c])
+            and (frame[c].dropna().astype("int64") % 1000 != 0).any()]
+    if not fine and not frame.attrs:
+        return frame
+    frame = frame.copy(deep=False)
+    frame.attrs = {}
+    for c in fine:
+        frame[c] = frame[c].dt.floor("us")
+    return frame
 
 
 def require(t, table: str, columns) -> None:
