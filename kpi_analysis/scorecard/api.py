@@ -41,11 +41,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from . import i18n
-from .core.checks import check_choice, check_confidence, require_columns, warn_case_variants
-from .core.columns import DIRECTIONS, PERSPECTIVES
-from .core.results import ResultMixin, jsonable
-from .core.stats import adjust_pvalues
+from .. import i18n
+from ..core.checks import check_choice, check_confidence, require_columns, warn_case_variants
+from ..core.columns import DIRECTIONS, PERSPECTIVES
+from ..core.results import ResultMixin, jsonable
+from ..core.stats import adjust_pvalues
 
 __all__ = ["ALL", "KPIS", "REDUCED_COLUMNS", "STATUSES", "TABLES", "Scorecard", "build", "check_catalogue",
            "sparkline", "sparklines", "status", "to_html", "totals"]
@@ -395,7 +395,7 @@ def _leads_totals(leads, freq, contact_days, notes):
         window = pd.Timedelta(days=contact_days)
         eligible = leads["created_at"] + window <= as_of
         delay = leads["first_contact_at"] - leads["created_at"]
-        from .core.checks import reject_rows
+        from ..core.checks import reject_rows
         reject_rows(leads, delay < pd.Timedelta(0), table="leads", column="first_contact_at",
                     rule="must not be before created_at")
         contacted = (delay <= window).fillna(False) & eligible
@@ -465,7 +465,7 @@ def _price_totals(prices, freq):
                     columns=["date", "product", "our_price", "competitor_price"])
     bad = ~(prices["competitor_price"] > 0)
     if bad.any():
-        from .core.checks import reject_rows
+        from ..core.checks import reject_rows
         reject_rows(prices, bad, table="competitor_prices", column="competitor_price", rule="must be > 0")
     ratio = prices["our_price"] / prices["competitor_price"]
     g = (pd.DataFrame({"_p": prices["date"].dt.to_period(freq), "product": prices["product"], "r": ratio})
@@ -569,7 +569,7 @@ def _resolve_settings(config, **given) -> dict:
     out["kpis"] = list(KPIS)
     for key, value in cfg.items():
         if key not in out:
-            from .core.checks import closest
+            from ..core.checks import closest
             raise ValueError(f"analyses.scorecard.{key}: unknown setting; did you mean "
                              f"{closest(key, out)}? Settings: {sorted(out)}.")
         out[key] = value
@@ -584,7 +584,7 @@ def _resolve_settings(config, **given) -> dict:
         raise TypeError(f"channel_map must map lead sources to spend channels; got {out['channel_map']!r}.")
     unknown = [k for k in out["kpis"] if k not in _SPEC]
     if unknown:
-        from .core.checks import closest
+        from ..core.checks import closest
         raise ValueError(f"kpis: unknown KPI id(s) {unknown}; did you mean "
                          f"{[closest(k, KPIS) for k in unknown]}? The ids are {list(KPIS)}.")
     return out
@@ -728,7 +728,7 @@ def _targets_table(targets) -> pd.DataFrame | None:
         return None
     require_columns(targets, table="kpi_targets", columns=["kpi", "period", "target", "direction",
                                                            "perspective", "owner"])
-    from .core.checks import reject_rows
+    from ..core.checks import reject_rows
     t = targets.copy()
     t["period"] = t["period"].astype("str").str.strip()
     reject_rows(t, ~t["period"].str.match(r"^\d{4}(-(0[1-9]|1[0-2])|-Q[1-4])?$"), table="kpi_targets",
@@ -1150,7 +1150,7 @@ def _ci(kpi: str, row, confidence: float) -> tuple[float, float]:
 
 
 def _nps(row, confidence):
-    from . import nps
+    from .. import nps
     return nps.from_counts(int(row["detractors"]), int(row["passives"]), int(row["promoters"]),
                            method="adjusted_wald", confidence=confidence)
 
@@ -1181,7 +1181,7 @@ def _test_change(kpi: str, now, before) -> float:
         if s1 == 0 and s0 == 0:
             return 0.0 if m1 != m0 else 1.0
         return float(stats.ttest_ind_from_stats(m1, s1, n1, m0, s0, n0, equal_var=False).pvalue)
-    from . import nps
+    from .. import nps
     # two independent adjusted-Wald estimates compared with the NPS module's z-test
     return float(nps.compare(_nps(now, 0.95), _nps(before, 0.95)).p_value)
 
