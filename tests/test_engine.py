@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kpi_analysis import backend, config, data, engine, feasibility, nps, promo, reps, scorecard
+from kpi_analysis import backend, config, data, engine, feasibility, nps, promo, reps
 from kpi_analysis.core.checks import DataValidationError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -171,10 +171,6 @@ def _feasibility(d):
     return feasibility.assess(d, 0.2, "2026-Q4", as_of="2026-09", n_paths=400, backtest_origins=0)
 
 
-def _scorecard(d, targets):
-    return scorecard.build(d, period="2026-10", targets=targets)
-
-
 CASES = {
     # name: (pandas reduction, engine reduction, keyword arguments, analysis on rows or reduced table)
     "nps_segment": (nps.counts, engine.nps_counts, {"by": "region"}, _nps),
@@ -191,14 +187,12 @@ TABLE_OF = {"nps_segment": "nps_responses", "nps_trend": "nps_responses", "reps"
 def from_reduced(rows):
     out = {name: analysis(reduce_pandas(rows[TABLE_OF[name]], **kwargs))
            for name, (reduce_pandas, _, kwargs, analysis) in CASES.items()}
-    out["scorecard"] = _scorecard(scorecard.totals({t: rows[t] for t in TABLES}), rows["kpi_targets"])
     return out
 
 
 @pytest.fixture(scope="module")
 def from_rows(rows):
     out = {name: analysis(rows[TABLE_OF[name]]) for name, (_, _, _, analysis) in CASES.items()}
-    out["scorecard"] = _scorecard({t: rows[t] for t in TABLES}, rows["kpi_targets"])
     return out
 
 
@@ -222,16 +216,6 @@ def test_duckdb_on_parquet_gives_the_same_reduction_and_result(name, rows, duck,
     same_result(from_reduced[name], result)
 
 
-def test_scorecard_from_rows_totals_and_duckdb(rows, duck, from_rows, from_reduced):
-    totals = scorecard.totals({t: rows[t] for t in TABLES})
-    same_result(from_rows["scorecard"], from_reduced["scorecard"], words=False)
-    got = engine.kpi_totals(duck)
-    same_frame(totals, got)
-    result = _scorecard(got, rows["kpi_targets"])
-    same_result(from_rows["scorecard"], result, words=False)
-    same_result(from_reduced["scorecard"], result)
-
-
 @pytest.mark.postgres
 @pytest.mark.parametrize("name", list(CASES))
 def test_postgres_gives_the_same_reduction_and_result(name, rows, pg, from_rows, from_reduced):
@@ -242,15 +226,6 @@ def test_postgres_gives_the_same_reduction_and_result(name, rows, pg, from_rows,
     result = analysis(got)
     same_result(from_rows[name], result, words=False)
     same_result(from_reduced[name], result)
-
-
-@pytest.mark.postgres
-def test_postgres_scorecard_totals(rows, pg, from_rows, from_reduced):
-    got = engine.kpi_totals(pg)
-    same_frame(scorecard.totals({t: rows[t] for t in TABLES}), got)
-    result = _scorecard(got, rows["kpi_targets"])
-    same_result(from_rows["scorecard"], result, words=False)
-    same_result(from_reduced["scorecard"], result)
 
 
 # -------------------------------------------------------------- reduction options, both engines
@@ -277,11 +252,6 @@ def test_nps_counts_options_on_duckdb(kwargs, rows, duck):
 @pytest.mark.parametrize("kwargs", REP_OPTIONS, ids=str)
 def test_rep_counts_options_on_duckdb(kwargs, rows, duck):
     same_frame(reps.counts(rows["leads"], **kwargs), engine.rep_counts(duck["leads"], **kwargs))
-
-
-@pytest.mark.parametrize("freq", ["Q", "W"])
-def test_scorecard_totals_other_frequencies_on_duckdb(freq, rows, duck):
-    same_frame(scorecard.totals({t: rows[t] for t in TABLES}, freq=freq), engine.kpi_totals(duck, freq=freq))
 
 
 @pytest.mark.postgres
