@@ -285,7 +285,7 @@ def measure_analysis(name: str) -> dict:
         mid = time.perf_counter()
         result = feasibility.assess(reduced, target=0.2, target_period="2026-Q4", period="2026-09")
     else:
-        reduced = engine.kpi_totals(tables)
+        reduced = scorecard.reduce(tables)
         mid = time.perf_counter()
         targets = pd.read_csv(DATA / "kpi_targets.csv")
         from kpi_analysis import data

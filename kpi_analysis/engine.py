@@ -5,7 +5,7 @@ Transitional: every reduction here moves into its analysis package; this module 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from .core.reduction import as_str as _as_str
@@ -13,7 +13,6 @@ from .core.reduction import as_table as _table_for
 from .core.reduction import as_timestamps as _as_ts
 from .core.reduction import count_if as _cnt
 from .core.reduction import fetch as _fetch
-from .core.reduction import if_then as ibis_if
 from .core.reduction import period_start as _period_start
 from .core.reduction import period_strings as _period_strings
 from .core.reduction import require as _require
@@ -266,313 +265,14 @@ def _feasibility_reduce(data, **kwargs):
 
 
 # --------------------------------------------------------------------------------------------------
-# scorecard: canonical tables -> per-period KPI totals
+# scorecard: canonical tables -> per-period KPI totals (kpi_analysis/scorecard/reduce.py)
 # --------------------------------------------------------------------------------------------------
 
-def kpi_totals(tables: Mapping[str, Any], *, freq: str = "M", contact_days: int | None = None,
-               risk_days: int | None = None, lost_days: int | None = None,
-               channel_map: Mapping[str, str] | None = None, config: Mapping | None = None,
-               notes: list | None = None):
-    """:func:`kpi_analysis.scorecard.totals` in the engine (same parameters and output).
+def _scorecard_reduce(data, **kwargs):
+    """:func:`kpi_analysis.scorecard.reduce`, imported on first use."""
+    from .scorecard import reduce
 
-    ``tables`` maps canonical table names to Ibis tables, paths or DataFrames. Every table is
-    aggregated in the engine to at most one row per period x group (client activity: per client and
-    period); the KPI arithmetic then runs on those few rows exactly as the pandas reduction does.
-    """
-    import pandas as pd
-
-    from . import scorecard as sc
-
-    fr = sc._freq(freq)
-    settings = sc._resolve_settings(config, contact_days=contact_days, risk_days=risk_days, lost_days=lost_days,
-                                    channel_map=channel_map)
-    if not isinstance(tables, Mapping):
-        raise TypeError("tables must be a dict of canonical table name -> table; "
-                        f"got {type(tables).__name__}.")
-    notes = [] if notes is None else notes
-    t = {k: _table_for(v, k) for k, v in tables.items() if v is not None}
-    parts: list = []
-    if "leads" in t:
-        lead_parts, wins = _leads_totals(t["leads"], fr, settings["contact_days"], notes)
-        parts += lead_parts
-        if "marketing_spend" in t:
-            cac, unmapped = _cac_totals(wins, t["marketing_spend"], fr, settings["channel_map"])
-            parts += cac
-            if unmapped:
-                notes.append(("note_unmapped", {"sources": unmapped}))
-    if "sales" in t:
-        parts += _sales_totals(t["sales"], fr, notes)
-    if "competitor_prices" in t:
-        parts += _price_totals(t["competitor_prices"], fr)
-    if "client_activity" in t:
-        parts += _client_totals(t["client_activity"], fr, settings["risk_days"], settings["lost_days"])
-    if "employee_survey" in t:
-        parts += _survey_totals(t["employee_survey"], fr)
-    if "nps_responses" in t:
-        parts += _nps_totals(t["nps_responses"], fr)
-    if not parts:
-        return pd.DataFrame({c: pd.Series(dtype="str" if c in ("kpi", "period", "by", "group") else float)
-                             for c in sc.REDUCED_COLUMNS})
-    out = pd.concat([p for p in parts if len(p)], ignore_index=True)[sc.REDUCED_COLUMNS]
-    for col in ("kpi", "period", "by", "group"):
-        out[col] = out[col].astype("str")
-    return out.sort_values(["kpi", "by", "group", "period"], kind="stable").reset_index(drop=True)
-
-
-def _periods(starts, fr):
-    import pandas as pd
-
-    return pd.PeriodIndex(pd.DatetimeIndex(_as_ts(pd.Series(starts))), freq=fr)
-
-
-def _leads_totals(t, fr, contact_days, notes):
-    """(KPI rows, wins per closed period x source for the CAC) from one grouped scan of the leads."""
-    import ibis
-    import pandas as pd
-
-    from . import scorecard as sc
-
-    _require(t, "leads", ["created_at", "source", "status", "closed_at"])
-    t = t.filter(t.created_at.notnull())
-    contact = "first_contact_at" in t.columns
-    metrics = {"n": t.count()}
-    if contact:
-        row = t.aggregate(a=t.created_at.max(), b=t.closed_at.max(), c=t.first_contact_at.max()).execute().iloc[0]
-        as_of = max(pd.Timestamp(v) for v in row.tolist() if not pd.isna(v))
-        window = pd.Timedelta(days=contact_days)
-        eligible = t.created_at <= (as_of - window).to_pydatetime()
-        contacted = t.first_contact_at.notnull() & (t.first_contact_at <= t.created_at + ibis.interval(
-            days=contact_days)) & eligible
-        metrics.update(eligible=_cnt(eligible), contacted=_cnt(contacted), excluded=_cnt(~eligible))
-    # one scan of the leads for three KPIs: cells of created period x source x closed period of won
-    # leads (NULL for the others), holding new leads, contact counts and wins; summed in pandas below
-    won = (t.status == "won") & t.closed_at.notnull()
-    metrics["won"] = _cnt(won)
-    cells = _fetch(t.group_by(p=_period_start(t.created_at, fr), source=t.source,
-                              wp=ibis_if(won, _period_start(t.closed_at, fr))).aggregate(**metrics))
-    cells["source"] = _as_str(cells["source"])
-    for c in [k for k in metrics if k != "n"] + ["n"]:
-        cells[c] = pd.to_numeric(cells[c]).astype("int64")
-    wins = cells.loc[cells["wp"].notna() & (cells["won"] > 0), ["wp", "source", "won"]]
-    g = cells.groupby(["p", "source"], sort=True)[list(metrics)].sum().reset_index()
-    out = []
-    if not len(g):
-        return out, wins
-    per = _periods(g["p"], fr)
-    s = pd.Series(pd.to_numeric(g["n"]).to_numpy(), index=pd.MultiIndex.from_arrays(
-        [per, _as_str(g["source"])], names=["_p", "source"]))
-    rng = sc._full_range(pd.Series(per), fr)
-    by_src = s.unstack(fill_value=0).reindex(rng, fill_value=0).stack()
-    by_src.index.names = ["_p", "source"]
-    tot = by_src.groupby(level=0).sum()
-    out.append(sc._rows("new_leads", tot.index, sc.ALL, sc.ALL, tot.to_numpy(), tot.to_numpy(), 1.0))
-    out.append(sc._rows("new_leads", by_src.index.get_level_values(0), "source",
-                        by_src.index.get_level_values(1), by_src.to_numpy(), by_src.to_numpy(), 1.0))
-    if contact:
-        c = g[["eligible", "contacted", "excluded"]].apply(pd.to_numeric).astype("int64")
-        c = c.groupby(pd.Series(per, index=g.index)).sum().reindex(rng, fill_value=0)
-        share = c["contacted"] / c["eligible"].where(c["eligible"] > 0)
-        out.append(sc._rows("leads_contacted_share", c.index, sc.ALL, sc.ALL, share, c["contacted"], c["eligible"],
-                            excluded=c["excluded"]))
-    else:
-        notes.append(("note_missing_column", {"kpis": ["leads_contacted_share"], "table": "leads",
-                                              "column": "first_contact_at"}))
-    return out, wins
-
-
-def _cac_totals(wins, spend, fr, channel_map):
-    import pandas as pd
-
-    from . import scorecard as sc
-
-    _require(spend, "marketing_spend", ["month", "channel", "spend"])
-    w = wins.groupby(["wp", "source"], sort=True)["won"].sum().reset_index().rename(columns={"wp": "p", "won": "n"})
-    w["_p"] = _periods(w["p"], fr)
-    w["source"] = _as_str(w["source"])
-    w["n"] = pd.to_numeric(w["n"]).astype("int64")
-    sp_m = _fetch(spend.group_by(month=spend.month.truncate("M"), channel=spend.channel).aggregate(
-        spend=spend.spend.cast("float64").sum()))
-    sp_m["month"] = _as_ts(sp_m["month"])
-    sp_m["channel"] = _as_str(sp_m["channel"])
-    sp_m["spend"] = pd.to_numeric(sp_m["spend"]).astype(float)
-    sp = sc._spend_periods(sp_m, fr)  # the monthly totals are small: spread them as the pandas code does
-    rng = sc._full_range(pd.concat([pd.Series(w["_p"]), sp["_p"]]).dropna(), fr)
-    spend_p = sp.groupby("_p")["spend"].sum().reindex(rng, fill_value=0.0)
-    won_p = w.groupby("_p")["n"].sum().reindex(rng, fill_value=0)
-    out = [sc._rows("cac", rng, sc.ALL, sc.ALL, spend_p / won_p.where(won_p > 0), spend_p, won_p)]
-    cmap = dict(channel_map or {})
-    w["channel"] = w["source"].map(lambda s: cmap.get(s, s))
-    scn = sp.groupby(["_p", "channel"], observed=True)["spend"].sum()
-    wc = w.groupby(["_p", "channel"])["n"].sum()
-    channels = sorted(set(sp["channel"]))
-    idx = pd.MultiIndex.from_product([rng, channels], names=["_p", "channel"])
-    scn, wc = scn.reindex(idx, fill_value=0.0), wc.reindex(idx, fill_value=0)
-    out.append(sc._rows("cac", idx.get_level_values(0), "channel", idx.get_level_values(1),
-                        scn / wc.where(wc > 0), scn, wc))
-    unmapped = sorted(set(w["channel"]) - set(channels))
-    return out, unmapped
-
-
-def _sales_totals(t, fr, notes):
-    import pandas as pd
-
-    from . import scorecard as sc
-
-    _require(t, "sales", ["date", "location", "revenue"])
-    kpis = ["revenue", "orders"] if "orders" in t.columns else ["revenue"]
-    if "orders" not in t.columns:  # an optional column: its KPI shows no data
-        notes.append(("note_missing_column", {"kpis": ["orders"], "table": "sales", "column": "orders"}))
-    t = t.filter(t.date.notnull())
-    sums = {"revenue": t.revenue.cast("float64").sum(), **({"orders": t.orders.sum()} if "orders" in kpis else {})}
-    g = _fetch(t.group_by(p=_period_start(t.date, fr), location=t.location).aggregate(**sums))
-    per = _periods(g["p"], fr)
-    g.index = pd.MultiIndex.from_arrays([per, _as_str(g["location"])], names=["_p", "location"])
-    g = g[kpis].apply(pd.to_numeric).sort_index()
-    g["revenue"] = g["revenue"].astype(float)
-    if "orders" in kpis:
-        g["orders"] = g["orders"].astype("int64")
-    rng = sc._full_range(pd.Series(per), fr)
-    tot = g.groupby(level=0).sum().reindex(rng, fill_value=0)
-    out = []
-    for kpi in kpis:
-        out.append(sc._rows(kpi, tot.index, sc.ALL, sc.ALL, tot[kpi], tot[kpi], 1.0))
-        out.append(sc._rows(kpi, g.index.get_level_values(0), "location", g.index.get_level_values(1),
-                            g[kpi], g[kpi], 1.0))
-    return out
-
-
-def _price_totals(t, fr):
-    import pandas as pd
-
-    from . import scorecard as sc
-
-    _require(t, "competitor_prices", ["date", "product", "our_price", "competitor_price"])
-    bad = int(t.aggregate(n=_cnt(~(t.competitor_price > 0))).execute()["n"].iloc[0] or 0)
-    if bad:
-        raise ValueError(f"competitor_prices.competitor_price must be > 0: {bad} row(s) do not.")
-    ratio = t.our_price.cast("float64") / t.competitor_price.cast("float64")
-    g = _fetch(t.group_by(p=_period_start(t.date, fr), product=t["product"]).aggregate(
-        sum=ratio.sum(), count=ratio.count()))
-    g.index = pd.MultiIndex.from_arrays([_periods(g["p"], fr), _as_str(g["product"])], names=["_p", "product"])
-    g = g[["sum", "count"]].apply(pd.to_numeric).sort_index()
-    g["count"] = g["count"].astype("int64")
-    g["mean"] = g["sum"] / g["count"]
-    tot = g.groupby(level=0)["mean"].agg(["sum", "count"])
-    return [sc._rows("price_index", tot.index, sc.ALL, sc.ALL, tot["sum"] / tot["count"], tot["sum"], tot["count"]),
-            sc._rows("price_index", g.index.get_level_values(0), "product", g.index.get_level_values(1),
-                     g["mean"], g["sum"], g["count"])]
-
-
-def _client_totals(t, fr, risk_days, lost_days):
-    """Engagement and clients at risk, with the carried-forward 'last activity' computed in the engine."""
-    import ibis
-    import pandas as pd
-
-    from . import scorecard as sc
-
-    _require(t, "client_activity", ["client_id", "date"])
-    act = t.filter(t.client_id.notnull() & t.date.notnull())
-    last = act.group_by(client=act.client_id, p=_period_start(act.date, fr)).aggregate(last=act.date.max())
-    b = last.aggregate(lo=last.p.min(), hi=last.p.max()).execute().iloc[0]
-    if pd.isna(b["lo"]):
-        return []
-    rng = pd.period_range(pd.Timestamp(b["lo"]).to_period(fr), pd.Timestamp(b["hi"]).to_period(fr), freq=fr)
-    frame = pd.DataFrame({"q": [q.start_time for q in rng],
-                          "q_end": [q.end_time.normalize() for q in rng]})
-    periods = ibis.memtable(frame)
-    j = periods.cross_join(last).filter(lambda x: x.p <= x.q)
-    per_client = j.group_by(["q", "q_end", "client"]).aggregate(
-        last_upto=j["last"].max(),
-        last_before=ibis_if(j.p < j.q, j["last"]).max(),
-        active=ibis.ifelse(j.p == j.q, 1, 0).max())
-    pc = per_client
-    # gap in whole days, floored (pandas .dt.days): floor(x) <= L  <=>  x < L + 1 day
-    existing = pc.last_before.notnull() & (pc.last_before > pc.q - ibis.interval(days=lost_days + 1))
-    live = pc.last_upto > pc.q_end - ibis.interval(days=lost_days + 1)
-    risky = pc.last_upto <= pc.q_end - ibis.interval(days=risk_days + 1)
-    agg = _fetch(pc.group_by("q").aggregate(
-        n_existing=_cnt(existing),
-        n_active=_cnt(existing & (pc.active == 1)),
-        at_risk=_cnt(live & risky),
-        live=_cnt(live)))
-    agg.index = _periods(agg["q"], fr)
-    agg = agg[["n_existing", "n_active", "at_risk", "live"]].apply(pd.to_numeric).reindex(rng, fill_value=0)
-    agg = agg.astype("int64")
-    return [sc._rows("client_engagement", rng, sc.ALL, sc.ALL,
-                     agg["n_active"] / agg["n_existing"].where(agg["n_existing"] > 0),
-                     agg["n_active"], agg["n_existing"]),
-            sc._rows("clients_at_risk", rng, sc.ALL, sc.ALL, agg["at_risk"], agg["at_risk"], agg["live"])]
-
-
-def _score_aggs(t, score_col, with_moments: bool):
-    s = t[score_col].cast("float64")
-    ok = s.notnull()
-    out = {"n": _cnt(ok), "detractors": _cnt(ok & (s <= 6)), "passives": _cnt(ok & (s >= 7) & (s <= 8)),
-           "promoters": _cnt(ok & (s >= 9)), "blank": _cnt(~ok)}
-    if with_moments:
-        out["sum"] = s.sum()
-        out["sum_sq"] = (s * s).sum()
-    return out
-
-
-def _survey_totals(t, fr):
-    import pandas as pd
-
-    from . import scorecard as sc
-
-    _require(t, "employee_survey", ["date", "team", "score"])
-    g = _fetch(t.group_by(p=_period_start(t.date, fr), team=t.team).aggregate(**_score_aggs(t, "score", True)))
-    g["_p"] = _periods(g["p"], fr)
-    g["team"] = _as_str(g["team"])
-    cols = ["n", "sum", "sum_sq", "detractors", "passives", "promoters", "blank"]
-    g[cols] = g[cols].apply(pd.to_numeric)
-    for c in ("n", "detractors", "passives", "promoters", "blank"):
-        g[c] = g[c].astype("int64")
-    g["sum"] = g["sum"].fillna(0.0)
-    g["sum_sq"] = g["sum_sq"].fillna(0.0)
-    excl = g.groupby("_p")["blank"].sum()
-    g = g[g["n"] > 0]
-    out = []
-    for by, keys in ((sc.ALL, ["_p"]), ("team", ["_p", "team"])):
-        a = g.groupby(keys, observed=True)[["n", "sum", "sum_sq", "detractors", "passives", "promoters"]].sum()
-        per = a.index if by == sc.ALL else a.index.get_level_values(0)
-        grp = sc.ALL if by == sc.ALL else a.index.get_level_values(1)
-        ex = excl.reindex(per).fillna(0).to_numpy() if by == sc.ALL else 0.0
-        out.append(sc._rows("employee_satisfaction", per, by, grp, a["sum"] / a["n"], a["sum"], a["n"],
-                            sum_sq=a["sum_sq"], excluded=ex))
-        out.append(sc._rows("enps", per, by, grp, 100 * (a["promoters"] - a["detractors"]) / a["n"],
-                            a["promoters"] - a["detractors"], a["n"], detractors=a["detractors"],
-                            passives=a["passives"], promoters=a["promoters"], excluded=ex))
-    return out
-
-
-def _nps_totals(t, fr):
-    import pandas as pd
-
-    from . import scorecard as sc
-
-    _require(t, "nps_responses", ["responded_at", "score", "region"])
-    g = _fetch(t.group_by(p=_period_start(t.responded_at, fr), region=t.region).aggregate(
-        **_score_aggs(t, "score", False)))
-    g["_p"] = _periods(g["p"], fr)
-    g["region"] = _as_str(g["region"])
-    for c in ("n", "detractors", "passives", "promoters", "blank"):
-        g[c] = pd.to_numeric(g[c]).astype("int64")
-    excl = g.groupby("_p")["blank"].sum()
-    g = g[g["n"] > 0]
-    rng = sc._full_range(pd.Series(g["_p"]), fr)
-    out = []
-    for by, keys in ((sc.ALL, ["_p"]), ("region", ["_p", "region"])):
-        a = g.groupby(keys, observed=True)[["n", "detractors", "passives", "promoters"]].sum()
-        if by == sc.ALL:
-            a = a.reindex(rng, fill_value=0)
-        per = a.index if by == sc.ALL else a.index.get_level_values(0)
-        grp = sc.ALL if by == sc.ALL else a.index.get_level_values(1)
-        ex = excl.reindex(per).fillna(0).to_numpy() if by == sc.ALL else 0.0
-        out.append(sc._rows("nps", per, by, grp, 100 * (a["promoters"] - a["detractors"]) / a["n"].where(a["n"] > 0),
-                            a["promoters"] - a["detractors"], a["n"], detractors=a["detractors"],
-                            passives=a["passives"], promoters=a["promoters"], excluded=ex))
-    return out
+    return reduce(data, **kwargs)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -580,7 +280,7 @@ def _nps_totals(t, fr):
 # --------------------------------------------------------------------------------------------------
 
 REDUCTIONS = {"nps": nps_counts, "reps": rep_counts, "promo": daily_sums, "feasibility": _feasibility_reduce,
-              "scorecard": kpi_totals}
+              "scorecard": _scorecard_reduce}
 #: canonical tables each reduction reads
 TABLES_NEEDED = {"nps": ("nps_responses",), "reps": ("leads",), "promo": ("sales",), "feasibility": ("leads",),
                  "scorecard": ("leads", "marketing_spend", "sales", "competitor_prices", "client_activity",

@@ -498,8 +498,8 @@ def scorecard_explorer(data, *, period: str, freq: str = "M", targets=None, conf
     Parameters
     ----------
     data : dict of str -> DataFrame, or DataFrame
-        The canonical tables by name, or the KPI totals from ``scorecard.totals`` (then the period
-        length is fixed to ``freq``).
+        The canonical tables by name (DataFrames or Ibis tables), or the KPI totals from
+        ``scorecard.reduce`` (then the period length is fixed to ``freq``).
     period : str
         Period shown first ("2026-10").
     freq : {"M", "Q", "W"}, default "M"
@@ -511,7 +511,7 @@ def scorecard_explorer(data, *, period: str, freq: str = "M", targets=None, conf
     tolerance : float, default 0.05
         Starting amber band (fraction of the target).
     **options
-        Passed to ``scorecard.totals`` and ``scorecard.build`` (``contact_days``, ``risk_days``,
+        Passed to ``scorecard.reduce`` and ``scorecard.build`` (``contact_days``, ``risk_days``,
         ``lost_days``, ``channel_map``, ``change_sd``, ``history``, ``confidence``, ``adjust``).
 
     Returns
@@ -540,7 +540,7 @@ def scorecard_explorer(data, *, period: str, freq: str = "M", targets=None, conf
         if tables is None:
             return data
         if fr not in cache:
-            cache[fr] = scorecard.totals(tables, freq=fr, config=config, **reduce_opts)
+            cache[fr] = scorecard.reduce(tables, freq=fr, config=config, **reduce_opts)
         return cache[fr]
 
     def periods(fr):
@@ -549,7 +549,7 @@ def scorecard_explorer(data, *, period: str, freq: str = "M", targets=None, conf
         return sorted(found, key=lambda s: pd.Period(s, "W-SUN" if fr == "W" else fr))
 
     def start_for(fr, options_):
-        want = str(scorecard._period_of(period, fr)) if len(period) == 7 else period
+        want = str(scorecard.period_of(period, fr)) if len(period) == 7 else period
         return want if want in options_ else options_[-1]
 
     opts = periods(freq)
@@ -564,11 +564,11 @@ def scorecard_explorer(data, *, period: str, freq: str = "M", targets=None, conf
     def draw():
         card = scorecard.build(totals(freq_w.value), period=period_w.value, freq=freq_w.value,
                                targets=targets, config=config, tolerance=tol_w.value, **build_opts)
-        parts = [_Markup(scorecard.to_html(card, locale))]
+        parts = [_Markup(scorecard.to_html(card, locale=locale))]
         if kpi_w.value not in set(card.table["kpi"]):
             return card, [*parts, i18n.text("common", "no_data", locale)]
         fig, ax = _figure(8, 2.6)
-        scorecard.sparkline(card, kpi_w.value, ax, locale=locale)
+        scorecard.sparkline(card, kpi=kpi_w.value, ax=ax, locale=locale)
         details = [_table(t, 3) for name, t in card.details.items() if name.startswith(kpi_w.value + "_")]
         return card, [*parts, fig, *details]
 

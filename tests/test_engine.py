@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kpi_analysis import backend, config, data, engine, nps, promo, reps, scorecard
+from kpi_analysis import backend, config, data, engine, nps, promo, reps
 from kpi_analysis.core.checks import DataValidationError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -149,8 +149,6 @@ def _promo(d):
     return promo.analyze(d, pd.read_csv(SCHEDULE), baseline="2026-01")
 
 
-def _scorecard(d, targets):
-    return scorecard.build(d, period="2026-10", targets=targets)
 
 
 CASES = {
@@ -167,14 +165,12 @@ TABLE_OF = {"nps_segment": "nps_responses", "nps_trend": "nps_responses", "reps"
 def from_reduced(rows):
     out = {name: analysis(reduce_pandas(rows[TABLE_OF[name]], **kwargs))
            for name, (reduce_pandas, _, kwargs, analysis) in CASES.items()}
-    out["scorecard"] = _scorecard(scorecard.totals({t: rows[t] for t in TABLES}), rows["kpi_targets"])
     return out
 
 
 @pytest.fixture(scope="module")
 def from_rows(rows):
     out = {name: analysis(rows[TABLE_OF[name]]) for name, (_, _, _, analysis) in CASES.items()}
-    out["scorecard"] = _scorecard({t: rows[t] for t in TABLES}, rows["kpi_targets"])
     return out
 
 
@@ -198,16 +194,6 @@ def test_duckdb_on_parquet_gives_the_same_reduction_and_result(name, rows, duck,
     same_result(from_reduced[name], result)
 
 
-def test_scorecard_from_rows_totals_and_duckdb(rows, duck, from_rows, from_reduced):
-    totals = scorecard.totals({t: rows[t] for t in TABLES})
-    same_result(from_rows["scorecard"], from_reduced["scorecard"], words=False)
-    got = engine.kpi_totals(duck)
-    same_frame(totals, got)
-    result = _scorecard(got, rows["kpi_targets"])
-    same_result(from_rows["scorecard"], result, words=False)
-    same_result(from_reduced["scorecard"], result)
-
-
 @pytest.mark.postgres
 @pytest.mark.parametrize("name", list(CASES))
 def test_postgres_gives_the_same_reduction_and_result(name, rows, pg, from_rows, from_reduced):
@@ -218,15 +204,6 @@ def test_postgres_gives_the_same_reduction_and_result(name, rows, pg, from_rows,
     result = analysis(got)
     same_result(from_rows[name], result, words=False)
     same_result(from_reduced[name], result)
-
-
-@pytest.mark.postgres
-def test_postgres_scorecard_totals(rows, pg, from_rows, from_reduced):
-    got = engine.kpi_totals(pg)
-    same_frame(scorecard.totals({t: rows[t] for t in TABLES}), got)
-    result = _scorecard(got, rows["kpi_targets"])
-    same_result(from_rows["scorecard"], result, words=False)
-    same_result(from_reduced["scorecard"], result)
 
 
 # -------------------------------------------------------------- reduction options, both engines
@@ -253,11 +230,6 @@ def test_nps_counts_options_on_duckdb(kwargs, rows, duck):
 @pytest.mark.parametrize("kwargs", REP_OPTIONS, ids=str)
 def test_rep_counts_options_on_duckdb(kwargs, rows, duck):
     same_frame(reps.counts(rows["leads"], **kwargs), engine.rep_counts(duck["leads"], **kwargs))
-
-
-@pytest.mark.parametrize("freq", ["Q", "W"])
-def test_scorecard_totals_other_frequencies_on_duckdb(freq, rows, duck):
-    same_frame(scorecard.totals({t: rows[t] for t in TABLES}, freq=freq), engine.kpi_totals(duck, freq=freq))
 
 
 @pytest.mark.postgres

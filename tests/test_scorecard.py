@@ -133,6 +133,10 @@ def _row(card, kpi):
     return card.table.set_index("kpi").loc[kpi]
 
 
+def _excluded(card):
+    return {e["code"]: e["n"] for e in card.excluded}
+
+
 # --------------------------------------------------------------------------------------------------
 # each KPI equals a hand computation
 # --------------------------------------------------------------------------------------------------
@@ -149,11 +153,9 @@ def test_leads_contacted_share_counts_only_closed_contact_windows(card):
     # eligible: L2, L3, L4, L6 (L5 came in 10 h before the data ends); contacted within 3 days: L2, L6
     assert r["value"] == pytest.approx(2 / 4)
     assert r["n"] == 4
-    lo, hi = smp.proportion_confint(2, 4, alpha=0.05, method="wilson")
     assert np.isnan(r["ci_low"])  # n = 4 < 10: small sample, interval withheld with a note
-    assert any(k == "note_small" and v["kpi"] == "leads_contacted_share" for k, v in card.notes)
-    assert card.excluded["leads whose contact window is still open"] == 1
-    assert lo < 0.5 < hi
+    assert any(n["code"] == "small" and n["kpi"] == "leads_contacted_share" for n in card.notes)
+    assert _excluded(card)["contact_window"] == 1
     loose = scorecard.build(_tables(), period="2026-10", contact_days=7, kpis=["leads_contacted_share"])
     # a 7-day window: L3 (7 days) now counts, and L6 (5 days before the data ends) is not judged yet
     assert _row(loose, "leads_contacted_share")["value"] == pytest.approx(2 / 3)
@@ -172,7 +174,8 @@ def test_cac_overall_and_by_mapped_channel(card):
 
 def test_cac_unmapped_source_is_noted():
     card = scorecard.build(_tables(), period="2026-10", kpis=["cac"])  # no channel map: names differ
-    assert any(k == "note_unmapped" for k, _ in card.notes)
+    assert any(n["code"] == "unmapped" and n["sources"] == ["Giới thiệu", "Website"]
+               for n in card.notes)
     assert _row(card, "cac")["value"] == pytest.approx(225.0)  # overall CAC does not depend on the map
 
 
@@ -225,12 +228,12 @@ def test_nps_excludes_blank_scores(card):
     assert r["value"] == pytest.approx(0.0) and r["n"] == 40
     ref = nps.from_counts(16, 8, 16)
     assert r["ci_low"] == pytest.approx(ref.ci_low)
-    assert card.excluded["blank NPS scores"] == 1
+    assert _excluded(card)["blank_nps"] == 1
     assert r["previous"] == pytest.approx(100 * (24 - 8) / 40)
 
 
 def test_reduced_table_gives_the_same_scorecard(card):
-    reduced = scorecard.totals(_tables(), channel_map=CHANNELS)
+    reduced = scorecard.reduce(_tables(), channel_map=CHANNELS)
     assert list(reduced.columns) == scorecard.REDUCED_COLUMNS
     again = scorecard.build(reduced, period="2026-10", targets=_targets())
     cols = ["kpi", "value", "previous", "last_year", "target", "status", "ci_low", "ci_high"]
@@ -238,7 +241,7 @@ def test_reduced_table_gives_the_same_scorecard(card):
 
 
 def test_weekly_cac_spreads_monthly_spend_over_days():
-    t = scorecard.totals({"leads": _leads(), "marketing_spend": _spend()}, freq="W")
+    t = scorecard.reduce({"leads": _leads(), "marketing_spend": _spend()}, freq="W")
     week = t[(t["kpi"] == "cac") & (t["by"] == "all") & (t["period"] == "2026-10-05/2026-10-11")]
     assert week["numerator"].item() == pytest.approx(7 * 450 / 31)
 
@@ -275,7 +278,7 @@ def test_quarter_targets_combine_monthly_targets():
     (float("nan"), 100, "higher_is_better", 0.05, "no_data"),
 ])
 def test_status_obeys_direction_and_tolerance(value, target, direction, tolerance, expected):
-    assert scorecard.status(value, target, direction, tolerance) == expected
+    assert scorecard.status(value, target, direction=direction, tolerance=tolerance) == expected
 
 
 def test_status_in_the_scorecard_uses_targets_direction_and_tolerance(card):
@@ -293,9 +296,9 @@ def test_status_in_the_scorecard_uses_targets_direction_and_tolerance(card):
 
 def test_bad_status_arguments():
     with pytest.raises(ValueError, match="direction"):
-        scorecard.status(1, 1, "up")
+        scorecard.status(1, 1, direction="up")
     with pytest.raises(ValueError, match="tolerance"):
-        scorecard.status(1, 1, "higher_is_better", -0.1)
+        scorecard.status(1, 1, direction="higher_is_better", tolerance=-0.1)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -326,7 +329,7 @@ def test_total_change_flagged_only_beyond_two_sd_of_past_changes():
     assert bool(_row(hit, "revenue")["flagged"]) and not bool(_row(miss, "revenue")["flagged"])
     assert "Revenue rose" in hit.what_changed("en")[0]
     assert "Doanh thu tăng" in hit.what_changed("vi")[0]
-    assert "⚑" in scorecard.to_html(hit, "en") and "⚑" not in scorecard.to_html(miss, "en")
+    assert "⚑" in scorecard.to_html(hit, locale="en") and "⚑" not in scorecard.to_html(miss, locale="en")
 
 
 def test_stable_totals_are_rarely_flagged():
@@ -353,6 +356,20 @@ def test_rate_change_uses_the_two_proportion_score_test():
     assert not bool(_row(quiet, "client_engagement")["flagged"])
 
 
+def test_share_interval_is_the_wilson_interval_by_hand():
+    # 120 of 200 existing clients active: Wilson (1927) score interval, written out here
+    den = np.full(12, 200.0)
+    num = np.r_[np.full(11, 60.0), 120.0]
+    r = _row(scorecard.build(_reduced_series("client_engagement", num / den, num, den), period="2025-04"),
+             "client_engagement")
+    n, p_hat, z = 200, 0.6, stats.norm.ppf(0.975)
+    centre = (p_hat + z * z / (2 * n)) / (1 + z * z / n)
+    half = z / (1 + z * z / n) * np.sqrt(p_hat * (1 - p_hat) / n + z * z / (4 * n * n))
+    assert (r["ci_low"], r["ci_high"]) == (pytest.approx(centre - half, rel=1e-12),
+                                           pytest.approx(centre + half, rel=1e-12))
+    assert (round(r["ci_low"], 4), round(r["ci_high"], 4)) == (0.5308, 0.6654)
+
+
 def test_mean_and_nps_changes_use_welch_and_the_nps_module(card):
     sep = np.array(SEP_SCORES * 5, dtype=float)
     octo = np.array(OCT_ALL * 5, dtype=float)
@@ -367,7 +384,7 @@ def test_mean_and_nps_changes_use_welch_and_the_nps_module(card):
 
 def test_incomplete_period_is_noted_and_not_judged(card):
     # the hand-made sales end on 2 October: the notes say so and revenue's change is not flagged
-    assert any(k == "note_incomplete" and v["table"] == "sales" for k, v in card.notes)
+    assert any(n["code"] == "incomplete" and n["table"] == "sales" for n in card.notes)
     assert not bool(_row(card, "revenue")["flagged"])
 
 
@@ -405,7 +422,7 @@ def test_reduced_table_without_a_kpi_is_noted():
     t = card.table.set_index("kpi")
     assert t.loc["orders", "value"] == 9.0 and (t.drop(index="orders")["status"] == "no_data").all()
     assert (t.drop(index="orders")["no_data_reason"] == "not_in_totals").all()
-    assert any(k == "note_not_in_totals" and "revenue" in v["kpis"] for k, v in card.notes)
+    assert any(n["code"] == "not_in_totals" and "revenue" in n["kpis"] for n in card.notes)
 
 
 def test_survey_kpis_carry_the_latest_wave_forward():
@@ -419,7 +436,7 @@ def test_survey_kpis_carry_the_latest_wave_forward():
 
 
 def test_catalogue_lists_what_is_missing():
-    cat = scorecard.check_catalogue(_targets(), {"targets": {"nps": {"target": 30, "owner": "Lan"}}},
+    cat = scorecard.check_catalogue(_targets(), config={"targets": {"nps": {"target": 30, "owner": "Lan"}}},
                                     period="2026-10", kpis=["revenue", "nps", "orders"]).set_index("kpi")
     assert cat.loc["revenue", "complete"]
     assert cat.loc["nps", "missing"] == "direction, period, perspective"
@@ -431,7 +448,7 @@ def test_html_escapes_data_and_formats_for_the_locale():
     t = _targets()
     t.loc[0, "owner"] = "<script>alert(1)</script> & Co"
     card = scorecard.build(_tables(kpi_targets=True), period="2026-10", targets=t, channel_map=CHANNELS)
-    page_en, page_vi = scorecard.to_html(card, "en"), scorecard.to_html(card, "vi")
+    page_en, page_vi = scorecard.to_html(card, locale="en"), scorecard.to_html(card, locale="vi")
     assert "<script>" not in page_en and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; Co" in page_en
     assert "VND 350" in page_en and "350 ₫" in page_vi
     assert "Tài chính" in page_vi and "Learning and growth" in page_en
@@ -505,3 +522,53 @@ def test_sample_scorecard_has_every_kpi_target_and_status(sample_table):
     sep = scorecard.build({"competitor_prices": sample_table("competitor_prices")}, period="2026-09")
     npk = sep.details["price_index_by_product"].set_index("product").loc["Phân bón NPK 20-20-15 (bao 50kg)"]
     assert bool(npk["flagged"]) and npk["change"] > 0.02
+
+
+# --------------------------------------------------------------------------------------------------
+# earlier names and positional forms: they warn and give the same result
+# --------------------------------------------------------------------------------------------------
+
+def _same(a: pd.DataFrame, b: pd.DataFrame) -> None:
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_totals_is_a_deprecated_alias_of_reduce():
+    new = scorecard.reduce(_tables(), channel_map=CHANNELS)
+    with pytest.warns(DeprecationWarning, match=r"totals\(\) is now reduce\(\)"):
+        old = scorecard.totals(_tables(), channel_map=CHANNELS)
+    _same(new, old)
+    with pytest.warns(DeprecationWarning, match="tables= is now data="), \
+            pytest.warns(DeprecationWarning, match=r"totals\(\) is now reduce\(\)"):
+        _same(new, scorecard.totals(tables=_tables(), channel_map=CHANNELS))
+
+
+def test_check_catalogue_old_forms_warn():
+    cfg = {"targets": {"nps": {"target": 30, "owner": "Lan"}}}
+    new = scorecard.check_catalogue(_targets(), config=cfg, period="2026-10")
+    with pytest.warns(DeprecationWarning, match=r"pass config as a keyword"):
+        _same(new, scorecard.check_catalogue(_targets(), cfg, period="2026-10"))
+    with pytest.warns(DeprecationWarning, match="targets= is now data="):
+        _same(new, scorecard.check_catalogue(targets=_targets(), config=cfg, period="2026-10"))
+
+
+def test_positional_options_warn_and_give_the_same_result(card):
+    import matplotlib.pyplot as plt
+
+    with pytest.warns(DeprecationWarning, match="pass direction, tolerance as a keyword"):
+        assert scorecard.status(104, 100, "lower_is_better", 0.05) == "amber"
+    with pytest.warns(DeprecationWarning, match="pass locale as a keyword"):
+        assert scorecard.to_html(card, "vi") == scorecard.to_html(card, locale="vi")
+    _, (a, b) = plt.subplots(1, 2)
+    with pytest.warns(DeprecationWarning, match="pass kpi, ax as a keyword"):
+        scorecard.sparkline(card, "revenue", a)
+    scorecard.sparkline(card, kpi="revenue", ax=b)
+    for old, new in zip(a.lines, b.lines, strict=True):
+        np.testing.assert_array_equal(old.get_ydata(), new.get_ydata())
+    plt.close("all")
+
+
+def test_period_of_is_public_and_keeps_its_rules():
+    assert str(scorecard.period_of("2026-10", "W")) == "2026-10-19/2026-10-25"  # last full week of October
+    assert str(scorecard.period_of("2026-10", "Q")) == "2026Q4"
+    with pytest.raises(ValueError, match="not a M period"):
+        scorecard.period_of("2026-Q4", "M")
