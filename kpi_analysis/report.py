@@ -1241,7 +1241,7 @@ def execute_job(task: Mapping[str, Any]) -> dict:
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
-    from .record import read_records
+    from .record import read_concepts, read_records
 
     name, source_path = task["name"], Path(task["notebook"])
     build = Path(task["build_dir"])
@@ -1280,8 +1280,10 @@ def execute_job(task: Mapping[str, Any]) -> dict:
         error.setdefault("cell_index", None)
     title = notebook_title(source, name, task["locale"])
     headline: dict = {}
+    concepts: dict = {}
     try:
         headline = read_records(dict(executed))
+        concepts = read_concepts(dict(executed))
     except (KeyError, TypeError, ValueError) as err:
         error = error or {"stage": "records", "cell_index": None, "ename": type(err).__name__, "evalue": str(err)}
     html = None
@@ -1299,7 +1301,7 @@ def execute_job(task: Mapping[str, Any]) -> dict:
         "name": name, "notebook": str(source_path), "title": title,
         "status": "ok" if error is None else "failed", "error": error,
         "started_at": started, "duration_s": round(duration, 3),
-        "parameters": dict(task["parameters"]), "headline": headline,
+        "parameters": dict(task["parameters"]), "headline": headline, "concepts": concepts,
         "outputs": {"ipynb": ipynb.name, "html": page.name if page.exists() else None},
         "kernel": {"name": task["kernel"], "language_version": language.get("version")},
     }
