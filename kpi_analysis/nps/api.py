@@ -34,8 +34,8 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import pandas as pd
 
-from . import i18n
-from .core.checks import (
+from .. import i18n
+from ..core.checks import (
     check_choice,
     check_confidence,
     check_not_empty,
@@ -43,8 +43,8 @@ from .core.checks import (
     require_columns,
     warn_case_variants,
 )
-from .core.results import ResultMixin, jsonable
-from .core.stats import adjust_pvalues
+from ..core.results import ResultMixin, jsonable
+from ..core.stats import adjust_pvalues
 
 __all__ = [
     "CATEGORIES",
