@@ -385,6 +385,41 @@ def test_period_range_counts_rows_outside(responses):
     assert res.overall.n == 7
 
 
+def test_notes_and_exclusions_are_codes_worded_in_both_languages(responses):
+    res = nps.segment(responses, by="region", early="exclude", min_n=1)
+    assert res.excluded == (excluded("blank_score", 1), excluded("early_answer", 4, days=90))
+    assert res.headline()["excluded"] == {"blank_score": 1, "early_answer": 4}  # the recorded form
+    assert "Excluded: 1 blank score(s); 4 answer(s) given within 90 days of becoming a customer." in res.summary()
+    assert ("Đã loại: 1 điểm để trống; 4 câu trả lời trong vòng 90 ngày kể từ khi trở thành khách hàng."
+            in res.summary("vi"))
+    est = nps.from_counts(0, 0, 12, method="wald", min_n=20)
+    assert est.notes == (note("small_sample", min_n=20), note("zero_variance"))
+    assert est.headline()["notes"] == ["small_sample", "zero_variance"]
+    assert "Notes: fewer than 20 answers: read with care; all answers fall in one category" in est.summary()
+    assert "Ghi chú: dưới 20 câu trả lời" in est.summary("vi")
+    cmp = nps.compare(nps.from_counts(1, 2, 3, min_n=10), nps.from_counts(2, 2, 2, min_n=10))
+    assert cmp.notes == (note("small_sample", min_n=10),) and "fewer than 10 answers" in cmp.summary()
+
+
+def test_earlier_forms_warn_and_give_the_same_result(responses):
+    res = nps.segment(responses, by="region", early="exclude", min_n=1)
+    with pytest.warns(DeprecationWarning, match=r"excluded\.as_dict\(\)"):
+        assert res.excluded.get("early_answer") == 4 and res.excluded.get("outside_period", 0) == 0
+    with pytest.warns(DeprecationWarning, match=r"excluded\.as_dict\(\)"):
+        assert res.excluded["blank_score"] == 1
+    assert "blank_score" in res.excluded and "outside_period" not in res.excluded  # asking by code is current
+    with pytest.warns(DeprecationWarning, match="responses= is now data="):
+        old = nps.tenure_band(responses=responses)
+    pd.testing.assert_series_equal(old, nps.tenure_band(responses))
+    x = np.array([[10, 20, 30], [12, 18, 30], [30, 20, 10], [9, 21, 31]])
+    with pytest.warns(DeprecationWarning, match="counts_table= is now data="):
+        old = nps.fit_prior(counts_table=x)
+    assert old == nps.fit_prior(x)
+    with pytest.warns(DeprecationWarning, match=r"nps\.counts\(\) is now nps\.reduce\(\)"):
+        old = nps.counts(responses, by="region", latest_only=True)
+    pd.testing.assert_frame_equal(old, nps.reduce(responses, by="region", latest_only=True))
+
+
 def test_what_if():
     res = nps.what_if(nps.from_counts(30, 30, 40), share=0.5, to="passive")
     assert (res.nps, res.nps_if, res.gain) == pytest.approx((10.0, 25.0, 15.0))

@@ -335,10 +335,10 @@ def _finish(out: pd.DataFrame, keys, *, alias, labels, dtypes, early, early_days
     for k in keys:
         if k == "tenure_band" and labels is not None:
             out[k] = pd.Categorical(out[k], categories=labels, ordered=True)
-        elif k in dtypes:  # a pandas frame's key keeps its dtype (text, category, numbers)
-            out[k] = out[k].astype(dtypes[k])
         elif out[k].dtype == object or pd.api.types.is_string_dtype(out[k]):
             out[k] = as_str(out[k])
+        if k in dtypes and not (dtypes[k] == object or pd.api.types.is_string_dtype(dtypes[k])):
+            out[k] = out[k].astype(dtypes[k])  # a pandas frame's category, number or date key keeps its dtype
     if alias is not None:  # through pandas Periods: the dtype (resolution) pandas gives period starts
         out["period"] = as_timestamps(out["period"]).dt.to_period(alias).dt.start_time
     if early == "separate":
