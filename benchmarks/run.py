@@ -269,7 +269,7 @@ def measure_analysis(name: str) -> dict:
     else:
         table = backend.source(TABLE_OF[name], DATA / TABLE_OF[name], con=con)
     if name == "nps":
-        reduced = engine.nps_counts(table, by="region")
+        reduced = nps.reduce(table, by="region")
         mid = time.perf_counter()
         result = nps.segment(reduced, by="region")
     elif name == "reps":

@@ -4,10 +4,6 @@ Transitional: every reduction here moves into its analysis package; this module 
 """
 from __future__ import annotations
 
-import itertools
-from collections.abc import Sequence
-from typing import Any
-
 from .core.reduction import as_str as _as_str
 from .core.reduction import as_table as _table_for
 from .core.reduction import as_timestamps as _as_ts
@@ -19,140 +15,14 @@ from .core.reduction import require as _require
 from .core.reduction import trim as _trim
 
 # --------------------------------------------------------------------------------------------------
-# nps: answers -> detractor / passive / promoter counts
+# nps: the reduction lives in kpi_analysis/nps/reduce.py
 # --------------------------------------------------------------------------------------------------
 
-def nps_counts(responses, *, by=None, freq: str | None = None, score: str = "score", date: str = "responded_at",
-               customer: str = "customer_id", since: str = "customer_since", blank: str = "exclude",
-               latest_only: bool = False, early_days: int = 90, early: str = "keep", start=None, end=None,
-               bands: Sequence[int] | None = None, id_column: str = "response_id"):
-    """:func:`kpi_analysis.nps.counts` in the engine (same parameters, same output and ``attrs``).
+def _nps_reduce(data, **kwargs):
+    """:func:`kpi_analysis.nps.reduce` (imported when first used)."""
+    from .nps import reduce
 
-    ``responses`` is an Ibis table (e.g. from :func:`source`), a path, or a pandas DataFrame.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> rows = pd.DataFrame({"region": ["A", "A", "B", "B"], "score": [10, 3, 8, None]})
-    >>> nps_counts(rows, by="region")[["region", "detractors", "passives", "promoters", "blank"]]
-      region  detractors  passives  promoters  blank
-    0      A           1         0          1      0
-    1      B           0         1          0      1
-    """
-    import ibis
-    import numpy as np
-    import pandas as pd
-
-    from . import nps
-    from .core.checks import check_choice
-
-    bands = nps.TENURE_BANDS if bands is None else bands
-    keys = nps._as_list(by)
-    check_choice(early, name="early", options=nps.EARLY_POLICIES)
-    check_choice(blank, name="blank", options=nps.BLANK_POLICIES)
-    early_days = nps._check_int(early_days, name="early_days", minimum=0)
-    t = _table_for(responses, "nps_responses")
-    cols = set(t.columns)
-    derive_band = "tenure_band" in keys and "tenure_band" not in cols
-    needed = nps._needed_columns(keys, score=score, date=date, customer=customer, since=since, freq=freq,
-                                 start=start, end=end, latest_only=latest_only, early=early,
-                                 derive_band=derive_band)
-    _require(t, "nps_responses", needed)
-    for k in ("period", "early", *nps.COUNT_COLUMNS, "n", *nps.EXCLUSION_COLUMNS):
-        if k in keys:
-            raise ValueError(f"by: {k!r} is a column name the counts table uses itself; rename it.")
-
-    excluded: dict[str, int] = {}
-    lo, hi = nps._month_bounds(start, end)
-    if lo is not None or hi is not None:
-        keep = ibis.literal(True)
-        if lo is not None:
-            keep = keep & (t[date] >= lo.to_pydatetime())
-        if hi is not None:
-            keep = keep & (t[date] <= hi.to_pydatetime())
-        n_out = int(t.aggregate(n=_cnt(~keep)).execute()["n"].iloc[0] or 0)
-        excluded["outside_period"] = n_out
-        t = t.filter(keep)
-
-    sc = t[score].cast("float64")
-    mut: dict[str, Any] = {}
-    labels = None
-    if derive_band:
-        edges = [int(b) for b in bands]
-        labels = [f"{a}-{b - 1}" for a, b in itertools.pairwise(edges)] + [f"{edges[-1]}+"]
-        d, s = t[date], t[since]
-        case = ibis.cases(*[(d < s + ibis.interval(days=b), lab) for b, lab in zip(edges[1:], labels[:-1])],
-                          else_=labels[-1])
-        mut["tenure_band"] = case
-    scored = sc.notnull()
-    blank_flag = sc.isnull()
-    if blank == "fail":
-        n_blank = int(t.aggregate(n=_cnt(blank_flag)).execute()["n"].iloc[0] or 0)
-        if n_blank:
-            raise ValueError(f"nps_responses.{score} must hold a score (blank=\"fail\"; use blank=\"exclude\" "
-                             f"to count and exclude them): {n_blank} row(s) do not.")
-    early_ex = ibis.literal(False)
-    group_keys = list(keys)
-    if freq is not None:
-        mut["period"] = _period_start(t[date], nps._freq_alias(freq, end))
-        group_keys.append("period")
-    if early != "keep":
-        is_early = t[date] < t[since] + ibis.interval(days=early_days)
-        if early == "exclude":
-            early_ex = is_early & scored
-            scored = scored & ~early_ex
-        else:
-            mut["early"] = is_early
-            group_keys.append("early")
-    t = t.mutate(_scored=scored, _blank=blank_flag, _early_ex=early_ex, _cat=ibis.cases(
-        (sc <= 6, 0), (sc <= 8, 1), else_=2), **mut)
-    superseded = ibis.literal(False)
-    if latest_only:
-        part = [t[customer]] + ([t["period"]] if freq is not None else [])
-        order = [ibis.desc(t[date])] + ([ibis.desc(t[id_column])] if id_column in t.columns else [])
-        # rank among the scored answers of the customer (period): non-scored rows get their own partition
-        w = ibis.window(group_by=part + [t["_scored"]], order_by=order)
-        t = t.mutate(_rank=ibis.row_number().over(w))
-        superseded = t["_scored"] & (t["_rank"] > 0)
-        t = t.mutate(_sup=superseded)
-        t = t.mutate(_scored=t["_scored"] & ~t["_sup"])
-    else:
-        t = t.mutate(_sup=ibis.literal(False))
-    s = t["_scored"]
-    metrics = {
-        "detractors": _cnt(s & (t["_cat"] == 0)),
-        "passives": _cnt(s & (t["_cat"] == 1)),
-        "promoters": _cnt(s & (t["_cat"] == 2)),
-        "blank": _cnt(t["_blank"]),
-        "superseded": _cnt(t["_sup"]),
-        "early_excluded": _cnt(t["_early_ex"]),
-    }
-    if group_keys:
-        out = _fetch(t.group_by(group_keys).aggregate(**metrics))
-    else:
-        out = _fetch(t.aggregate(**metrics))
-    for k in ("detractors", "passives", "promoters", "blank", "superseded", "early_excluded"):
-        out[k] = pd.to_numeric(out[k]).fillna(0).astype("int64")
-    out["non_numeric"] = np.zeros(len(out), dtype="int64")
-    for k in keys:
-        if k == "tenure_band" and labels is not None:
-            out[k] = pd.Categorical(out[k], categories=labels, ordered=True)
-        elif out[k].dtype == object or pd.api.types.is_string_dtype(out[k]):
-            out[k] = _as_str(out[k])
-    if "period" in out.columns:  # through pandas Periods: the same dtype (resolution) as nps.counts
-        out["period"] = _as_ts(out["period"]).dt.to_period(nps._freq_alias(freq, end)).dt.start_time
-    if "early" in out.columns:
-        out["early"] = out["early"].astype(bool)
-    if group_keys:
-        out = out.sort_values(group_keys, kind="stable").reset_index(drop=True)
-    out.insert(len(group_keys) + 3, "n", out[nps.COUNT_COLUMNS].sum(axis=1).astype("int64"))
-    order = [*group_keys, *nps.COUNT_COLUMNS, "n", *nps.EXCLUSION_COLUMNS]
-    out = out[order]
-    for col, reason in nps.EXCLUSION_COLUMNS.items():
-        excluded[reason] = int(out[col].sum())
-    out.attrs["excluded"] = {k: v for k, v in excluded.items() if v}
-    out.attrs["early_days"] = early_days
-    return out
+    return reduce(data, **kwargs)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -279,7 +149,7 @@ def _scorecard_reduce(data, **kwargs):
 # one entry point per analysis
 # --------------------------------------------------------------------------------------------------
 
-REDUCTIONS = {"nps": nps_counts, "reps": rep_counts, "promo": daily_sums, "feasibility": _feasibility_reduce,
+REDUCTIONS = {"nps": _nps_reduce, "reps": rep_counts, "promo": daily_sums, "feasibility": _feasibility_reduce,
               "scorecard": _scorecard_reduce}
 #: canonical tables each reduction reads
 TABLES_NEEDED = {"nps": ("nps_responses",), "reps": ("leads",), "promo": ("sales",), "feasibility": ("leads",),

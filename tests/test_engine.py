@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kpi_analysis import backend, config, data, engine, nps, promo, reps
+from kpi_analysis import backend, config, data, engine, promo, reps
 from kpi_analysis.core.checks import DataValidationError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -133,14 +133,6 @@ def same_result(a, b, *, words: bool = True) -> None:
 SCHEDULE = SAMPLE / "promotions.csv"
 
 
-def _nps(d):
-    return nps.segment(d, by="region")
-
-
-def _nps_trend(d):
-    return nps.trend(d, freq="Q", end="2026-10")
-
-
 def _reps(d):
     return reps.compare(d)
 
@@ -153,12 +145,10 @@ def _promo(d):
 
 CASES = {
     # name: (pandas reduction, engine reduction, keyword arguments, analysis on rows or reduced table)
-    "nps_segment": (nps.counts, engine.nps_counts, {"by": "region"}, _nps),
-    "nps_trend": (nps.counts, engine.nps_counts, {"freq": "Q", "end": "2026-10"}, _nps_trend),
     "reps": (reps.counts, engine.rep_counts, {}, _reps),
     "promo": (promo.daily_sums, engine.daily_sums, {}, _promo),
 }
-TABLE_OF = {"nps_segment": "nps_responses", "nps_trend": "nps_responses", "reps": "leads", "promo": "sales"}
+TABLE_OF = {"reps": "leads", "promo": "sales"}
 
 
 @pytest.fixture(scope="module")
@@ -207,35 +197,14 @@ def test_postgres_gives_the_same_reduction_and_result(name, rows, pg, from_rows,
 
 
 # -------------------------------------------------------------- reduction options, both engines
-NPS_OPTIONS = [
-    {"by": ["region", "product"], "freq": "M"},
-    {"by": "tenure_band", "freq": "Q", "end": "2026-10"},
-    {"by": "region", "latest_only": True, "early": "separate", "freq": "W"},
-    {"by": "region", "early": "exclude", "start": "2025-01", "end": "2026-06"},
-    {},
-]
 REP_OPTIONS = [{"strata": ["source", "segment"], "period": "Q"},
                {"strata": None, "period": None, "maturity_days": 30},
                {"as_of": "2026-06-30"}]
 
 
-@pytest.mark.parametrize("kwargs", NPS_OPTIONS, ids=str)
-def test_nps_counts_options_on_duckdb(kwargs, rows, duck):
-    expected = nps.counts(rows["nps_responses"], **kwargs)
-    got = engine.nps_counts(duck["nps_responses"], **kwargs)
-    same_frame(expected, got)
-    assert got.attrs == expected.attrs
-
-
 @pytest.mark.parametrize("kwargs", REP_OPTIONS, ids=str)
 def test_rep_counts_options_on_duckdb(kwargs, rows, duck):
     same_frame(reps.counts(rows["leads"], **kwargs), engine.rep_counts(duck["leads"], **kwargs))
-
-
-@pytest.mark.postgres
-@pytest.mark.parametrize("kwargs", NPS_OPTIONS[:3], ids=str)
-def test_nps_counts_options_on_postgres(kwargs, rows, pg):
-    same_frame(nps.counts(rows["nps_responses"], **kwargs), engine.nps_counts(pg["nps_responses"], **kwargs))
 
 
 @pytest.mark.postgres
@@ -245,32 +214,6 @@ def test_sql_query_on_postgres(pg, rows):
     query = f'SELECT * FROM "{table}" WHERE location = \'Hà Nội - Cầu Giấy\''
     got = engine.daily_sums(backend.source("sales", query=query, con=con))
     same_frame(promo.daily_sums(rows["sales"].query("location == 'Hà Nội - Cầu Giấy'")), got)
-
-
-# -------------------------------------------------------------------- a planted reduction by hand
-def test_hand_made_rows_give_hand_counted_reductions():
-    responses = pd.DataFrame({
-        "response_id": ["r1", "r2", "r3", "r4", "r5", "r6"],
-        "customer_id": ["c1", "c1", "c2", "c3", "c4", "c5"],
-        "responded_at": pd.to_datetime(["2026-01-05", "2026-02-10", "2026-02-11", "2026-02-12", "2026-03-01",
-                                        "2026-03-02"]),
-        "score": [3.0, 9.0, 7.0, None, 10.0, 6.0],
-        "region": ["A", "A", "A", "B", "B", "B"],
-        "customer_since": pd.to_datetime(["2025-01-01"] * 5 + ["2026-02-20"]),
-    })
-    got = engine.nps_counts(responses, by="region", latest_only=True, early="exclude")
-    # A: c1's earlier 3 is superseded by 9, c2 gives 7; B: blank, 10, and 6 given 10 days in (early)
-    assert got[["region", "detractors", "passives", "promoters", "blank", "superseded", "early_excluded"]] \
-        .values.tolist() == [["A", 0, 1, 1, 0, 1, 0], ["B", 0, 0, 1, 1, 0, 1]]
-    same_frame(nps.counts(responses, by="region", latest_only=True, early="exclude"), got)
-
-
-def test_planted_effect_survives_the_engine(duck):
-    """Miền Trung (planted ~22 points lower) is the one region flagged, from the engine's counts."""
-    res = nps.segment(engine.nps_counts(duck["nps_responses"], by="region"), by="region")
-    flagged = res.table.loc[res.table["significant"].astype(bool)]
-    assert flagged["region"].tolist() == ["Miền Trung"]
-    assert (flagged["nps"] - res.overall.nps).iloc[0] < -10
 
 
 # --------------------------------------------------------------------- the contract, in the engine

@@ -20,6 +20,9 @@ import pytest
 from scipy.stats import norm
 
 from kpi_analysis import i18n, nps
+from kpi_analysis.core.results import excluded, note
+from kpi_analysis.core.stats import adjust_pvalues
+from kpi_analysis.nps.stats import dm_negloglik, intervals
 
 SEED = 20261028
 
@@ -77,8 +80,8 @@ def test_sample_size_reproduces_measuringu_1022():
 
 def test_holm_and_bh_reproduce_hand_worked_adjustment():
     p = np.array([0.01, 0.04, 0.03, 0.005])
-    np.testing.assert_allclose(nps._adjust(p, "holm"), [0.03, 0.06, 0.06, 0.02])
-    np.testing.assert_allclose(nps._adjust(p, "fdr_bh"), [0.02, 0.04, 0.04, 0.02])
+    np.testing.assert_allclose(adjust_pvalues(p, "holm"), [0.03, 0.06, 0.06, 0.02])
+    np.testing.assert_allclose(adjust_pvalues(p, "fdr_bh"), [0.02, 0.04, 0.04, 0.02])
 
 
 # --------------------------------------------------------------------------------------------------
@@ -111,7 +114,7 @@ def test_adjusted_wald_by_hand():
     assert est.se == pytest.approx(100 * se)
     assert est.ci_low == pytest.approx(100 * (centre - z * se))
     assert est.ci_high == pytest.approx(100 * (centre + z * se))
-    assert est.method == "adjusted_wald" and est.notes == ("small_sample",)
+    assert est.method == "adjusted_wald" and est.notes == (note("small_sample", min_n=30),)
 
 
 def test_two_sample_wald_agrees_with_statsmodels_ztest():
@@ -156,7 +159,7 @@ def test_dirichlet_multinomial_likelihood_matches_scipy():
     n = x.sum(axis=1)
     coef = (gammaln(n + 1) - gammaln(x + 1).sum(axis=1)).sum()  # the multinomial coefficient we omit
     for alpha in ([1.0, 2.0, 3.0], [0.3, 0.5, 9.0], [40.0, 20.0, 60.0]):
-        ours = -nps._dm_negloglik(np.log(alpha), x)[0]
+        ours = -dm_negloglik(np.log(alpha), x)[0]
         theirs = dirichlet_multinomial.logpmf(x, alpha, n).sum()
         assert ours + coef == pytest.approx(theirs)
 
@@ -173,7 +176,7 @@ def test_adjusted_wald_coverage_near_nominal_and_wald_undercovers_small_samples(
     true_nps = 100 * (truth[2] - truth[0])
     cov = {}
     for method in ("adjusted_wald", "wald"):
-        r = nps._single(draws.astype(float), method=method, confidence=0.95, seed=SEED, n_boot=200)
+        r = intervals(draws.astype(float), method=method, confidence=0.95, seed=SEED, n_boot=200)
         cov[method] = np.mean((r["ci_low"] <= true_nps) & (true_nps <= r["ci_high"]))
     # measured: adjusted Wald ~0.95, Wald ~0.90 at n = 15 (Rocks 2016 reports the same pattern)
     assert 0.92 <= cov["adjusted_wald"] <= 0.985
@@ -191,8 +194,9 @@ def test_segment_recovers_planted_low_segment_only():
     assert t.loc["C", "difference"] < -15
     # the p-values are adjusted across the four tested segments (E is not tested)
     tested = t["p_value"].notna()
+    from statsmodels.stats.multitest import multipletests
     np.testing.assert_allclose(t.loc[tested, "p_adj"],
-                               nps._adjust(t.loc[tested, "p_value"].to_numpy(), "holm"))
+                               multipletests(t.loc[tested, "p_value"].to_numpy(), method="holm")[1])
 
 
 def test_reference_rest_makes_big_segments_look_above_when_one_is_very_low():
@@ -309,22 +313,22 @@ def responses():
 
 
 def test_counts_table_shape_and_blank_policy(responses):
-    t = nps.counts(responses, by="region")
+    t = nps.reduce(responses, by="region")
     assert list(t.columns) == ["region", "detractors", "passives", "promoters", "n", "blank", "non_numeric",
                                "superseded", "early_excluded"]
     north = t.set_index("region").loc["Miền Bắc"]
     assert north[["detractors", "passives", "promoters", "blank"]].tolist() == [2, 0, 2, 1]
-    assert t.attrs["excluded"] == {"blank_score": 1}
+    assert t.attrs["excluded"] == (excluded("blank_score", 1),)
     with pytest.raises(ValueError, match=r"nps_responses\.score must hold a score .*1 row\(s\).*row 3"):
-        nps.counts(responses, by="region", blank="fail")
+        nps.reduce(responses, by="region", blank="fail")
 
 
 def test_non_numeric_answers_follow_blank_policy_and_bad_scores_fail():
     rows = pd.DataFrame({"score": ["9", " ", "n/a", "7", "10"], "region": ["A"] * 5})
-    t = nps.counts(rows, by="region")
+    t = nps.reduce(rows, by="region")
     assert t[["promoters", "passives", "blank", "non_numeric"]].iloc[0].tolist() == [2, 1, 1, 1]
     est = nps.estimate(rows["score"])
-    assert est.excluded == {"blank_score": 1, "non_numeric_score": 1} and est.n == 3
+    assert est.excluded == (excluded("blank_score", 1), excluded("non_numeric_score", 1)) and est.n == 3
     with pytest.raises(ValueError, match=r"score must be between 0 and 10: 1 row\(s\).*row 1: 11"):
         nps.estimate([9, 11, 3])
     with pytest.raises(ValueError, match=r"must be a whole number: 1 row\(s\).*7\.5"):
@@ -334,12 +338,12 @@ def test_non_numeric_answers_follow_blank_policy_and_bad_scores_fail():
 
 
 def test_latest_answer_per_customer(responses):
-    t = nps.counts(responses, by="region", latest_only=True)
+    t = nps.reduce(responses, by="region", latest_only=True)
     north = t.set_index("region").loc["Miền Bắc"]
     # K1 answered 2 then 9 (keep 9); K3 answered blank then 6 (keep 6); K2 once
     assert north[["detractors", "promoters", "superseded", "blank"]].tolist() == [1, 2, 1, 1]
     # per period: K1's January and March answers are both kept
-    per_month = nps.counts(responses, freq="M", latest_only=True)
+    per_month = nps.reduce(responses, freq="M", latest_only=True)
     assert per_month["superseded"].sum() == 0
 
 
@@ -349,36 +353,71 @@ def test_survey_timing_policy(responses):
     sep = nps.segment(responses, by="region", early="separate", min_n=1)
     # early (< 90 days): R0 (16 days), R1 (75), R5 (33), R8 (19)
     assert keep.overall.n == 9 and excl.overall.n == 5
-    assert excl.excluded == {"blank_score": 1, "early_answer": 4}
+    assert excl.excluded == (excluded("blank_score", 1), excluded("early_answer", 4, days=90))
     assert sep.overall.n == 5 and sep.early.n == 4 and sep.early.nps == pytest.approx(25.0)
     assert "reported separately" in sep.summary()
-    bands = nps.counts(responses, by="tenure_band")
+    bands = nps.reduce(responses, by="tenure_band")
     assert bands["tenure_band"].astype(str).tolist()[0] == "0-89"
     assert bands.set_index("tenure_band")["n"].loc["0-89"] == 4
     t180 = nps.segment(responses, by="region", early="exclude", early_days=30, min_n=1)
-    assert t180.excluded["early_answer"] == 2
+    assert t180.excluded.as_dict()["early_answer"] == 2
 
 
 def test_segment_and_trend_accept_the_counts_table(responses):
     rows = pd.concat([responses] * 10, ignore_index=True)
     from_rows = nps.segment(rows, by="region")
-    from_counts = nps.segment(nps.counts(rows, by=["region", "product"], freq="M"), by="region")
+    from_counts = nps.segment(nps.reduce(rows, by=["region", "product"], freq="M"), by="region")
     cols = ["n", "nps", "ci_low", "ci_high", "p_value", "nps_shrunk"]
     pd.testing.assert_frame_equal(from_rows.table[cols], from_counts.table[cols])
-    assert from_counts.excluded == from_rows.excluded == {"blank_score": 10}
+    assert from_counts.excluded == from_rows.excluded == (excluded("blank_score", 10),)
     tr_rows = nps.trend(rows, freq="M", min_n=5)
-    tr_counts = nps.trend(nps.counts(rows, by="region", freq="M"), freq="M", min_n=5)
+    tr_counts = nps.trend(nps.reduce(rows, by="region", freq="M"), freq="M", min_n=5)
     pd.testing.assert_frame_equal(tr_rows.table, tr_counts.table)
     with pytest.raises(ValueError, match="already a counts table"):
-        nps.segment(nps.counts(rows, by="region"), by="region", latest_only=True)
+        nps.segment(nps.reduce(rows, by="region"), by="region", latest_only=True)
     with pytest.raises(ValueError, match=r"nps counts: missing column\(s\) \['product'\]"):
-        nps.segment(nps.counts(rows, by="region"), by="product")
+        nps.segment(nps.reduce(rows, by="region"), by="product")
 
 
 def test_period_range_counts_rows_outside(responses):
     res = nps.segment(responses, by="region", start="2026-02", end="2026-03", min_n=1)
-    assert res.excluded["outside_period"] == 2
+    assert res.excluded.as_dict()["outside_period"] == 2
     assert res.overall.n == 7
+
+
+def test_notes_and_exclusions_are_codes_worded_in_both_languages(responses):
+    res = nps.segment(responses, by="region", early="exclude", min_n=1)
+    assert res.excluded == (excluded("blank_score", 1), excluded("early_answer", 4, days=90))
+    assert res.headline()["excluded"] == {"blank_score": 1, "early_answer": 4}  # the recorded form
+    assert "Excluded: 1 blank score(s); 4 answer(s) given within 90 days of becoming a customer." in res.summary()
+    assert ("Đã loại: 1 điểm để trống; 4 câu trả lời trong vòng 90 ngày kể từ khi trở thành khách hàng."
+            in res.summary("vi"))
+    est = nps.from_counts(0, 0, 12, method="wald", min_n=20)
+    assert est.notes == (note("small_sample", min_n=20), note("zero_variance"))
+    assert est.headline()["notes"] == ["small_sample", "zero_variance"]
+    assert "Notes: fewer than 20 answers: read with care; all answers fall in one category" in est.summary()
+    assert "Ghi chú: dưới 20 câu trả lời" in est.summary("vi")
+    cmp = nps.compare(nps.from_counts(1, 2, 3, min_n=10), nps.from_counts(2, 2, 2, min_n=10))
+    assert cmp.notes == (note("small_sample", min_n=10),) and "fewer than 10 answers" in cmp.summary()
+
+
+def test_earlier_forms_warn_and_give_the_same_result(responses):
+    res = nps.segment(responses, by="region", early="exclude", min_n=1)
+    with pytest.warns(DeprecationWarning, match=r"excluded\.as_dict\(\)"):
+        assert res.excluded.get("early_answer") == 4 and res.excluded.get("outside_period", 0) == 0
+    with pytest.warns(DeprecationWarning, match=r"excluded\.as_dict\(\)"):
+        assert res.excluded["blank_score"] == 1
+    assert "blank_score" in res.excluded and "outside_period" not in res.excluded  # asking by code is current
+    with pytest.warns(DeprecationWarning, match="responses= is now data="):
+        old = nps.tenure_band(responses=responses)
+    pd.testing.assert_series_equal(old, nps.tenure_band(responses))
+    x = np.array([[10, 20, 30], [12, 18, 30], [30, 20, 10], [9, 21, 31]])
+    with pytest.warns(DeprecationWarning, match="counts_table= is now data="):
+        old = nps.fit_prior(counts_table=x)
+    assert old == nps.fit_prior(x)
+    with pytest.warns(DeprecationWarning, match=r"nps\.counts\(\) is now nps\.reduce\(\)"):
+        old = nps.counts(responses, by="region", latest_only=True)
+    pd.testing.assert_frame_equal(old, nps.reduce(responses, by="region", latest_only=True))
 
 
 def test_what_if():
@@ -470,11 +509,11 @@ def test_bad_arguments_raise_clear_errors():
     with pytest.raises(ValueError, match="adjust must be one of"):
         nps.segment(rows, by="region", adjust="sidak")
     with pytest.raises(ValueError, match="early must be one of"):
-        nps.counts(rows, early="later")
+        nps.reduce(rows, early="later")
     with pytest.raises(ValueError, match="must not be blank"):
         nps.segment(pd.DataFrame({"region": ["A", None], "score": [9, 9]}), by="region")
     with pytest.raises(ValueError, match="must not be after responded_at"):
-        nps.counts(pd.DataFrame({"score": [9], "responded_at": ["2026-01-01"],
+        nps.reduce(pd.DataFrame({"score": [9], "responded_at": ["2026-01-01"],
                                  "customer_since": ["2026-02-01"]}), by="tenure_band")
     with pytest.raises(ValueError, match="whole number"):
         nps.from_counts(1.5, 2, 3)

@@ -1,0 +1,388 @@
+"""Words and pictures of the NPS results: the en/vi catalogues, note and exclusion sentences, plots.
+
+Results carry notes and exclusions as codes with values (``core.results.note`` / ``excluded``);
+the catalogues ``nps.notes`` and ``nps.excluded`` word each code in English and Vietnamese. Plots draw
+on the axes they are given (or ``plt.gca()``) and change no global matplotlib state.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .. import i18n
+from ..core.checks import check_choice
+from .constants import COUNT_COLUMNS
+
+__all__ = ["comparison_summary", "estimate_line", "estimate_summary", "excluded_line", "method_text", "notes_line",
+           "period_label", "plot_comparison", "plot_distribution", "plot_estimate", "plot_segments", "plot_trend",
+           "plot_whatif", "segment_label", "segments_summary", "trend_summary", "whatif_summary"]
+
+_t = i18n.catalog("nps", {
+    "overall": {"en": "Overall NPS {nps} ({ci}; {n} answers; {method}).",
+                "vi": "NPS chung {nps} ({ci}; {n} câu trả lời; {method})."},
+    "estimate": {"en": "NPS {nps} ({ci}; {n} answers; {method}).",
+                 "vi": "NPS {nps} ({ci}; {n} câu trả lời; {method})."},
+    "method_adjusted_wald": {"en": "adjusted Wald interval (Rocks 2016)",
+                             "vi": "khoảng tin cậy Wald hiệu chỉnh (Rocks 2016)"},
+    "method_wald": {"en": "Wald interval", "vi": "khoảng tin cậy Wald"},
+    "method_bootstrap": {"en": "bootstrap percentile interval ({n_boot} resamples, seed {seed})",
+                         "vi": "khoảng tin cậy bootstrap phân vị ({n_boot} lần lấy mẫu lại, seed {seed})"},
+    "adjust_holm": {"en": "Holm", "vi": "Holm"},
+    "adjust_fdr_bh": {"en": "Benjamini-Hochberg", "vi": "Benjamini-Hochberg"},
+    "adjust_bonferroni": {"en": "Bonferroni", "vi": "Bonferroni"},
+    "adjust_none": {"en": "no", "vi": "không"},
+    "seg_below": {"en": "Significantly below the rest after {adjust} adjustment: {items}.",
+                  "vi": "Thấp hơn phần còn lại có ý nghĩa thống kê sau hiệu chỉnh {adjust}: {items}."},
+    "seg_above": {"en": "Significantly above the rest after {adjust} adjustment: {items}.",
+                  "vi": "Cao hơn phần còn lại có ý nghĩa thống kê sau hiệu chỉnh {adjust}: {items}."},
+    "seg_none": {"en": "No segment differs significantly from the rest after {adjust} adjustment "
+                       "({k} segments tested).",
+                 "vi": "Không nhóm nào khác biệt có ý nghĩa thống kê so với phần còn lại sau hiệu chỉnh "
+                       "{adjust} ({k} nhóm được kiểm định)."},
+    "seg_item_rest": {"en": "{segment} (NPS {nps} vs {rest} for the rest, adjusted p {p})",
+                      "vi": "{segment} (NPS {nps} so với {rest} ở phần còn lại, p hiệu chỉnh {p})"},
+    "seg_item_typical": {"en": "{segment} (NPS {nps} vs {rest} for the typical segments, adjusted p {p})",
+                         "vi": "{segment} (NPS {nps} so với {rest} ở các nhóm điển hình, p hiệu chỉnh {p})"},
+    "seg_small": {"en": "Too few answers to judge (fewer than {min_n}): {items}.",
+                  "vi": "Quá ít câu trả lời để đánh giá (dưới {min_n}): {items}."},
+    "seg_impact": {"en": "Largest drag on the total: without {segment} the overall NPS would be {value} "
+                         "({delta} points).",
+                   "vi": "Nhóm kéo NPS chung xuống nhiều nhất: nếu bỏ {segment}, NPS chung sẽ là {value} "
+                         "({delta} điểm)."},
+    "seg_shrink": {"en": "Shrunken estimates (empirical Bayes, Dirichlet-multinomial prior worth {strength} "
+                         "answers) sit beside the raw ones; they matter most for small segments.",
+                   "vi": "Ước lượng co rút (Bayes thực nghiệm, tiên nghiệm Dirichlet-đa thức tương đương "
+                         "{strength} câu trả lời) nằm cạnh ước lượng thô; quan trọng nhất với nhóm nhỏ."},
+    "early_separate": {"en": "Answers given within {days} days of becoming a customer are reported "
+                             "separately: NPS {nps} ({ci}; {n} answers).",
+                       "vi": "Câu trả lời trong vòng {days} ngày kể từ khi trở thành khách hàng được báo cáo "
+                             "riêng: NPS {nps} ({ci}; {n} câu trả lời)."},
+    "trend_latest": {"en": "{period}: NPS {nps} ({ci}; {n} answers); change from {previous}: {change} "
+                           "points ({change_ci}; p {p}; after {adjust} adjustment for {k} changes p {p_adj}: "
+                           "{verdict}).",
+                     "vi": "{period}: NPS {nps} ({ci}; {n} câu trả lời); thay đổi so với {previous}: "
+                           "{change} điểm ({change_ci}; p {p}; "
+                           "sau hiệu chỉnh {adjust} cho {k} thay đổi p {p_adj}: "
+                           "{verdict})."},
+    "trend_first": {"en": "{period}: NPS {nps} ({ci}; {n} answers); no earlier period to compare with.",
+                    "vi": "{period}: NPS {nps} ({ci}; {n} câu trả lời); không có kỳ trước để so sánh."},
+    "trend_sig": {"en": "Significant period-to-period changes after {adjust} adjustment ({k} changes "
+                        "tested): {items}.",
+                  "vi": "Các thay đổi giữa hai kỳ liên tiếp có ý nghĩa thống kê sau hiệu chỉnh {adjust} "
+                        "({k} thay đổi được kiểm định): {items}."},
+    "trend_sig_none": {"en": "No period-to-period change is significant after {adjust} adjustment "
+                             "({k} changes tested).",
+                       "vi": "Không có thay đổi nào giữa hai kỳ liên tiếp có ý nghĩa thống kê sau hiệu chỉnh "
+                             "{adjust} ({k} thay đổi được kiểm định)."},
+    "compare": {"en": "Difference {diff} NPS points ({ci}; p {p}; {verdict}; {method}).",
+                "vi": "Chênh lệch {diff} điểm NPS ({ci}; p {p}; {verdict}; {method})."},
+    "whatif": {"en": "If {share} of detractors became {to}, the NPS would move from {nps} to {nps_if} "
+                     "({gain} points).",
+               "vi": "Nếu {share} người phản đối trở thành {to}, NPS sẽ thay đổi từ {nps} thành {nps_if} "
+                     "({gain} điểm)."},
+    "whatif_best": {"en": "Acting on {segment} alone would add the most: {gain} points to the total.",
+                    "vi": "Tác động riêng vào {segment} sẽ mang lại nhiều nhất: {gain} điểm cho NPS chung."},
+    "to_passive": {"en": "passives", "vi": "người trung lập"},
+    "to_promoter": {"en": "promoters", "vi": "người ủng hộ"},
+    "notes": {"en": "Notes: {items}.", "vi": "Ghi chú: {items}."},
+    "label_nps": {"en": "NPS (points)", "vi": "NPS (điểm)"},
+    "label_share": {"en": "share of answers", "vi": "tỷ lệ câu trả lời"},
+    "label_difference": {"en": "difference (NPS points)", "vi": "chênh lệch (điểm NPS)"},
+    "label_gain": {"en": "gain in overall NPS (points)", "vi": "mức tăng NPS chung (điểm)"},
+    "label_period": {"en": "period", "vi": "kỳ"},
+    "label_tenure": {"en": "days as a customer when answering", "vi": "số ngày là khách hàng khi trả lời"},
+    "detractor": {"en": "detractors (0-6)", "vi": "người phản đối (0-6)"},
+    "passive": {"en": "passives (7-8)", "vi": "người trung lập (7-8)"},
+    "promoter": {"en": "promoters (9-10)", "vi": "người ủng hộ (9-10)"},
+    "raw": {"en": "raw", "vi": "thô"},
+    "shrunk": {"en": "shrunken (empirical Bayes)", "vi": "co rút (Bayes thực nghiệm)"},
+    "overall_line": {"en": "overall", "vi": "chung"},
+    "title_segments": {"en": "NPS by {by}", "vi": "NPS theo {by}"},
+    "title_distribution": {"en": "Answers by category, by {by}", "vi": "Cơ cấu câu trả lời theo {by}"},
+    "title_trend": {"en": "NPS over time", "vi": "NPS theo thời gian"},
+    "title_whatif": {"en": "Gain if {share} of a segment's detractors became {to}",
+                     "vi": "Mức tăng nếu {share} người phản đối của một nhóm trở thành {to}"},
+})
+#: a sentence for every note code a result can carry (values such as ``min_n`` come with the note)
+_note = i18n.catalog("nps.notes", {
+    "small_sample": {"en": "fewer than {min_n} answers: read with care",
+                     "vi": "dưới {min_n} câu trả lời: cần thận trọng khi đọc"},
+    "ci_clipped": {"en": "interval clipped to the possible range",
+                   "vi": "khoảng tin cậy đã được cắt về phạm vi có thể"},
+    "zero_variance": {"en": "all answers fall in one category, so this interval is undefined "
+                            "(the adjusted Wald method handles this case)",
+                      "vi": "mọi câu trả lời thuộc cùng một loại nên khoảng tin cậy này không xác định "
+                            "(phương pháp Wald hiệu chỉnh xử lý được trường hợp này)"},
+    "no_answers": {"en": "no answers", "vi": "không có câu trả lời"},
+    "no_between_variation": {"en": "segments differ no more than chance would make them: shrunken "
+                                   "estimates equal the overall NPS",
+                             "vi": "các nhóm không khác nhau hơn mức ngẫu nhiên: ước lượng co rút "
+                                   "bằng NPS chung"},
+    "too_few_segments": {"en": "fewer than 3 segments: no shrinkage",
+                         "vi": "ít hơn 3 nhóm: không co rút"},
+})
+#: a sentence for every exclusion code (``n`` answers, and ``days`` for early answers)
+_excluded = i18n.catalog("nps.excluded", {
+    "blank_score": {"en": "{n} blank score(s)", "vi": "{n} điểm để trống"},
+    "non_numeric_score": {"en": "{n} non-numeric score(s)", "vi": "{n} điểm không phải số"},
+    "superseded_answer": {"en": "{n} earlier answer(s) of customers who answered again",
+                          "vi": "{n} câu trả lời cũ của khách hàng đã trả lời lại"},
+    "early_answer": {"en": "{n} answer(s) given within {days} days of becoming a customer",
+                     "vi": "{n} câu trả lời trong vòng {days} ngày kể từ khi trở thành khách hàng"},
+    "outside_period": {"en": "{n} answer(s) outside the period range",
+                       "vi": "{n} câu trả lời ngoài khoảng thời gian"},
+})
+
+
+# ---------------------------------------------------------------------------------------------------
+# sentences
+
+
+def segment_label(row: pd.Series, by) -> str:
+    """A segment's label: its values of the ``by`` columns joined by " / " ("Miền Bắc / Phân bón")."""
+    return " / ".join(str(row[b]) for b in by)
+
+
+def method_text(method: str, locale: str, *, n_boot: int | None = None, seed: int | None = None) -> str:
+    """The interval method in words ("adjusted Wald interval (Rocks 2016)", ...)."""
+    return _t(f"method_{method}", locale, n_boot=i18n.number(n_boot or 0, locale), seed=seed)
+
+
+def notes_line(notes, locale: str) -> str:
+    """"Notes: a; b." for notes given as codes with values, or "" when there are none."""
+    if not notes:
+        return ""
+    return _t("notes", locale, items="; ".join(_note(n["code"], locale, **n) for n in notes))
+
+
+def excluded_line(excluded, locale: str) -> str:
+    """"Excluded: 12 blank score(s); ..." for exclusions given as codes with counts, or ""."""
+    items = [_excluded(e["code"], locale, **{**e, "n": i18n.number(e["n"], locale)}) for e in excluded if e["n"]]
+    return i18n.text("common", "excluded", locale, items="; ".join(items)) if items else ""
+
+
+def estimate_line(est, locale: str, key: str = "estimate") -> str:
+    """"NPS +26.2 (95% CI ...; 12,267 answers; adjusted Wald interval ...)." for an estimate."""
+    return _t(key, locale, nps=i18n.points(est.nps, locale),
+              ci=i18n.ci(est.ci_low, est.ci_high, est.confidence, locale), n=i18n.number(est.n, locale),
+              method=method_text(est.method, locale, n_boot=est.n_boot, seed=est.seed))
+
+
+def estimate_summary(est, locale: str) -> str:
+    lines = [estimate_line(est, locale), notes_line(est.notes, locale), excluded_line(est.excluded, locale)]
+    return "\n".join(line for line in lines if line)
+
+
+def comparison_summary(cmp, locale: str) -> str:
+    verdict = i18n.text("common", "significant" if cmp.significant else "not_significant", locale)
+    line = _t("compare", locale, diff=i18n.points(cmp.difference, locale),
+              ci=i18n.ci(cmp.ci_low, cmp.ci_high, cmp.confidence, locale),
+              p=i18n.p_value(cmp.p_value, locale), verdict=verdict,
+              method=method_text(cmp.method, locale, n_boot=cmp.n_boot, seed=cmp.seed))
+    notes = notes_line(cmp.notes, locale)
+    return line + ("\n" + notes if notes else "")
+
+
+def _segment_items(res, rows: pd.DataFrame, locale: str) -> str:
+    return "; ".join(_t(f"seg_item_{res.reference}", locale, segment=r["segment"], nps=i18n.points(r["nps"], locale),
+                        rest=i18n.points(r["nps_rest"], locale), p=i18n.p_value(r["p_adj"], locale))
+                     for _, r in rows.iterrows())
+
+
+def segments_summary(res, locale: str) -> str:
+    """The overall NPS, the segments found below / above the others, the small ones, the largest drag on
+    the total, the shrinkage, the early answers, the notes and the exclusions."""
+    t = res.table
+    adjust = _t(f"adjust_{res.adjust}", locale)
+    lines = [estimate_line(res.overall, locale, key="overall")]
+    below = t.loc[t["significant"] & (t["direction"] == "below")].sort_values("difference")
+    above = t.loc[t["significant"] & (t["direction"] == "above")].sort_values("difference", ascending=False)
+    if len(below):
+        lines.append(_t("seg_below", locale, adjust=adjust, items=_segment_items(res, below, locale)))
+    if len(above):
+        lines.append(_t("seg_above", locale, adjust=adjust, items=_segment_items(res, above, locale)))
+    if not len(below) and not len(above):
+        lines.append(_t("seg_none", locale, adjust=adjust, k=int(t["p_value"].notna().sum())))
+    small = t.loc[t["small_sample"]]
+    if len(small):
+        lines.append(_t("seg_small", locale, min_n=res.min_n,
+                        items=", ".join(f"{s} ({int(n)})" for s, n in zip(small["segment"], small["n"]))))
+    if len(t) > 1 and (t["impact"] < 0).any():
+        r = t.loc[t["impact"].idxmin()]
+        lines.append(_t("seg_impact", locale, segment=r["segment"],
+                        value=i18n.points(res.overall.nps - r["impact"], locale),
+                        delta=i18n.points(-r["impact"], locale)))
+    if res.prior and not res.prior.get("boundary"):
+        lines.append(_t("seg_shrink", locale, strength=i18n.number(res.prior["strength"], locale)))
+    if res.early is not None:
+        e = res.early
+        lines.append(_t("early_separate", locale, days=res.early_days, nps=i18n.points(e.nps, locale),
+                        ci=i18n.ci(e.ci_low, e.ci_high, e.confidence, locale), n=i18n.number(e.n, locale)))
+    lines += [notes_line(res.notes, locale), excluded_line(res.excluded, locale)]
+    return "\n".join(line for line in lines if line)
+
+
+def period_label(freq: str, period, locale: str) -> str:
+    """A trend period in words: its month, its first and last month (quarters) or its first day."""
+    ts = pd.Timestamp(period)
+    if freq.startswith("M"):
+        return i18n.month(ts, locale)
+    if freq.startswith("Q"):
+        end = pd.Period(ts, freq=freq).end_time
+        return f"{i18n.month(ts, locale)} – {i18n.month(end.normalize(), locale)}"
+    return i18n.date(ts, locale)
+
+
+def trend_summary(res, locale: str) -> str:
+    """The latest period and its change, the significant changes, the method and the exclusions."""
+    t = res.table
+    last = t.iloc[-1]
+    label = period_label(res.freq, last["period"], locale)
+    ci = i18n.ci(last["ci_low"], last["ci_high"], res.confidence, locale)
+    k = int(t["p_value"].notna().sum())
+    adjust = _t(f"adjust_{res.adjust}", locale)
+    if len(t) > 1 and np.isfinite(last["change"]):
+        verdict = i18n.text("common", "significant" if last["significant"] else "not_significant", locale)
+        lines = [_t("trend_latest", locale, period=label, nps=i18n.points(last["nps"], locale), ci=ci,
+                    n=i18n.number(last["n"], locale), previous=period_label(res.freq, t["period"].iloc[-2], locale),
+                    change=i18n.points(last["change"], locale),
+                    change_ci=i18n.ci(last["change_low"], last["change_high"], res.confidence, locale),
+                    p=i18n.p_value(last["p_value"], locale), p_adj=i18n.p_value(last["p_adj"], locale),
+                    verdict=verdict, adjust=adjust, k=k)]
+    else:
+        lines = [_t("trend_first", locale, period=label, nps=i18n.points(last["nps"], locale), ci=ci,
+                    n=i18n.number(last["n"], locale))]
+    sig = t.loc[t["significant"]]
+    if len(sig):
+        lines.append(_t("trend_sig", locale, adjust=adjust, k=k, items="; ".join(
+            f"{period_label(res.freq, r['period'], locale)} ({i18n.points(r['change'], locale)})"
+            for _, r in sig.iterrows())))
+    elif k:
+        lines.append(_t("trend_sig_none", locale, adjust=adjust, k=k))
+    lines.append(i18n.text("common", "method", locale,
+                           method=method_text(res.method, locale, n_boot=res.n_boot, seed=res.seed)))
+    lines.append(excluded_line(res.excluded, locale))
+    return "\n".join(line for line in lines if line)
+
+
+def whatif_summary(res, locale: str) -> str:
+    lines = [_t("whatif", locale, share=i18n.percent(res.share, locale, digits=0), to=_t(f"to_{res.to}", locale),
+                nps=i18n.points(res.nps, locale), nps_if=i18n.points(res.nps_if, locale),
+                gain=i18n.points(res.gain, locale))]
+    if len(res.table) > 1:
+        best = res.table.loc[res.table["gain"].idxmax()]
+        lines.append(_t("whatif_best", locale, segment=best["segment"], gain=i18n.points(best["gain"], locale)))
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------------------------
+# charts (drawn on the given axes; no global matplotlib state)
+
+
+def _axes(ax):
+    import matplotlib.pyplot as plt
+
+    return plt.gca() if ax is None else ax
+
+
+def plot_estimate(est, ax=None, locale: str = "en"):
+    """The NPS as a point with its interval whiskers on a -100..100 axis."""
+    ax = _axes(ax)
+    if np.isfinite(est.ci_low):
+        ax.errorbar(est.nps, 0, xerr=[[est.nps - est.ci_low], [est.ci_high - est.nps]], fmt="o", capsize=4)
+    else:
+        ax.plot(est.nps, 0, "o")
+    ax.axvline(0, color="0.7", lw=0.8)
+    ax.set(xlim=(-100, 100), yticks=[], xlabel=_t("label_nps", locale))
+    return ax
+
+
+def plot_comparison(cmp, ax=None, locale: str = "en"):
+    """The difference with its interval, against a dashed zero line."""
+    ax = _axes(ax)
+    if np.isfinite(cmp.ci_low):
+        err = [[max(cmp.difference - cmp.ci_low, 0)], [max(cmp.ci_high - cmp.difference, 0)]]
+        ax.errorbar(cmp.difference, 0, xerr=err, fmt="o", capsize=4)
+    else:
+        ax.plot(cmp.difference, 0, "o")
+    ax.axvline(0, color="0.5", lw=0.8, ls="--")
+    ax.set(yticks=[], xlabel=_t("label_difference", locale))
+    return ax
+
+
+def plot_distribution(table: pd.DataFrame, *, label: str = "segment", ax=None, locale: str = "en",
+                      title: str | None = None, **kwargs):
+    """Diverging stacked bar: detractors left of zero, passives centred on it, promoters right."""
+    ax = _axes(ax)
+    t = table.loc[table["n"] > 0]
+    n = t["n"].to_numpy(dtype="float64")
+    d, p, r = (t[c].to_numpy(dtype="float64") / n for c in COUNT_COLUMNS)
+    y = np.arange(len(t))
+    colors = kwargs.pop("colors", ("#d7301f", "#bdbdbd", "#2b8cbe"))
+    ax.barh(y, -d, left=-p / 2, color=colors[0], label=_t("detractor", locale), **kwargs)
+    ax.barh(y, p, left=-p / 2, color=colors[1], label=_t("passive", locale), **kwargs)
+    ax.barh(y, r, left=p / 2, color=colors[2], label=_t("promoter", locale), **kwargs)
+    ax.axvline(0, color="0.3", lw=0.8)
+    ax.set_yticks(y, t[label].astype(str).tolist())
+    ax.set_ylim(len(t) - 0.5, -0.5)  # first segment on top
+    ax.set_xlim(-1, 1)
+    ax.xaxis.set_major_formatter(lambda v, _: i18n.percent(abs(v), locale, digits=0))
+    ax.set(xlabel=_t("label_share", locale), title=title)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12 if len(t) > 6 else -0.2), ncol=3,
+              fontsize="small", frameon=False)
+    return ax
+
+
+def plot_segments(res, ax=None, kind: str = "nps", locale: str = "en", **kwargs):
+    """``kind="nps"``: NPS per segment with interval whiskers (and the shrunken estimate);
+    ``kind="distribution"``: diverging stacked bar of detractor / passive / promoter shares."""
+    check_choice(kind, name="kind", options=("nps", "distribution"))
+    by = " × ".join(i18n.column_label(b, locale) for b in res.by)  # "Vùng", not the column id "region"
+    if kind == "distribution":
+        return plot_distribution(res.table, label="segment", ax=ax, locale=locale,
+                                 title=_t("title_distribution", locale, by=by), **kwargs)
+    ax = _axes(ax)
+    t = res.table
+    y = np.arange(len(t))
+    lo = np.clip(t["nps"] - t["ci_low"], 0, None).fillna(0)
+    hi = np.clip(t["ci_high"] - t["nps"], 0, None).fillna(0)
+    colors = np.where(t["direction"] == "below", "#d7301f", np.where(t["direction"] == "above", "#2b8cbe", "0.35"))
+    for i in range(len(t)):
+        ax.errorbar(t["nps"].iloc[i], y[i], xerr=[[lo.iloc[i]], [hi.iloc[i]]], fmt="o", capsize=3,
+                    color=colors[i], alpha=0.5 if t["small_sample"].iloc[i] else 1.0,
+                    label=_t("raw", locale) if i == 0 else None, **kwargs)
+    if "nps_shrunk" in t and t["nps_shrunk"].notna().any():
+        ax.plot(t["nps_shrunk"], y + 0.2, "D", ms=4, color="darkorange", label=_t("shrunk", locale))
+    ax.axvline(res.overall.nps, color="0.5", ls="--", lw=1, label=_t("overall_line", locale))
+    ax.set_yticks(y, t["segment"].astype(str).tolist())
+    ax.set_ylim(len(t) - 0.5, -0.5)  # first segment on top
+    ax.set(xlabel=_t("label_nps", locale), title=_t("title_segments", locale, by=by))
+    ax.legend(fontsize="small", frameon=False)
+    return ax
+
+
+def plot_trend(res, ax=None, locale: str = "en", **kwargs):
+    """The NPS line with its interval band; significant changes are marked."""
+    ax = _axes(ax)
+    t = res.table
+    x = pd.to_datetime(t["period"])
+    line, = ax.plot(x, t["nps"], marker="o", **kwargs)
+    ax.fill_between(x, t["ci_low"], t["ci_high"], color=line.get_color(), alpha=0.2, lw=0)
+    sig = t["significant"].to_numpy(dtype=bool)
+    if sig.any():
+        ax.plot(x[sig], t.loc[sig, "nps"], "*", ms=14, color="crimson", zorder=3)
+    ax.axhline(0, color="0.7", lw=0.8)
+    ax.tick_params(axis="x", labelrotation=30)
+    ax.set(ylabel=_t("label_nps", locale), xlabel=_t("label_period", locale), title=_t("title_trend", locale))
+    return ax
+
+
+def plot_whatif(res, ax=None, locale: str = "en", **kwargs):
+    """The gain in overall NPS per segment, as horizontal bars."""
+    ax = _axes(ax)
+    t = res.table.sort_values("gain")
+    ax.barh(t["segment"].astype(str), t["gain"], **kwargs)
+    ax.set(xlabel=_t("label_gain", locale),
+           title=_t("title_whatif", locale, share=i18n.percent(res.share, locale, digits=0),
+                    to=_t(f"to_{res.to}", locale)))
+    return ax
