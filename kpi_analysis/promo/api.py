@@ -28,8 +28,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from . import i18n
-from .core.checks import (
+from .. import i18n
+from ..core.checks import (
     check_choice,
     check_confidence,
     closest,
@@ -37,7 +37,7 @@ from .core.checks import (
     require_columns,
     warn_case_variants,
 )
-from .core.results import ResultMixin, jsonable
+from ..core.results import ResultMixin, jsonable
 
 __all__ = [
     "CrossoverResult",
