@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kpi_analysis import backend, config, data, engine, feasibility, nps, promo, reps, scorecard
+from kpi_analysis import backend, config, data, engine, feasibility, nps, reps, scorecard
 from kpi_analysis.core.checks import DataValidationError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -148,9 +148,6 @@ def same_result(a, b, *, words: bool = True) -> None:
 
 
 # ---------------------------------------------------------------------------- the five analyses
-SCHEDULE = SAMPLE / "promotions.csv"
-
-
 def _nps(d):
     return nps.segment(d, by="region")
 
@@ -161,10 +158,6 @@ def _nps_trend(d):
 
 def _reps(d):
     return reps.compare(d)
-
-
-def _promo(d):
-    return promo.analyze(d, pd.read_csv(SCHEDULE), baseline="2026-01")
 
 
 def _feasibility(d):
@@ -180,10 +173,9 @@ CASES = {
     "nps_segment": (nps.counts, engine.nps_counts, {"by": "region"}, _nps),
     "nps_trend": (nps.counts, engine.nps_counts, {"freq": "Q", "end": "2026-10"}, _nps_trend),
     "reps": (reps.counts, engine.rep_counts, {}, _reps),
-    "promo": (promo.daily_sums, engine.daily_sums, {}, _promo),
     "feasibility": (feasibility.monthly_drivers, engine.monthly_drivers, {}, _feasibility),
 }
-TABLE_OF = {"nps_segment": "nps_responses", "nps_trend": "nps_responses", "reps": "leads", "promo": "sales",
+TABLE_OF = {"nps_segment": "nps_responses", "nps_trend": "nps_responses", "reps": "leads",
             "feasibility": "leads"}
 
 
@@ -290,15 +282,6 @@ def test_nps_counts_options_on_postgres(kwargs, rows, pg):
     same_frame(nps.counts(rows["nps_responses"], **kwargs), engine.nps_counts(pg["nps_responses"], **kwargs))
 
 
-@pytest.mark.postgres
-def test_sql_query_on_postgres(pg, rows):
-    con = pg["sales"]._find_backend()
-    table = PG_PREFIX + "sales"
-    query = f'SELECT * FROM "{table}" WHERE location = \'Hà Nội - Cầu Giấy\''
-    got = engine.daily_sums(backend.source("sales", query=query, con=con))
-    same_frame(promo.daily_sums(rows["sales"].query("location == 'Hà Nội - Cầu Giấy'")), got)
-
-
 # -------------------------------------------------------------------- a planted reduction by hand
 def test_hand_made_rows_give_hand_counted_reductions():
     responses = pd.DataFrame({
@@ -390,7 +373,6 @@ def test_workbook_reduce_and_duckdb_file(tmp_path, rows):
     wb = config.open_workbook(tmp_path / "workbook.yml")
     assert wb.has("leads") and wb.has("sales") and not wb.has("nps_responses")
     same_frame(reps.counts(rows["leads"]), wb.reduce("reps"))
-    same_frame(promo.daily_sums(rows["sales"]), wb.reduce("promo"))
     same_frame(rows["leads"], wb.load("leads"))
 
 
