@@ -282,3 +282,16 @@ def test_edge_cases_on_postgres(postgres_url):
     finally:
         with con.raw_sql(f'DROP TABLE IF EXISTS "{name}"'):
             pass
+
+
+def test_estimators_take_an_ibis_table():
+    from kpi_analysis.core.reduction import as_table
+
+    d = pd.DataFrame({"y": [10, 11, 10, 14, 9, 10, 9, 10.5], "treated": [1, 1, 1, 1, 0, 0, 0, 0],
+                      "post": [0, 0, 1, 1] * 2})
+    same_value(promo.did(d, outcome="y", treated="treated", post="post").headline(),
+               promo.did(as_table(d), outcome="y", treated="treated", post="post").headline())
+    c = pd.DataFrame({"unit": [1, 1, 2, 2, 3, 3, 4, 4], "period": [1, 2] * 4,
+                      "treated": [1, 0, 1, 0, 0, 1, 0, 1], "y": [12.0, 9, 14, 10, 8, 13, 10, 12]})
+    kw = {"outcome": "y", "unit": "unit", "period": "period", "treated": "treated"}
+    assert promo.crossover(as_table(c), **kw).estimate == promo.crossover(c, **kw).estimate == 3.5

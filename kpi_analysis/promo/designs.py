@@ -79,14 +79,29 @@ class Design:
 
 
 def is_swap(schedule: pd.DataFrame) -> bool:
-    """Two locations with one promotion period each, the second starting after the first ended."""
+    """Two locations with one promotion period each, the second starting after the first ended.
+
+    Examples
+    --------
+    >>> from kpi_analysis.promo import parse_schedule
+    >>> swap, same_month = {"A": "2026-02", "B": "2026-03"}, {"A": "2026-02", "B": "2026-02"}
+    >>> is_swap(parse_schedule(swap)), is_swap(parse_schedule(same_month))
+    (True, False)
+    """
     return (schedule["location"].nunique() == 2 and len(schedule) == 2
             and bool(schedule["start"].iloc[1] > schedule["end"].iloc[0]))
 
 
 def choose_design(method: str, schedule: pd.DataFrame, *, controls) -> str:
     """The design for ``method``: ``"auto"`` takes the crossover when the schedule is a swap of two
-    locations and no ``controls`` are named, difference-in-differences otherwise."""
+    locations and no ``controls`` are named, difference-in-differences otherwise.
+
+    Examples
+    --------
+    >>> from kpi_analysis.promo import parse_schedule
+    >>> choose_design("auto", parse_schedule({"A": "2026-02", "B": "2026-02"}), controls=None)
+    'did'
+    """
     swap = is_swap(schedule)
     if method == "auto":
         return "crossover" if swap and controls is None else "did"

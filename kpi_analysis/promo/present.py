@@ -180,12 +180,24 @@ fmt_p = i18n.p_value  # '= 0.034' or '< 0.001' (read after 'p')
 # ------------------------------------------------------------------------------------------ pieces
 
 def outcome_label(outcome: str, locale: str) -> str:
-    """The outcome's name in ``locale`` ("revenue" -> "doanh thu"); other columns keep their name."""
+    """The outcome's name in ``locale`` ("revenue" -> "doanh thu"); other columns keep their name.
+
+    Examples
+    --------
+    >>> outcome_label("revenue", "vi"), outcome_label("visits", "vi")
+    ('doanh thu', 'visits')
+    """
     return words(f"outcome_{outcome}", locale) if outcome in OUTCOMES else outcome
 
 
 def fmt_value(x: float, locale: str, outcome: str, currency: str, digits: int = 0) -> str:
-    """Revenue as money in ``currency``, any other outcome as a number with one decimal."""
+    """Revenue as money in ``currency``, any other outcome as a number with one decimal.
+
+    Examples
+    --------
+    >>> fmt_value(1234567, "en", "revenue", "VND"), fmt_value(12.34, "vi", "orders", "VND")
+    ('VND 1,234,567', '12,3')
+    """
     if outcome == "revenue":
         return i18n.money(x, locale, currency=currency, digits=digits)
     return i18n.number(x, locale, digits=1)
@@ -198,14 +210,27 @@ def _values(item: dict, locale: str) -> dict:
 
 def note_sentences(notes: Iterable[dict], locale: str = "en", *,
                    only: Sequence[str] | None = None) -> list[str]:
-    """One sentence per note (``{"code": ..., **values}``), in ``locale``; ``only`` keeps those codes."""
+    """One sentence per note (``{"code": ..., **values}``), in ``locale``; ``only`` keeps those codes.
+
+    Examples
+    --------
+    >>> notes = [{"code": "trend_unconfirmed"}, {"code": "few_clusters", "n": 6}]
+    >>> note_sentences(notes, "en", only=["few_clusters"])[0][:40]
+    'Only 6 clusters: with fewer than 10, clu'
+    """
     return [NOTES(n["code"], locale, **_values(n, locale)) for n in notes
             if only is None or n["code"] in only]
 
 
 def excluded_sentences(excluded: Iterable[dict], locale: str = "en", *,
                        only: Sequence[str] | None = None) -> list[str]:
-    """One sentence per exclusion (``{"code": ..., "n": ...}``), in ``locale``; ``only`` keeps those codes."""
+    """One sentence per exclusion (``{"code": ..., "n": ...}``), in ``locale``; ``only`` keeps those codes.
+
+    Examples
+    --------
+    >>> excluded_sentences([{"code": "missing_days", "n": 1234}], "vi")
+    ['1.234 ngày-điểm bán thiếu trong dữ liệu đã bị bỏ qua, không được điền.']
+    """
     return [EXCLUDED(e["code"], locale, **_values(e, locale)) for e in excluded
             if e.get("n") and (only is None or e["code"] in only)]
 
@@ -227,7 +252,17 @@ def _did_notes(result) -> tuple:
 # --------------------------------------------------------------------------------------- summaries
 
 def precheck_summary(pc, locale: str = "en") -> str:
-    """The baseline check in words: comparable (with the numbers) or a warning naming the reasons."""
+    """The baseline check in words: comparable (with the numbers) or a warning naming the reasons.
+
+    Examples
+    --------
+    >>> from kpi_analysis import promo
+    >>> days = pd.date_range("2026-01-01", periods=28)
+    >>> a = pd.Series(100 + np.random.default_rng(1).normal(0, 3, 28), index=days)
+    >>> print(precheck_summary(promo.prechecks(a, a / 2 + 1), "en"))  # doctest: +NORMALIZE_WHITESPACE
+    Baseline check: the locations moved together (correlation 1.00, scaled difference 0.0% on average,
+    placebo p = 0.307).
+    """
     lines = []
     if pc.comparable:
         lines.append(words("pre_ok", locale, corr=i18n.number(pc.correlation, locale, digits=2),
@@ -249,7 +284,19 @@ def _carryover_line(carryover_p: float, confidence: float, locale: str) -> list[
 
 
 def crossover_summary(r, locale: str = "en") -> str:
-    """A :class:`~kpi_analysis.promo.results.CrossoverResult` in words."""
+    """A :class:`~kpi_analysis.promo.results.CrossoverResult` in words.
+
+    Examples
+    --------
+    >>> from kpi_analysis import promo
+    >>> d = pd.DataFrame({"unit": [1, 1, 2, 2, 3, 3, 4, 4], "period": [1, 2] * 4,
+    ...                   "treated": [1, 0, 1, 0, 0, 1, 0, 1], "y": [12, 9, 14, 10, 8, 13, 10, 12]})
+    >>> r = promo.crossover(d, outcome="y", unit="unit", period="period", treated="treated")
+    >>> print(crossover_summary(r))
+    Crossover effect: 3.50 (SE 0.79, 95% CI 0.10 to 6.90, p = 0.047).
+    Carryover / store-by-period check: p = 0.592 (no sign of carryover).
+    Method: AB/BA crossover, two-sample t test on the period differences (Senn 2002).
+    """
     ci = i18n.ci(r.ci_low, r.ci_high, r.confidence, locale, lambda x, loc: i18n.number(x, loc, digits=2))
     lines = [words("effect_crossover", locale, estimate=i18n.number(r.estimate, locale, digits=2),
                    se=i18n.number(r.se, locale, digits=2), ci=ci, p=fmt_p(r.p_value, locale))]
@@ -266,7 +313,17 @@ def crossover_summary(r, locale: str = "en") -> str:
 
 
 def did_summary(r, locale: str = "en") -> str:
-    """A :class:`~kpi_analysis.promo.results.DiDResult` in words."""
+    """A :class:`~kpi_analysis.promo.results.DiDResult` in words.
+
+    Examples
+    --------
+    >>> from kpi_analysis import promo
+    >>> d = pd.DataFrame({"y": [10, 11, 10, 14, 9, 10, 9, 10.5],
+    ...                   "treated": [1, 1, 1, 1, 0, 0, 0, 0], "post": [0, 0, 1, 1] * 2})
+    >>> print(did_summary(promo.did(d, outcome="y", treated="treated", post="post"), "vi"))
+    Khác biệt kép: 1,2500 (SE 2,2500, KTC 95% từ -4,9970 đến 7,4970, p = 0,608), n = 8.
+    Phương pháp: khác biệt kép (8 dòng, 0 đơn vị); sai số chuẩn OLS thông thường.
+    """
     ci = i18n.ci(r.ci_low, r.ci_high, r.confidence, locale, lambda x, loc: i18n.number(x, loc, digits=4))
     inference = _inference_words(r.inference, locale, df=int(r.df) if np.isfinite(r.df) else "–",
                                  n_assign=i18n.number(r.n_assignments, locale))
@@ -290,7 +347,22 @@ def _verdict(r, locale: str, name: str) -> str:
 
 
 def promo_summary(r, locale: str = "en") -> str:
-    """A :class:`~kpi_analysis.promo.results.PromoResult` in words: lift, verdict, checks, method."""
+    """A :class:`~kpi_analysis.promo.results.PromoResult` in words: lift, verdict, checks, method.
+
+    Examples
+    --------
+    >>> from kpi_analysis import promo
+    >>> days = pd.date_range("2026-01-01", "2026-03-31")
+    >>> rng = np.random.default_rng(3)
+    >>> a = 100 + rng.normal(0, 4, 90) + np.where(days.month == 2, 12, 0)
+    >>> b = 100 + rng.normal(0, 4, 90) + np.where(days.month == 3, 12, 0)
+    >>> sales = pd.DataFrame({"date": np.tile(days, 2), "location": ["A"] * 90 + ["B"] * 90,
+    ...                       "revenue": np.concatenate([a, b])})
+    >>> r = promo.analyze(sales, schedule={"A": "2026-02", "B": "2026-03"}, baseline="2026-01")
+    >>> print(promo_summary(r, "en").splitlines()[0])  # doctest: +NORMALIZE_WHITESPACE
+    The promotion changed revenue by +12.0% (95% CI +10.5% to +13.5%); that is VND 12 per location-day
+    and VND 707 in total over 59 promotion location-days (p < 0.001).
+    """
     i18n.check_locale(locale)
     name = outcome_label(r.outcome, locale)
     ci = i18n.ci(r.lift_ci_low, r.lift_ci_high, r.confidence, locale,
@@ -313,7 +385,20 @@ def promo_summary(r, locale: str = "en") -> str:
 
 
 def promo_method(r, locale: str = "en") -> str:
-    """The design and the inference of a :class:`~kpi_analysis.promo.results.PromoResult` in words."""
+    """The design and the inference of a :class:`~kpi_analysis.promo.results.PromoResult` in words.
+
+    Examples
+    --------
+    >>> from kpi_analysis import promo
+    >>> days = pd.date_range("2026-01-01", "2026-03-31")
+    >>> rng = np.random.default_rng(3)
+    >>> sales = pd.DataFrame({"date": np.tile(days, 2), "location": ["A"] * 90 + ["B"] * 90,
+    ...                       "revenue": 100 + rng.normal(0, 4, 180)})
+    >>> r = promo.analyze(sales, schedule={"A": "2026-02", "B": "2026-03"}, baseline="2026-01")
+    >>> promo_method(r, "vi")  # doctest: +NORMALIZE_WHITESPACE
+    'thiết kế chéo AB/BA trên chênh lệch hằng ngày giữa A và B; GLS khả thi với sai số AR(1) và phân
+    phối t, 80 bậc tự do'
+    """
     m = r.model
     if r.design == "crossover":
         a, b = r.treated_locations
@@ -332,7 +417,23 @@ def promo_method(r, locale: str = "en") -> str:
 
 
 def mde_summary(r, locale: str = "en") -> str:
-    """An :class:`~kpi_analysis.promo.results.MDEResult` in words."""
+    """An :class:`~kpi_analysis.promo.results.MDEResult` in words.
+
+    Examples
+    --------
+    >>> from kpi_analysis import promo
+    >>> days = pd.date_range("2025-01-01", periods=200)
+    >>> rng = np.random.default_rng(0)
+    >>> sales = pd.DataFrame({"date": np.tile(days, 2), "location": ["A"] * 200 + ["B"] * 200,
+    ...                       "revenue": 100 + rng.normal(0, 5, 400)})
+    >>> power = promo.mde(sales, locations=["A", "B"], simulate=False)
+    >>> print(mde_summary(power, "en"))  # doctest: +NORMALIZE_WHITESPACE
+    With 28 days per promotion period, the smallest lift this test would detect with 80% power is 2.9%
+    (VND 3 per location-day).
+    To detect a lift of 10%, run each period for about 6 days.
+    Method: analytic minimum detectable effect from the long-run variance of the daily difference (AR(1)
+    model) over 200 days of history.
+    """
     lines = [words("mde_headline", locale, days=i18n.number(r.days, locale),
                    power=i18n.percent(r.power, locale, digits=0), mde=i18n.percent(r.mde, locale),
                    mde_money=fmt_value(r.mde_per_day, locale, r.outcome, r.currency)),
@@ -351,7 +452,18 @@ def mde_summary(r, locale: str = "en") -> str:
 # ------------------------------------------------------------------------------------------- charts
 
 def plot_precheck(pc, ax=None, *, locale: str = "en"):
-    """The daily scaled difference of each treated series in the baseline."""
+    """The daily scaled difference of each treated series in the baseline.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from kpi_analysis import promo
+    >>> days = pd.date_range("2026-01-01", periods=28)
+    >>> a = pd.Series(100 + np.random.default_rng(1).normal(0, 3, 28), index=days)
+    >>> plot_precheck(promo.prechecks(a, a / 2 + 1), locale="vi").get_xlabel()
+    'ngày'
+    >>> plt.close("all")
+    """
     import matplotlib.pyplot as plt
     ax = plt.gca() if ax is None else ax
     for label, grp in pc.table.groupby("treated", sort=False):
@@ -363,7 +475,19 @@ def plot_precheck(pc, ax=None, *, locale: str = "en"):
 
 
 def plot_crossover(r, ax=None, *, locale: str = "en"):
-    """The crossover effect with its interval."""
+    """The crossover effect with its interval.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from kpi_analysis import promo
+    >>> d = pd.DataFrame({"unit": [1, 1, 2, 2, 3, 3, 4, 4], "period": [1, 2] * 4,
+    ...                   "treated": [1, 0, 1, 0, 0, 1, 0, 1], "y": [12, 9, 14, 10, 8, 13, 10, 12]})
+    >>> r = promo.crossover(d, outcome="y", unit="unit", period="period", treated="treated")
+    >>> plot_crossover(r).get_xlabel()
+    'Estimated daily effect'
+    >>> plt.close("all")
+    """
     import matplotlib.pyplot as plt
     ax = plt.gca() if ax is None else ax
     ax.errorbar([r.estimate], [0], xerr=[[r.estimate - r.ci_low], [r.ci_high - r.estimate]], fmt="o",
@@ -374,7 +498,19 @@ def plot_crossover(r, ax=None, *, locale: str = "en"):
 
 
 def plot_did(r, ax=None, *, locale: str = "en"):
-    """Every coefficient of the DiD regression with its interval."""
+    """Every coefficient of the DiD regression with its interval.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from kpi_analysis import promo
+    >>> d = pd.DataFrame({"y": [10, 11, 10, 14, 9, 10, 9, 10.5],
+    ...                   "treated": [1, 1, 1, 1, 0, 0, 0, 0], "post": [0, 0, 1, 1] * 2})
+    >>> ax = plot_did(promo.did(d, outcome="y", treated="treated", post="post"))
+    >>> [t.get_text() for t in ax.get_yticklabels()]
+    ['treated:post', 'const', 'treated', 'post']
+    >>> plt.close("all")
+    """
     import matplotlib.pyplot as plt
     ax = plt.gca() if ax is None else ax
     t = r.table
@@ -386,7 +522,20 @@ def plot_did(r, ax=None, *, locale: str = "en"):
 
 
 def plot_mde(r, ax=None, *, locale: str = "en", **kwargs):
-    """The power curve of a planned test, with the target power and the MDE marked."""
+    """The power curve of a planned test, with the target power and the MDE marked.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from kpi_analysis import promo
+    >>> days = pd.date_range("2025-01-01", periods=200)
+    >>> rng = np.random.default_rng(0)
+    >>> sales = pd.DataFrame({"date": np.tile(days, 2), "location": ["A"] * 200 + ["B"] * 200,
+    ...                       "revenue": 100 + rng.normal(0, 5, 400)})
+    >>> plot_mde(promo.mde(sales, locations=["A", "B"], simulate=False), locale="vi").get_title()
+    'Độ mạnh theo mức tăng (28 ngày mỗi kỳ)'
+    >>> plt.close("all")
+    """
     import matplotlib.pyplot as plt
     ax = plt.gca() if ax is None else ax
     ax.plot(r.table["lift"], r.table["power"], **kwargs)
