@@ -111,7 +111,9 @@ def analyze(data, *, schedule, baseline, outcome: str = "revenue", method: str =
         ``p_value``, ``lift`` (fraction) with ``lift_ci_low``/``lift_ci_high``, ``total`` with its
         interval, ``treated_days``, pre-check fields (``comparable``, ``trend_confirmed``,
         ``pre_correlation``, ``pre_mape``, ``placebo_p``, ``equivalence_p``), ``carryover_p``
-        (crossover), ``method``, ``seed``, ``excluded`` (counts by reason) and ``notes``. ``.table``:
+        (crossover), ``method``, ``seed``, ``excluded`` (codes with counts: ``blank_outcome``,
+        ``outside_periods``, ``missing_days``, ``washout``, ``after_own_promotion``) and ``notes`` (codes:
+        ``missing_days``, ``not_comparable``, ``trend_unconfirmed`` and the model's). ``.table``:
         the estimated contrasts; ``.daily``: per date the observed series, the daily effect and its
         band (the chart's data); ``.model``: the underlying crossover / DiD result.
 
