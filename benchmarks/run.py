@@ -277,7 +277,7 @@ def measure_analysis(name: str) -> dict:
         mid = time.perf_counter()
         result = reps.compare(reduced)
     elif name == "promo":
-        reduced = engine.daily_sums(table)
+        reduced = promo.reduce(table)
         mid = time.perf_counter()
         result = promo.analyze(reduced, pd.read_csv(DATA / "promotions.csv"), baseline="2026-01")
     elif name == "feasibility":

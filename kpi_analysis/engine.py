@@ -96,32 +96,14 @@ def rep_counts(leads, *, rep: str = "rep", strata="source", period: str | None =
 
 
 # --------------------------------------------------------------------------------------------------
-# promo: sales -> daily sums per location
+# promo: sales -> daily sums per location (kpi_analysis.promo.reduce)
 # --------------------------------------------------------------------------------------------------
 
-def daily_sums(sales, *, outcome=("revenue", "orders"), date: str = "date", location: str = "location"):
-    """:func:`kpi_analysis.promo.daily_sums` in the engine (same parameters and output)."""
-    import pandas as pd
+def _promo_reduce(sales, **kwargs):
+    """:func:`kpi_analysis.promo.reduce` (imported when first used)."""
+    from .promo import reduce
 
-    from . import promo
-
-    t = _table_for(sales, "sales")
-    outcomes = [outcome] if isinstance(outcome, str) else list(outcome)
-    if isinstance(outcome, str) or tuple(outcomes) != tuple(promo.OUTCOMES):
-        _require(t, "sales", [date, location, *outcomes])
-    else:
-        _require(t, "sales", [date, location])
-        outcomes = [c for c in outcomes if c in t.columns]
-        if not outcomes:
-            _require(t, "sales", ["revenue"])
-    g = t.mutate(_location=t[location].cast("string"), _date=t[date].cast("timestamp").truncate("D"))
-    out = _fetch(g.group_by(["_location", "_date"]).aggregate(
-        rows=g.count(), **{c: g[c].cast("float64").sum() for c in outcomes}))
-    res = pd.DataFrame({"location": _as_str(out["_location"]), "date": _as_ts(out["_date"])})
-    for c in outcomes:
-        res[c] = pd.to_numeric(out[c]).astype(float)
-    res["rows"] = pd.to_numeric(out["rows"]).astype("int64")
-    return res.sort_values(["location", "date"], kind="stable").reset_index(drop=True)
+    return reduce(sales, **kwargs)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -149,7 +131,7 @@ def _scorecard_reduce(data, **kwargs):
 # one entry point per analysis
 # --------------------------------------------------------------------------------------------------
 
-REDUCTIONS = {"nps": _nps_reduce, "reps": rep_counts, "promo": daily_sums, "feasibility": _feasibility_reduce,
+REDUCTIONS = {"nps": _nps_reduce, "reps": rep_counts, "promo": _promo_reduce, "feasibility": _feasibility_reduce,
               "scorecard": _scorecard_reduce}
 #: canonical tables each reduction reads
 TABLES_NEEDED = {"nps": ("nps_responses",), "reps": ("leads",), "promo": ("sales",), "feasibility": ("leads",),

@@ -602,7 +602,7 @@ def promo_explorer(sales, schedule, *, baseline: str = "2026-01", locale: str = 
     Parameters
     ----------
     sales : pandas.DataFrame
-        Validated ``sales`` rows or ``promo.daily_sums``.
+        Validated ``sales`` rows or their ``promo.reduce``.
     schedule : pandas.DataFrame or dict
         The promotion schedule (see ``promo.parse_schedule``); each promoted location gets a month
         picker starting at its scheduled month (periods are whole months in the explorer).
@@ -627,7 +627,7 @@ def promo_explorer(sales, schedule, *, baseline: str = "2026-01", locale: str = 
 
     i18n.check_locale(locale)
     sched = promo.parse_schedule(schedule)
-    daily = promo.daily_sums(sales) if "rows" not in sales.columns else sales
+    daily = promo.reduce(sales) if "rows" not in sales.columns else sales
     months = sorted(daily["date"].dt.to_period("M").astype(str).unique())
     locs = sorted(daily["location"].unique())
     outcomes = [c for c in daily.columns if c not in ("location", "date", "rows")]
@@ -650,7 +650,7 @@ def promo_explorer(sales, schedule, *, baseline: str = "2026-01", locale: str = 
     def draw():
         chosen = list(pick_locs.value)
         plan = {loc: pick_promo[loc].value for loc in promoted if loc in chosen}
-        res = promo.analyze(daily, plan, baseline=pick_base.value, outcome=pick_outcome.value,
+        res = promo.analyze(daily, schedule=plan, baseline=pick_base.value, outcome=pick_outcome.value,
                             method=design.value, locations=chosen, washout_days=int(washout.value),
                             scale=scale.value, **analyze_kwargs)
         fig, axes = _figure(10, 8, 3, 1, sharex=True)

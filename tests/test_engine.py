@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kpi_analysis import backend, config, data, engine, promo, reps
+from kpi_analysis import backend, config, data, engine, reps
 from kpi_analysis.core.checks import DataValidationError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -130,15 +130,10 @@ def same_result(a, b, *, words: bool = True) -> None:
 
 
 # ---------------------------------------------------------------------------- the five analyses
-SCHEDULE = SAMPLE / "promotions.csv"
 
 
 def _reps(d):
     return reps.compare(d)
-
-
-def _promo(d):
-    return promo.analyze(d, pd.read_csv(SCHEDULE), baseline="2026-01")
 
 
 
@@ -146,9 +141,8 @@ def _promo(d):
 CASES = {
     # name: (pandas reduction, engine reduction, keyword arguments, analysis on rows or reduced table)
     "reps": (reps.counts, engine.rep_counts, {}, _reps),
-    "promo": (promo.daily_sums, engine.daily_sums, {}, _promo),
 }
-TABLE_OF = {"reps": "leads", "promo": "sales"}
+TABLE_OF = {"reps": "leads"}
 
 
 @pytest.fixture(scope="module")
@@ -207,13 +201,6 @@ def test_rep_counts_options_on_duckdb(kwargs, rows, duck):
     same_frame(reps.counts(rows["leads"], **kwargs), engine.rep_counts(duck["leads"], **kwargs))
 
 
-@pytest.mark.postgres
-def test_sql_query_on_postgres(pg, rows):
-    con = pg["sales"]._find_backend()
-    table = PG_PREFIX + "sales"
-    query = f'SELECT * FROM "{table}" WHERE location = \'Hà Nội - Cầu Giấy\''
-    got = engine.daily_sums(backend.source("sales", query=query, con=con))
-    same_frame(promo.daily_sums(rows["sales"].query("location == 'Hà Nội - Cầu Giấy'")), got)
 
 
 # --------------------------------------------------------------------- the contract, in the engine
@@ -281,7 +268,6 @@ def test_workbook_reduce_and_duckdb_file(tmp_path, rows):
     wb = config.open_workbook(tmp_path / "workbook.yml")
     assert wb.has("leads") and wb.has("sales") and not wb.has("nps_responses")
     same_frame(reps.counts(rows["leads"]), wb.reduce("reps"))
-    same_frame(promo.daily_sums(rows["sales"]), wb.reduce("promo"))
     same_frame(rows["leads"], wb.load("leads"))
 
 

@@ -204,7 +204,7 @@ def test_daily_crossover_matches_hand_computation():
 # --------------------------------------------------------------------------------------------
 
 def test_sample_crossover_recovers_planted_lift(sales):
-    r = promo.analyze(sales, SCHEDULE, baseline="2026-01")
+    r = promo.analyze(sales, schedule=SCHEDULE, baseline="2026-01")
     assert r.design == "crossover" and r.treated_locations == (A, B)
     assert r.lift_ci_low < 0.12 < r.lift_ci_high
     assert r.significant and r.p_value < 0.05
@@ -212,29 +212,29 @@ def test_sample_crossover_recovers_planted_lift(sales):
     assert r.total_ci_low == pytest.approx(r.ci_low * r.treated_days)
     assert r.treated_days == 59 and r.excluded == {"outside the baseline and promotion periods": 2012}
     assert np.isfinite(r.carryover_p) and r.carryover_p > 0.05  # no carryover was planted
-    lg = promo.analyze(sales, SCHEDULE, baseline="2026-01", scale="log", washout_days=3)
+    lg = promo.analyze(sales, schedule=SCHEDULE, baseline="2026-01", scale="log", washout_days=3)
     assert lg.lift_ci_low < 0.12 < lg.lift_ci_high and lg.excluded["washout"] == 12
 
 
 def test_sample_did_recovers_planted_lift(sales):
-    r = promo.analyze(sales, SCHEDULE, baseline="2026-01", method="did", scale="log")
+    r = promo.analyze(sales, schedule=SCHEDULE, baseline="2026-01", method="did", scale="log")
     assert r.design == "did" and len(r.locations) == 6 and r.model.n_assignments == 30
     assert r.lift_ci_low < 0.12 < r.lift_ci_high
     assert r.excluded["after the location's own promotion"] == 31  # A's March: carryover risk
 
 
 def test_sample_orders_and_reduced_table_agree(sales):
-    reduced = promo.daily_sums(sales)
+    reduced = promo.reduce(sales)
     assert list(reduced.columns) == ["location", "date", "revenue", "orders", "rows"]
-    r1 = promo.analyze(sales, SCHEDULE, baseline="2026-01", outcome="orders")
-    r2 = promo.analyze(reduced, SCHEDULE, baseline="2026-01", outcome="orders")
+    r1 = promo.analyze(sales, schedule=SCHEDULE, baseline="2026-01", outcome="orders")
+    r2 = promo.analyze(reduced, schedule=SCHEDULE, baseline="2026-01", outcome="orders")
     assert r1.estimate == pytest.approx(r2.estimate) and r1.p_value == pytest.approx(r2.p_value)
     assert r1.lift_ci_low < 0.12 < r1.lift_ci_high
 
 
 def test_sample_aa_finds_nothing(sales):
     fake = {CONTROLS[0]: "2026-02", CONTROLS[1]: "2026-03"}
-    r = promo.analyze(sales, fake, baseline="2026-01")
+    r = promo.analyze(sales, schedule=fake, baseline="2026-01")
     assert r.lift_ci_low < 0 < r.lift_ci_high and not r.significant
     assert "The data cannot tell" in r.summary()
 
@@ -252,7 +252,7 @@ def test_aa_coverage_on_simulated_sample_data(monkeypatch):
     for i in range(40):
         s = sample.sales(np.random.default_rng(1000 + i))
         s = s.loc[s["location"].isin([A, B]) & (s["date"] >= "2026-01-01") & (s["date"] <= "2026-03-31")]
-        r = promo.analyze(s, SCHEDULE, baseline="2026-01")
+        r = promo.analyze(s, schedule=SCHEDULE, baseline="2026-01")
         covered.append(r.lift_ci_low <= 0 <= r.lift_ci_high)
     assert np.mean(covered) >= 0.85
 
@@ -272,7 +272,7 @@ def test_prechecks_flag_diverging_trend(sales):
     assert "Warning" in bad.summary() and "Cảnh báo" in bad.summary("vi")
     r = promo.analyze(sales.assign(revenue=np.where(
         (sales["location"] == A), sales["revenue"] * (1 + 0.008 * (sales["date"] - pd.Timestamp("2025-12-01")).dt.days.clip(0)),
-        sales["revenue"])), SCHEDULE, baseline=("2025-12-01", "2026-01-31"))
+        sales["revenue"])), schedule=SCHEDULE, baseline=("2025-12-01", "2026-01-31"))
     assert not r.comparable and "not_comparable" in r.notes
 
 
@@ -299,20 +299,20 @@ def test_overlapping_and_empty_periods(sales):
     with pytest.raises(ValueError, match=r"schedule\.end .*empty period.*1 row"):
         promo.parse_schedule(pd.DataFrame({"location": [A], "start": ["2026-02-10"], "end": ["2026-02-01"]}))
     with pytest.raises(ValueError, match="baseline .* overlaps"):
-        promo.analyze(sales, SCHEDULE, baseline=("2026-01-15", "2026-02-05"))
+        promo.analyze(sales, schedule=SCHEDULE, baseline=("2026-01-15", "2026-02-05"))
     with pytest.raises(ValueError, match="no sales rows"):
-        promo.analyze(sales, {A: "2030-02", B: "2030-03"}, baseline="2026-01")
+        promo.analyze(sales, schedule={A: "2030-02", B: "2030-03"}, baseline="2026-01")
 
 
 def test_missing_treated_location(sales):
     with pytest.raises(ValueError, match="not in sales.location.*Hà Nội - Cầu Giấy"):
-        promo.analyze(sales, {"Ha Noi - Cau Giay": "2026-02", B: "2026-03"}, baseline="2026-01")
+        promo.analyze(sales, schedule={"Ha Noi - Cau Giay": "2026-02", B: "2026-03"}, baseline="2026-01")
 
 
 def test_missing_days_are_counted_not_filled(sales):
     holes = sales.drop(sales.index[(sales["location"] == A) & sales["date"].isin(
         pd.to_datetime(["2026-02-03", "2026-02-04", "2026-03-10"]))])
-    r = promo.analyze(holes, SCHEDULE, baseline="2026-01")
+    r = promo.analyze(holes, schedule=SCHEDULE, baseline="2026-01")
     assert r.excluded["missing location-days"] == 3 and "missing_days" in r.notes
     assert r.treated_days == 56  # A missing on two February days and on one March day (B's period)
     assert "3 location-day(s) missing" in r.summary()
@@ -321,26 +321,26 @@ def test_missing_days_are_counted_not_filled(sales):
 def test_fewer_than_two_locations(sales):
     one = sales.loc[sales["location"] == A]
     with pytest.raises(ValueError, match="no control locations"):
-        promo.analyze(one, {A: "2026-02"}, baseline="2026-01")
+        promo.analyze(one, schedule={A: "2026-02"}, baseline="2026-01")
     with pytest.raises(ValueError, match="crossover.* needs exactly two locations"):
-        promo.analyze(sales, {A: "2026-02"}, baseline="2026-01", method="crossover")
+        promo.analyze(sales, schedule={A: "2026-02"}, baseline="2026-01", method="crossover")
 
 
 def test_other_bad_arguments(sales):
     with pytest.raises(ValueError, match="must not be negative"):
-        promo.analyze(sales.assign(revenue=-sales["revenue"]), SCHEDULE, baseline="2026-01")
+        promo.analyze(sales.assign(revenue=-sales["revenue"]), schedule=SCHEDULE, baseline="2026-01")
     with pytest.raises(ValueError, match="missing column"):
-        promo.analyze(sales.drop(columns="revenue"), SCHEDULE, baseline="2026-01")
+        promo.analyze(sales.drop(columns="revenue"), schedule=SCHEDULE, baseline="2026-01")
     with pytest.raises(ValueError, match="confidence"):
-        promo.analyze(sales, SCHEDULE, baseline="2026-01", confidence=95)
+        promo.analyze(sales, schedule=SCHEDULE, baseline="2026-01", confidence=95)
     with pytest.raises(ValueError, match="does not apply"):
-        promo.analyze(sales, SCHEDULE, baseline="2026-01", inference="randomization")
+        promo.analyze(sales, schedule=SCHEDULE, baseline="2026-01", inference="randomization")
     with pytest.raises(ValueError, match="baseline"):
-        promo.analyze(sales, SCHEDULE, baseline="January")
+        promo.analyze(sales, schedule=SCHEDULE, baseline="January")
     with pytest.raises(ValueError, match="ran a promotion"):
-        promo.analyze(sales, SCHEDULE, baseline="2026-01", controls=[A])
+        promo.analyze(sales, schedule=SCHEDULE, baseline="2026-01", controls=[A])
     with pytest.raises(TypeError, match="schedule"):
-        promo.analyze(sales, [A, "2026-02"], baseline="2026-01")
+        promo.analyze(sales, schedule=[A, "2026-02"], baseline="2026-01")
 
 
 # --------------------------------------------------------------------------------------------
@@ -351,8 +351,8 @@ def test_result_api_and_plot(sales):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    r = promo.analyze(sales, SCHEDULE, baseline="2026-01")
-    assert promo.analyze(sales, {A: "2026-02", B: "2026-03"}, baseline="2026-01").estimate == \
+    r = promo.analyze(sales, schedule=SCHEDULE, baseline="2026-01")
+    assert promo.analyze(sales, schedule={A: "2026-02", B: "2026-03"}, baseline="2026-01").estimate == \
         pytest.approx(r.estimate)  # dict schedule = table schedule
     head = r.headline()
     assert json.loads(json.dumps(head))["design"] == "crossover"
@@ -366,8 +366,208 @@ def test_result_api_and_plot(sales):
     assert len(axes) == 3 and axes[2].get_title().startswith("doanh thu")
     assert len(axes[0].lines) == 2
     plt.close("all")
-    d = promo.analyze(sales, SCHEDULE, baseline="2026-01", method="did", scale="log", seed=7)
+    d = promo.analyze(sales, schedule=SCHEDULE, baseline="2026-01", method="did", scale="log", seed=7)
     assert d.seed is None and "randomization" in d.method  # 30 assignments: enumerated, no seed used
     axes = d.plot()
     assert len(axes) == 3
     plt.close("all")
+
+
+# --------------------------------------------------------------------------------------------
+# Earlier names and positional forms: they warn and give the same result
+# --------------------------------------------------------------------------------------------
+
+def _ours(caught):
+    return [str(w.message) for w in caught if issubclass(w.category, DeprecationWarning)
+            and ("analyze" in str(w.message) or "mde" in str(w.message) or "plot_effect" in str(w.message))]
+
+
+def test_old_analyze_forms_warn_and_agree(sales):
+    new = promo.analyze(sales, schedule=SCHEDULE, baseline="2026-01")
+    with pytest.warns(DeprecationWarning) as caught:
+        positional = promo.analyze(sales, SCHEDULE, baseline="2026-01")
+    assert _ours(caught) == [("analyze(): pass schedule as a keyword (schedule=...); positional use stops "
+                              "working in the next release.")]
+    with pytest.warns(DeprecationWarning) as caught:
+        named = promo.analyze(sales=sales, schedule=SCHEDULE, baseline="2026-01")
+    assert _ours(caught) == ["analyze(): sales= is now data=; the old name stops working in the next release."]
+    for old in (positional, named):
+        assert old.headline() == new.headline() and old.summary("vi") == new.summary("vi")
+    with pytest.raises(TypeError, match="both by position and as schedule="):
+        promo.analyze(sales, SCHEDULE, schedule=SCHEDULE, baseline="2026-01")
+
+
+def test_old_mde_and_plot_forms_warn_and_agree(sales):
+    import matplotlib.pyplot as plt
+    kw = {"locations": [A, B], "days": 28, "history": ("2023-11-01", "2026-01-31"), "simulate": False}
+    with pytest.warns(DeprecationWarning) as caught:
+        old = promo.mde(sales=sales, **kw)
+    assert _ours(caught) == ["mde(): sales= is now data=; the old name stops working in the next release."]
+    assert old.headline() == promo.mde(sales, **kw).headline()
+    r = promo.analyze(sales, schedule=SCHEDULE, baseline="2026-01")
+    _, axes = plt.subplots(3, 1)
+    with pytest.warns(DeprecationWarning, match=r"plot_effect\(\): pass ax as a keyword"):
+        assert list(promo.plot_effect(r, axes)) == list(axes)
+    plt.close("all")
+
+
+# --------------------------------------------------------------------------------------------
+# Codes, not sentences
+# --------------------------------------------------------------------------------------------
+
+def test_notes_and_exclusions_are_codes(sales):
+    r = promo.analyze(sales, schedule=SCHEDULE, baseline="2026-01", washout_days=3)
+    assert tuple(r.excluded) == ({"code": "outside_periods", "n": 2012}, {"code": "washout", "n": 12})
+    assert r.excluded.counts() == {"outside_periods": 2012, "washout": 12}
+    assert tuple(r.notes) == ({"code": "trend_unconfirmed"},) and r.notes.codes() == ["trend_unconfirmed"]
+    # the report manifest keeps its keys for one release
+    head = r.headline()
+    assert head["excluded"] == {"outside the baseline and promotion periods": 2012, "washout": 12}
+    assert head["notes"] == ["trend_unconfirmed"]
+    with pytest.warns(DeprecationWarning, match="exclusions are codes now; use 'outside_periods'"):
+        assert r.excluded["outside the baseline and promotion periods"] == 2012
+    assert r.excluded.get("missing_days") == 0 and "blank_outcome" not in r.excluded
+    with pytest.raises(KeyError):
+        r.excluded["missing_days"]
+
+
+def test_every_code_is_worded_in_both_languages():
+    from kpi_analysis.promo import present
+
+    for code in ("missing_days", "not_comparable", "trend_unconfirmed", "few_clusters", "few_assignments",
+                 "ci_unbounded"):
+        for locale in ("en", "vi"):
+            assert present.note_sentences([{"code": code, "n": 6}], locale)[0].strip()
+    for code in promo.results.LEGACY_REASONS:
+        en, vi = (present.excluded_sentences([{"code": code, "n": 1234}], loc)[0] for loc in ("en", "vi"))
+        assert en.startswith("1,234 ") and vi.startswith("1.234 ")
+
+
+def test_few_assignments_are_worded_in_the_summary():
+    d = _panel(effect=5.0, treated_units=("u0",))
+    r = promo.did(d, outcome="y", treated="treated", post="post", unit="unit", time="t")
+    assert "cannot go below 1/6" in r.summary() and "không thể nhỏ hơn 1/6" in r.summary("vi")
+    assert "cluster-robust standard errors can be too small" not in r.summary()  # not the interval's method
+    c = promo.did(d, outcome="y", treated="treated", post="post", unit="unit", time="t", inference="cluster")
+    assert "Only 6 clusters" in c.summary()
+
+
+# --------------------------------------------------------------------------------------------
+# Periods, schedule, designs
+# --------------------------------------------------------------------------------------------
+
+def test_baseline_and_history_take_any_report_period(sales):
+    q = promo.analyze(sales, schedule=SCHEDULE, baseline="2025-Q4")
+    pair = promo.analyze(sales, schedule=SCHEDULE, baseline=("2025-10-01", "2025-12-31"))
+    assert q.baseline == ("2025-10-01", "2025-12-31") and q.headline() == pair.headline()
+    assert promo.parse_schedule({A: "2026-W06"})[["start", "end"]].astype(str).values.tolist() == \
+        [["2026-02-02", "2026-02-08"]]
+    with pytest.raises(ValueError, match=r"baseline: '2026-13' is not a period"):
+        promo.analyze(sales, schedule=SCHEDULE, baseline="2026-13")
+
+
+def test_design_choice():
+    from kpi_analysis.promo.designs import DESIGNS, choose_design
+
+    swap = promo.parse_schedule({A: "2026-02", B: "2026-03"})
+    same_time = promo.parse_schedule({A: "2026-02", B: "2026-02"})
+    assert choose_design("auto", swap, controls=None) == "crossover"
+    assert choose_design("auto", swap, controls="all") == "did"
+    assert choose_design("auto", same_time, controls=None) == "did"
+    with pytest.raises(ValueError, match="needs exactly two locations"):
+        choose_design("crossover", same_time, controls=None)
+    assert DESIGNS["crossover"].default_inference == "ar1" and DESIGNS["did"].uses_controls
+
+
+# --------------------------------------------------------------------------------------------
+# promo.stats against hand computations, scipy and statsmodels
+# --------------------------------------------------------------------------------------------
+
+def test_t_inference_by_hand():
+    from scipy import stats as st
+
+    from kpi_analysis.promo import stats
+    lo, hi, p = stats.t_inference(1.3, 0.5, 12, 0.9)
+    q = st.t.ppf(0.95, 12)
+    assert (lo, hi) == (pytest.approx(1.3 - q * 0.5), pytest.approx(1.3 + q * 0.5))
+    assert p == pytest.approx(2 * (1 - st.t.cdf(2.6, 12)))
+    assert all(np.isnan(stats.t_inference(1.0, 0.0, 12, 0.95)))
+    assert [stats.nw_lags(n) for n in (10, 90, 100, 1000)] == [2, 3, 4, 6]  # floor(4 (n/100)^(2/9)), >= 1
+
+
+def test_group_demean_equals_the_dummy_regression_residuals():
+    from kpi_analysis.promo import stats
+    rng = np.random.default_rng(4)
+    unit, time = rng.integers(0, 5, 60), rng.integers(0, 7, 60)  # unbalanced: the projections iterate
+    y = rng.normal(size=60) + unit + 0.3 * time
+    dummies = np.column_stack([np.ones(60)] + [(unit == u).astype(float) for u in range(1, 5)]
+                              + [(time == t).astype(float) for t in range(1, 7)])
+    resid = y - dummies @ np.linalg.lstsq(dummies, y, rcond=None)[0]
+    got = stats.group_demean(y, [stats.factor_codes(unit), stats.factor_codes(time)])[:, 0]
+    assert np.allclose(got, resid, atol=1e-8)
+
+
+def test_classic_crossover_is_the_two_sample_t_test_on_half_differences():
+    from scipy import stats as st
+
+    from kpi_analysis.promo import stats
+    d1, d2 = np.array([40.0, 50, 70, 20, 40, 30, -35]), np.array([-15.0, -90, -30, -30, -80, -130])
+    s1, s2 = np.array([580.0, 570, 670]), np.array([755.0, 710, 790, 610])
+    out = stats.classic_crossover(d1, d2, s1, s2, 0.95)
+    treatment, period, carry = out["rows"]
+    ref = st.ttest_ind(d1 / 2, d2 / 2, equal_var=True)
+    assert treatment["estimate"] == pytest.approx((d1.mean() - d2.mean()) / 2)
+    assert treatment["statistic"] == pytest.approx(ref.statistic) and treatment["p_value"] == pytest.approx(ref.pvalue)
+    assert period["estimate"] == pytest.approx((d1.mean() + d2.mean()) / 2) and out["df"] == 11
+    assert carry["estimate"] == pytest.approx(s1.mean() - s2.mean())
+    assert out["carryover_p"] == pytest.approx(st.ttest_ind(s1, s2).pvalue)
+
+
+def test_baseline_comparison_numbers_by_hand():
+    from kpi_analysis.promo import stats
+    rng = np.random.default_rng(2)
+    c = 50 + rng.normal(0, 2, 40)
+    t = 2 * c + rng.normal(0, 1, 40)
+    out = stats.baseline_comparison(t, c, np.arange(40) / 30, confidence=0.95, margin=0.1, min_correlation=0.5,
+                                    max_mape=0.25)
+    k = t.mean() / c.mean()
+    assert out["level_ratio"] == pytest.approx(k) and out["correlation"] == pytest.approx(np.corrcoef(t, c)[0, 1])
+    assert out["mape"] == pytest.approx(np.mean(np.abs(t - k * c) / t))
+    assert out["reasons"] == () and out["half"].tolist() == [0.0] * 20 + [1.0] * 20
+
+
+def test_lift_from_effect_by_hand():
+    from kpi_analysis.promo import stats
+    per_day, lift = stats.lift_from_effect([10.0, -5.0, 200.0], 110.0, "level")
+    assert per_day.tolist() == [10.0, -5.0, 200.0]
+    assert lift[0] == pytest.approx(10 / 100) and lift[1] == pytest.approx(-5 / 115) and lift[2] == np.inf
+    per_day, lift = stats.lift_from_effect([np.log(1.25)], 100.0, "log")
+    assert lift[0] == pytest.approx(0.25) and per_day[0] == pytest.approx(100 - 100 / 1.25)
+
+
+def test_power_numbers_by_hand():
+    from scipy import stats as st
+
+    from kpi_analysis.promo import stats
+    kw = {"lrv": 9.0, "n_columns": 7, "confidence": 0.95}
+    m = stats.detectable_effect(28, power=0.8, **kw)
+    df = 2 * 28 - 7 - 1
+    assert m == pytest.approx((st.t.ppf(0.975, df) + st.t.ppf(0.8, df)) * np.sqrt(9.0 / 56))
+    # at the detectable effect the power is the one asked for (plus the negligible other tail)
+    assert stats.power_curve([m], 28, **kw)[0] == pytest.approx(0.8, abs=1e-4)
+
+    def detectable(n):
+        return stats.detectable_effect(n, power=0.8, **kw)
+    target = detectable(40) * 1.0001
+    assert stats.days_needed(target, detectable) == min(n for n in range(2, 200) if detectable(n) <= target)
+
+
+def test_long_run_variance_of_an_ar1_series():
+    from kpi_analysis.promo import stats
+    rng = np.random.default_rng(11)
+    e = rng.normal(0, 1, 6000)
+    x = np.zeros(6000)
+    for i in range(1, 6000):
+        x[i] = 0.5 * x[i - 1] + e[i]
+    lrv, rho = stats.long_run_variance(x, np.ones((6000, 1)))
+    assert rho == pytest.approx(0.5, abs=0.03) and lrv == pytest.approx(1 / (1 - 0.5) ** 2, rel=0.1)

@@ -1,4 +1,4 @@
-"""promo.did on public data read in place (skipped when ../shared/reference-data/external is absent).
+"""promo.did on public data read in place (skipped when <reference data>/external is absent).
 
 Card, D., & Krueger, A. B. (1994). Minimum wages and employment: a case study of the fast-food
 industry in New Jersey and Pennsylvania. American Economic Review, 84(4), 772-793. Table 3: mean
@@ -9,23 +9,21 @@ wave 2 count as zero employment, as in the paper.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from kpi_analysis import promo
 
-CK = Path(__file__).resolve().parents[2] / "shared" / "reference-data" / "external" / "card_krueger_1994"
-
 
 @pytest.fixture(scope="module")
-def card_krueger():
-    if not (CK / "public.dat").exists():
+def card_krueger(reference_dir):
+    ck = reference_dir / "external" / "card_krueger_1994"  # KPI_REFERENCE_DIR or ../shared/reference-data
+    if not (ck / "public.dat").exists():
         pytest.skip("external reference data not present")
-    names = [m.group(1) for line in (CK / "codebook").read_text(encoding="latin-1").splitlines()
+    names = [m.group(1) for line in (ck / "codebook").read_text(encoding="latin-1").splitlines()
              if (m := re.match(r"^([A-Z_0-9]+)\s+(\d+)\s+(\d+)\s+[\d.]+\s", line))]
-    d = pd.read_csv(CK / "public.dat", sep=r"\s+", header=None, na_values=".", names=names)
+    d = pd.read_csv(ck / "public.dat", sep=r"\s+", header=None, na_values=".", names=names)
     fte1 = d["EMPFT"] + d["NMGRS"] + 0.5 * d["EMPPT"]
     fte2 = (d["EMPFT2"] + d["NMGRS2"] + 0.5 * d["EMPPT2"]).where(d["STATUS2"] != 3, 0.0)
     return pd.concat([pd.DataFrame({"store": d["SHEET"], "nj": d["STATE"], "post": 0, "fte": fte1}),

@@ -17,7 +17,7 @@ SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 def daily():
     if not (SAMPLE / "sales.csv").exists():
         pytest.skip("sample data not generated")
-    return promo.daily_sums(pd.read_csv(SAMPLE / "sales.csv", parse_dates=["date"]))
+    return promo.reduce(pd.read_csv(SAMPLE / "sales.csv", parse_dates=["date"]))
 
 
 def test_promo_explorer_redraws_and_reports_errors(daily):

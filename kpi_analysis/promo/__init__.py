@@ -1,0 +1,53 @@
+"""Did the promotion at location A work? Location A/B tests with two to a few dozen stores.
+
+Three public analyses and their building blocks:
+
+- :func:`analyze` runs the location promotion test end to end: it reduces the sales rows to daily
+  sums per location (:func:`reduce`), checks the schedule and the baseline (:func:`prechecks`),
+  chooses the design and turns the estimate into a lift in %, in currency per location-day and in
+  total, all from one interval and one p-value;
+- :func:`crossover` is the AB/BA crossover (Senn 2002) on any panel, :func:`did` difference-in-
+  differences with honest inference for few units;
+- :func:`mde` gives the minimum detectable lift for a planned two-store test and the days needed for
+  a given lift.
+
+The package is split by job: ``reduce`` (the one reduction, in Ibis), ``schedule``, ``stats``
+(arrays in, numbers out), ``estimators`` (crossover, DiD, baseline checks on a panel), ``designs``
+(the designs ``analyze`` chooses from), ``api`` (``analyze``), ``power`` (``mde``), ``results``
+(frozen result objects carrying numbers and codes) and ``present`` (en/vi words and charts).
+
+Examples
+--------
+>>> from kpi_analysis import promo
+>>> promo.parse_schedule({"A": "2026-02", "B": "2026-03"})["location"].tolist()
+['A', 'B']
+"""
+from .api import analyze
+from .estimators import SCALES, SEED, crossover, did, prechecks
+from .power import mde
+from .present import plot_effect
+from .reduce import OUTCOMES, daily_sums, reduce
+from .results import CrossoverResult, DiDResult, Exclusions, MDEResult, Notes, PreCheck, PromoResult
+from .schedule import parse_schedule
+
+__all__ = [
+    "OUTCOMES",
+    "SCALES",
+    "SEED",
+    "CrossoverResult",
+    "DiDResult",
+    "Exclusions",
+    "MDEResult",
+    "Notes",
+    "PreCheck",
+    "PromoResult",
+    "analyze",
+    "crossover",
+    "daily_sums",
+    "did",
+    "mde",
+    "parse_schedule",
+    "plot_effect",
+    "prechecks",
+    "reduce",
+]

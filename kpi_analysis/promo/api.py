@@ -1,0 +1,330 @@
+"""Did the promotion at location A work? :func:`analyze`, the location test end to end.
+
+The steps, each a function: check the arguments; check the data and reduce it to daily sums
+(:func:`~kpi_analysis.promo.reduce`); check the schedule against the data and choose the design
+(:mod:`~kpi_analysis.promo.designs`); label the analysed location-days; check the baseline
+(:func:`~kpi_analysis.promo.prechecks`); fit the design (crossover or difference-in-differences);
+turn the estimate into a lift in %, in outcome units per location-day and in total, all from one
+interval and one p-value; build the :class:`~kpi_analysis.promo.PromoResult`.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..core.checks import check_choice, check_confidence, reject_rows
+from ..core.deprecation import keyword_only, renamed
+from ..core.results import excluded, note
+from . import stats
+from .designs import DESIGNS, Fit, Panel, choose_design
+from .estimators import SCALES, SEED, prechecks
+from .reduce import as_daily
+from .results import Exclusions, Notes, PromoResult
+from .schedule import check_known, parse_schedule, period_bounds
+
+__all__ = ["METHODS", "analyze"]
+
+METHODS = ("auto", *DESIGNS)
+INFERENCE = tuple(dict.fromkeys(i for d in DESIGNS.values() for i in d.inference))
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The test as scheduled: the promotion periods, the baseline's first and last day, the design,
+    the promoted locations (schedule order) and every location analysed."""
+    schedule: pd.DataFrame
+    baseline: tuple
+    design: str
+    promoted: list
+    used: list
+
+    @property
+    def controls(self) -> list:
+        return [x for x in self.used if x not in self.promoted]
+
+
+@keyword_only("schedule")
+@renamed(sales="data")
+def analyze(data, *, schedule, baseline, outcome: str = "revenue", method: str = "auto",
+            locations: Sequence[str] | None = None, controls: Sequence[str] | str | None = None,
+            washout_days: int = 0, dow_adjust: bool = True, scale: str = "level", inference: str = "auto",
+            lags: int | None = None, n_boot: int = 999, equivalence_margin: float = 0.10,
+            confidence: float = 0.95, seed: int = SEED, currency: str = "VND", date: str = "date",
+            location: str = "location") -> PromoResult:
+    """Did the promotion work? The location test end to end, with pre-checks and an honest interval.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame or Ibis table
+        The canonical ``sales`` rows (pandas, or an Ibis table such as ``Workbook.table("sales")``,
+        reduced where it lives) or their :func:`~kpi_analysis.promo.reduce` (detected by the ``rows``
+        column). Earlier name: ``sales``.
+    schedule : pandas.DataFrame or dict
+        Which location ran the promotion when: columns ``location``, ``start``, ``end`` (ISO dates,
+        as ``data/sample/promotions.csv``) or a dict (see :func:`~kpi_analysis.promo.parse_schedule`).
+        Keyword-only; passing it second, by position, still works for one release, with a warning.
+    baseline : str or (start, end)
+        The comparison period without any promotion, e.g. ``"2026-01"`` (a month, quarter, ISO week
+        or year, or a pair of ISO dates).
+    outcome : str, default "revenue"
+        Column to analyse (``"revenue"``, ``"orders"`` or any numeric column).
+    method : {"auto", "crossover", "did"}, default "auto"
+        ``"crossover"``: two locations swapping the promotion (AB/BA). ``"did"``: promotion location(s)
+        against controls. ``"auto"`` takes the crossover when the schedule is two locations in two
+        non-overlapping periods and no ``controls`` are named, difference-in-differences otherwise.
+    locations : list of str, optional
+        Restrict the analysis to these locations (default: all in the data for DiD, the two
+        scheduled ones for the crossover).
+    controls : list of str or "all", optional
+        Control locations for DiD (default all unscheduled locations).
+    washout_days : int, default 0
+        Days left out after each switch (the start of every promotion period).
+    dow_adjust : bool, default True
+        Adjust for day of week (crossover: day-of-week effects in the difference; DiD: location x
+        day-of-week effects).
+    scale : {"level", "log"}, default "level"
+        Estimate the effect on the outcome itself or on its log (multiplicative lift).
+    inference : {"auto", "ar1", "hac", "block_bootstrap", "randomization", "cluster"}, default "auto"
+        Crossover: ``"ar1"`` (default), ``"hac"`` or ``"block_bootstrap"`` (see
+        :func:`~kpi_analysis.promo.crossover`);
+        DiD: ``"randomization"`` (default) or ``"cluster"``.
+    lags : int, optional
+        HAC lags / bootstrap block length (Newey-West rule by default).
+    n_boot : int, default 999
+    equivalence_margin : float, default 0.10
+        Margin of the baseline trend equivalence test (see :func:`~kpi_analysis.promo.prechecks`).
+    confidence : float, default 0.95
+    seed : int, default 20261028
+        Seed of the bootstrap or sampled randomization (recorded when used).
+    currency : str, default "VND"
+    date, location : str
+        Column names in ``data``.
+
+    Returns
+    -------
+    PromoResult
+        ``estimate`` (incremental outcome per promotion location-day), ``ci_low``/``ci_high``,
+        ``p_value``, ``lift`` (fraction) with ``lift_ci_low``/``lift_ci_high``, ``total`` with its
+        interval, ``treated_days``, pre-check fields (``comparable``, ``trend_confirmed``,
+        ``pre_correlation``, ``pre_mape``, ``placebo_p``, ``equivalence_p``), ``carryover_p``
+        (crossover), ``method``, ``seed``, ``excluded`` (codes with counts: ``blank_outcome``,
+        ``outside_periods``, ``missing_days``, ``washout``, ``after_own_promotion``) and ``notes`` (codes:
+        ``missing_days``, ``not_comparable``, ``trend_unconfirmed`` and the model's). ``.table``:
+        the estimated contrasts; ``.daily``: per date the observed series, the daily effect and its
+        band (the chart's data); ``.model``: the underlying crossover / DiD result.
+
+    Notes
+    -----
+    One procedure gives one interval and one p-value for the effect on the analysis scale; the lift
+    and the totals are monotone transformations of it, so they never disagree with the p-value.
+    With ``scale="level"`` the lift divides the effect by the counterfactual mean of the promotion
+    location-days (observed mean minus effect); the total multiplies the per-day effect by the
+    analysed promotion location-days (washout days excluded). Missing location-days are counted and
+    left out, never filled. In DiD a promoted location's days after its own promotion are left out
+    (carryover), as are days outside the baseline and promotion periods.
+
+    Examples
+    --------
+    >>> days = pd.date_range("2026-01-01", "2026-03-31")
+    >>> rng = np.random.default_rng(3)
+    >>> a = 100 + rng.normal(0, 4, len(days)) + np.where(days.month == 2, 12, 0)
+    >>> b = 100 + rng.normal(0, 4, len(days)) + np.where(days.month == 3, 12, 0)
+    >>> sales = pd.DataFrame({"date": np.tile(days, 2), "location": ["A"] * 90 + ["B"] * 90,
+    ...                       "revenue": np.concatenate([a, b])})
+    >>> r = analyze(sales, schedule={"A": "2026-02", "B": "2026-03"}, baseline="2026-01")
+    >>> r.design, r.lift_ci_low < 0.12 < r.lift_ci_high
+    ('crossover', True)
+    """
+    confidence = _check_arguments(method=method, scale=scale, inference=inference, washout_days=washout_days,
+                                  confidence=confidence)
+    daily, dropped = _check_data(data, outcome=outcome, date=date, location=location)
+    plan = _plan(daily, schedule, baseline=baseline, method=method, locations=locations, controls=controls,
+                 inference=inference)
+    panel = _label_days(daily, plan, outcome=outcome, washout_days=washout_days, scale=scale, dropped=dropped)
+    pre = _baseline_checks(panel, plan, outcome=outcome, confidence=confidence, margin=equivalence_margin)
+    design = DESIGNS[plan.design]
+    fit = design.fit(panel, outcome=outcome, scale=scale, dow_adjust=dow_adjust,
+                     inference=design.default_inference if inference == "auto" else inference, lags=lags,
+                     n_boot=n_boot, confidence=confidence, seed=seed)
+    return _build_result(plan, panel, pre, fit, outcome=outcome, scale=scale, confidence=confidence,
+                         n_boot=n_boot, washout_days=washout_days, dow_adjust=dow_adjust, currency=currency)
+
+
+def _check_arguments(*, method, scale, inference, washout_days, confidence) -> float:
+    confidence = check_confidence(confidence)
+    check_choice(method, name="method", options=METHODS)
+    check_choice(scale, name="scale", options=SCALES)
+    check_choice(inference, name="inference", options=INFERENCE)
+    if not isinstance(washout_days, (int, np.integer)) or washout_days < 0:
+        raise ValueError(f"washout_days must be a non-negative whole number of days; got {washout_days!r}.")
+    return confidence
+
+
+def _check_data(data, *, outcome: str, date: str, location: str) -> tuple[pd.DataFrame, list]:
+    """The daily sums of ``outcome`` (reduced here when ``data`` are rows); negative sums refused,
+    blank ones left out and counted."""
+    daily = as_daily(data, outcome=outcome, date=date, location=location)
+    reject_rows(daily, daily[outcome] < 0, table="sales", column=outcome, rule="must not be negative")
+    blank = daily[outcome].isna()
+    dropped = []
+    if blank.any():
+        dropped.append(excluded("blank_outcome", blank.sum()))
+        daily = daily.loc[~blank]
+    return daily, dropped
+
+
+def _plan(daily: pd.DataFrame, schedule, *, baseline, method, locations, controls, inference) -> Plan:
+    """Check the schedule and the baseline against the data, choose the design and its locations."""
+    sched = parse_schedule(schedule)
+    b_start, b_end = period_bounds(baseline, what="baseline")
+    known = sorted(daily["location"].unique())
+    if locations is not None:
+        locations = [str(x) for x in ([locations] if isinstance(locations, str) else locations)]
+        check_known(locations, known, what="locations")
+        sched = sched.loc[sched["location"].isin(locations)].reset_index(drop=True)
+        if sched.empty:
+            raise ValueError(f"schedule: none of the chosen locations {locations} ran a promotion.")
+    check_known(list(sched["location"].unique()), known, what="schedule.location")
+    overlaps = (sched["start"] <= b_end) & (sched["end"] >= b_start)
+    if overlaps.any():
+        raise ValueError(f"baseline {b_start.date()}..{b_end.date()} overlaps {int(overlaps.sum())} "
+                         f"promotion period(s), e.g. {sched.loc[overlaps].astype(str).iloc[0].to_dict()}.")
+    promoted = list(dict.fromkeys(sched["location"]))
+    name = choose_design(method, sched, controls=controls)
+    design = DESIGNS[name]
+    used = promoted + (_controls(controls, promoted, locations if locations is not None else known, known)
+                       if design.uses_controls else [])
+    if len(used) < 2:
+        raise ValueError(f"sales.location: at least two locations are needed; got {used}.")
+    if inference not in design.inference:
+        raise ValueError(f"inference={inference!r} does not apply to the {name} design; use one of "
+                         f"{list(design.inference)}.")
+    return Plan(schedule=sched, baseline=(b_start, b_end), design=name, promoted=promoted, used=used)
+
+
+def _controls(controls, promoted: list, pool: list, known: list) -> list:
+    """The control locations: those named, or every unscheduled location of ``pool``."""
+    if controls is None or (isinstance(controls, str) and controls == "all"):
+        ctrl = [x for x in pool if x not in promoted]
+    else:
+        ctrl = [str(x) for x in ([controls] if isinstance(controls, str) else controls)]
+        check_known(ctrl, known, what="controls")
+        clash = [x for x in ctrl if x in promoted]
+        if clash:
+            raise ValueError(f"controls: {clash} ran a promotion in the schedule; a control must not.")
+    if not ctrl:
+        raise ValueError("did: no control locations (every location ran the promotion); name "
+                         "controls= or use method='crossover'.")
+    return ctrl
+
+
+def _day_labels(plan: Plan) -> tuple[list, pd.Series]:
+    """The analysed windows (baseline, promo1, promo2, ...) and each day's label (the first window wins)."""
+    b_start, b_end = plan.baseline
+    windows = [("baseline", b_start, b_end)] + [(f"promo{i + 1}", r.start, r.end)
+                                                for i, r in enumerate(plan.schedule.itertuples())]
+    label = pd.Series(dtype=object)
+    for name, s, e in windows:
+        label = pd.concat([label, pd.Series(name, index=pd.date_range(s, e, freq="D"))])
+    return windows, label[~label.index.duplicated(keep="first")].sort_index()
+
+
+def _label_days(daily: pd.DataFrame, plan: Plan, *, outcome, washout_days, scale, dropped) -> Panel:
+    """The location-days analysed: inside the windows, labelled by period and treatment, the washout
+    left out; days outside, missing or washed out are counted."""
+    windows, label = _day_labels(plan)
+    dropped, notes = list(dropped), []
+    sub = daily.loc[daily["location"].isin(plan.used)]
+    outside = ~sub["date"].isin(label.index)
+    if outside.any():
+        dropped.append(excluded("outside_periods", outside.sum()))
+    sub = sub.loc[~outside].copy()
+    _refuse_empty_periods(sub, plan, windows)
+    grid = pd.MultiIndex.from_product([plan.used, label.index], names=["location", "date"])
+    missing = grid.difference(pd.MultiIndex.from_frame(sub[["location", "date"]]))
+    if len(missing):
+        dropped.append(excluded("missing_days", len(missing)))
+        notes.append(note("missing_days"))
+    sub["period"] = label.reindex(sub["date"]).to_numpy()
+    sub["treated"] = 0
+    periods: dict = {}
+    for r in plan.schedule.itertuples():
+        sub.loc[(sub["location"] == r.location) & sub["date"].between(r.start, r.end), "treated"] = 1
+        periods.setdefault(r.location, []).append((r.start, r.end))
+    if washout_days:
+        wash = pd.Series(False, index=sub.index)
+        for r in plan.schedule.itertuples():
+            wash |= sub["date"].between(r.start, r.start + pd.Timedelta(days=washout_days - 1))
+        if wash.any():
+            dropped.append(excluded("washout", wash.sum()))
+        sub = sub.loc[~wash]
+    if scale == "log":
+        reject_rows(sub, sub[outcome] <= 0, table="sales", column=outcome,
+                    rule="must be positive for scale='log' (use scale='level')")
+    return Panel(rows=sub, promoted_periods=periods, dropped=dropped, notes=notes)
+
+
+def _refuse_empty_periods(sub: pd.DataFrame, plan: Plan, windows: list) -> None:
+    for name, s, e in windows:
+        if sub.loc[(sub["date"] >= s) & (sub["date"] <= e)].empty:
+            what = "baseline" if name == "baseline" else f"schedule period {s.date()}..{e.date()}"
+            raise ValueError(f"{what}: no sales rows in this period for {plan.used} (empty period).")
+    for _, r in plan.schedule.iterrows():
+        have = sub.loc[(sub["location"] == r["location"]) & sub["date"].between(r["start"], r["end"])]
+        if have.empty:
+            raise ValueError(f"schedule: {r['location']!r} has no sales rows during its promotion "
+                             f"{r['start'].date()}..{r['end'].date()}.")
+
+
+def _baseline_checks(panel: Panel, plan: Plan, *, outcome, confidence, margin) -> tuple:
+    """The design's baseline comparisons (:func:`~kpi_analysis.promo.prechecks`); notes when they fail."""
+    rows = panel.rows
+    base = rows.loc[rows["period"] == "baseline"].pivot(index="date", columns="location", values=outcome)
+    pre = tuple(prechecks(treated, control, confidence=confidence, margin=margin, label=label)
+                for label, treated, control in DESIGNS[plan.design].baseline_pairs(base, plan.promoted,
+                                                                                   plan.controls))
+    if any(not p.comparable for p in pre):
+        panel.notes.append(note("not_comparable"))
+    if any(not p.trend_confirmed for p in pre):
+        panel.notes.append(note("trend_unconfirmed"))
+    return pre
+
+
+def _worst(pre: tuple, attr: str, fn) -> float:
+    vals = [getattr(p, attr) for p in pre]
+    return float(fn(vals)) if vals else math.nan
+
+
+def _build_result(plan: Plan, panel: Panel, pre: tuple, fit: Fit, *, outcome, scale, confidence, n_boot,
+                  washout_days, dow_adjust, currency) -> PromoResult:
+    """The lift in %, per location-day and in total (all from the model's one interval), and the result."""
+    model, n_days = fit.model, fit.treated_days
+    per_day, lift = stats.lift_from_effect([model.estimate, model.ci_low, model.ci_high], fit.mean_treated,
+                                           scale)
+    table = model.table.copy()
+    table.attrs["n_boot"] = n_boot
+    observed = panel.rows.pivot_table(index="date", columns="location", values=outcome, aggfunc="sum")
+    obs_long = observed.reset_index().melt(id_vars="date", var_name="location", value_name="observed")
+    b_start, b_end = plan.baseline
+    return PromoResult(
+        design=plan.design, outcome=outcome, estimate=float(per_day[0]), ci_low=float(per_day[1]),
+        ci_high=float(per_day[2]), p_value=float(model.p_value), lift=float(lift[0]),
+        lift_ci_low=float(lift[1]), lift_ci_high=float(lift[2]), total=float(per_day[0] * n_days),
+        total_ci_low=float(per_day[1] * n_days), total_ci_high=float(per_day[2] * n_days),
+        treated_days=n_days, counterfactual_per_day=float(fit.mean_treated - per_day[0]),
+        significant=bool(np.isfinite(model.p_value) and model.p_value < 1 - confidence),
+        carryover_p=fit.carryover_p, comparable=all(p.comparable for p in pre),
+        trend_confirmed=all(p.trend_confirmed for p in pre),
+        pre_correlation=_worst(pre, "correlation", min), pre_mape=_worst(pre, "mape", max),
+        placebo_p=_worst(pre, "placebo_p", min), equivalence_p=_worst(pre, "equivalence_p", max),
+        method=model.method, inference=model.inference, scale=scale, confidence=confidence,
+        seed=fit.seed, washout_days=int(washout_days), dow_adjust=bool(dow_adjust), currency=currency,
+        locations=tuple(plan.used), treated_locations=tuple(plan.promoted),
+        baseline=(b_start.date().isoformat(), b_end.date().isoformat()), table=table,
+        daily=obs_long.merge(fit.effects, on="date", how="left"), schedule=plan.schedule, prechecks=pre,
+        model=model, excluded=Exclusions([*panel.dropped, *fit.dropped]),
+        notes=Notes([*panel.notes, *fit.notes]))

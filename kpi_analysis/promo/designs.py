@@ -1,0 +1,219 @@
+"""The designs :func:`~kpi_analysis.promo.analyze` can estimate a promotion's effect with.
+
+A design says which locations it compares, which baseline series it checks, which inference it
+offers and how it fits the labelled location-days. Each is one :class:`Design` in :data:`DESIGNS`;
+:func:`choose_design` picks one for ``method="auto"``. A new design (synthetic control, a
+time-based regression) is a new entry and a new clause in :func:`choose_design`.
+
+- ``"crossover"``: two locations swapping the promotion (AB/BA), :func:`~kpi_analysis.promo.crossover`
+  on the daily difference;
+- ``"did"``: promoted location(s) against control locations,
+  :func:`~kpi_analysis.promo.did` with location x day-of-week and day effects.
+
+Examples
+--------
+>>> sched = pd.DataFrame({"location": ["A", "B"], "start": pd.to_datetime(["2026-02-01", "2026-03-01"]),
+...                       "end": pd.to_datetime(["2026-02-28", "2026-03-31"])})
+>>> choose_design("auto", sched, controls=None), choose_design("auto", sched, controls=["C"])
+('crossover', 'did')
+>>> DESIGNS["did"].inference
+('auto', 'randomization', 'cluster')
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ..core.results import excluded
+from .estimators import crossover, did
+
+__all__ = ["DESIGNS", "Design", "Fit", "Panel", "choose_design", "is_swap"]
+
+
+@dataclass
+class Panel:
+    """The analysed location-days: ``rows`` (location, date, the outcome, ``period`` = "baseline" or
+    "promo1", "promo2", ..., ``treated`` 0/1), each promoted location's periods, and what was left
+    out on the way (exclusion and note dicts)."""
+    rows: pd.DataFrame
+    promoted_periods: dict
+    dropped: list = field(default_factory=list)
+    notes: list = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Fit:
+    """What a design's fit hands to the lift and the result: the model (a crossover or DiD result),
+    the promotion location-days analysed and their mean outcome, the carryover p-value (NaN when the
+    design has none), the daily effect for the chart, the seed used, and further exclusions and notes."""
+    model: object
+    treated_days: int
+    mean_treated: float
+    carryover_p: float
+    effects: pd.DataFrame
+    seed: int | None
+    dropped: tuple = ()
+    notes: tuple = ()
+
+
+@dataclass(frozen=True)
+class Design:
+    """One way to estimate the promotion effect.
+
+    ``inference``: the accepted values of ``analyze(inference=)``, ``"auto"`` first, meaning
+    ``default_inference``. ``uses_controls``: the design compares with unscheduled locations.
+    ``baseline_pairs(base, promoted, controls)``: the (label, treated series, control series) the
+    baseline checks compare. ``fit(panel, *, outcome, scale, dow_adjust, inference, lags, n_boot,
+    confidence, seed)``: the estimate, as a :class:`Fit`.
+    """
+    name: str
+    inference: tuple
+    default_inference: str
+    uses_controls: bool
+    baseline_pairs: Callable
+    fit: Callable
+
+
+def is_swap(schedule: pd.DataFrame) -> bool:
+    """Two locations with one promotion period each, the second starting after the first ended.
+
+    Examples
+    --------
+    >>> from kpi_analysis.promo import parse_schedule
+    >>> swap, same_month = {"A": "2026-02", "B": "2026-03"}, {"A": "2026-02", "B": "2026-02"}
+    >>> is_swap(parse_schedule(swap)), is_swap(parse_schedule(same_month))
+    (True, False)
+    """
+    return (schedule["location"].nunique() == 2 and len(schedule) == 2
+            and bool(schedule["start"].iloc[1] > schedule["end"].iloc[0]))
+
+
+def choose_design(method: str, schedule: pd.DataFrame, *, controls) -> str:
+    """The design for ``method``: ``"auto"`` takes the crossover when the schedule is a swap of two
+    locations and no ``controls`` are named, difference-in-differences otherwise.
+
+    Examples
+    --------
+    >>> from kpi_analysis.promo import parse_schedule
+    >>> choose_design("auto", parse_schedule({"A": "2026-02", "B": "2026-02"}), controls=None)
+    'did'
+    """
+    swap = is_swap(schedule)
+    if method == "auto":
+        return "crossover" if swap and controls is None else "did"
+    if method == "crossover" and not swap:
+        promoted = list(dict.fromkeys(schedule["location"]))
+        raise ValueError("method='crossover' needs exactly two locations with one promotion period each, "
+                         f"not overlapping; the schedule has {len(schedule)} period(s) at {promoted}.")
+    return method
+
+
+# ------------------------------------------------------------------------------------------ crossover
+
+def _crossover_pairs(base: pd.DataFrame, promoted: list, controls: list) -> list:
+    # one check: the location promoted first against the other (the swap is symmetric)
+    return [(promoted[0], base.get(promoted[0]), base.get(promoted[1]))]
+
+
+def _fit_crossover(panel: Panel, *, outcome, scale, dow_adjust, inference, lags, n_boot, confidence,
+                   seed) -> Fit:
+    model = crossover(panel.rows, outcome=outcome, unit="location", period="period", treated="treated",
+                      time="date", baseline="baseline", scale=scale, dow_adjust=dow_adjust,
+                      inference=inference, lags=lags, n_boot=n_boot, confidence=confidence, seed=seed)
+    on = model.daily.loc[model.daily["treated_unit"] != ""]
+    vals = np.array([row[row["treated_unit"]] for _, row in on.iterrows()], float)
+    return Fit(model=model, treated_days=int(model.daily["treated_unit"].ne("").sum()),
+               mean_treated=float(np.mean(np.exp(vals) if scale == "log" else vals)),
+               carryover_p=float(model.carryover_p), effects=_crossover_effects(model, scale),
+               seed=model.seed)
+
+
+def _crossover_effects(model, scale: str) -> pd.DataFrame:
+    """The daily effect of the treated store with its band, in outcome units."""
+    from scipy import stats
+    d = model.daily
+    q = stats.t.ppf(0.5 + model.confidence / 2, model.df)
+    rows = d.loc[d["treated_unit"] != ""]
+    treated_value = np.array([r[r["treated_unit"]] for _, r in rows.iterrows()], float)
+    e, sd = rows["effect"].to_numpy(float), rows["effect_sd"].to_numpy(float)
+    if scale == "log":
+        lvl = np.exp(treated_value)
+
+        def conv(x):
+            return lvl * (-np.expm1(-x))
+    else:
+        def conv(x):
+            return x
+    return _effects_frame(rows["time"], conv(e), conv(e - q * sd), conv(e + q * sd))
+
+
+# --------------------------------------------------------------------------- difference-in-differences
+
+def _did_pairs(base: pd.DataFrame, promoted: list, controls: list) -> list:
+    # each promoted location against the sum of the controls (days with every control observed)
+    control = base[controls].sum(axis=1, min_count=len(controls))
+    return [(loc, base.get(loc), control) for loc in promoted]
+
+
+def _fit_did(panel: Panel, *, outcome, scale, dow_adjust, inference, lags, n_boot, confidence, seed) -> Fit:
+    rows = panel.rows
+    promoted = list(panel.promoted_periods)
+    rows = rows.assign(promoted=rows["location"].isin(promoted).astype(int))
+    after = pd.Series(False, index=rows.index)
+    for loc, spans in panel.promoted_periods.items():  # carryover risk: a location after its own promotion
+        last_end = max(e for _, e in spans)
+        after |= (rows["location"] == loc) & (rows["date"] > last_end)
+    dropped = (excluded("after_own_promotion", after.sum()),) if after.any() else ()
+    rows = rows.loc[~after]
+    y = np.log(rows[outcome]) if scale == "log" else rows[outcome]
+    rows = rows.assign(_y=y, _dow=rows["location"] + "|" + rows["date"].dt.day_of_week.astype(str))
+    model = did(rows, outcome="_y", treated="promoted", post="treated", unit="location", time="date",
+                absorb=["_dow"] if dow_adjust else [], inference=inference, confidence=confidence, seed=seed)
+    on = rows.loc[rows["treated"] == 1]
+    return Fit(model=model, treated_days=len(on), mean_treated=float(on[outcome].mean()),
+               carryover_p=math.nan, effects=_did_effects(model, rows, outcome, scale, confidence),
+               seed=model.seed, dropped=dropped, notes=tuple(model.notes))
+
+
+def _did_effects(model, rows: pd.DataFrame, outcome: str, scale: str, confidence: float) -> pd.DataFrame:
+    """The daily effect summed over the promoted locations, with a normal band, in outcome units."""
+    from scipy import stats
+    r = model.residuals
+    on = r["treated"] == 1
+    sigma = float(np.std(r["residual"], ddof=1))
+    q = stats.norm.ppf(0.5 + confidence / 2)
+    e = model.estimate + r.loc[on, "residual"].to_numpy()
+    sd = math.sqrt(sigma ** 2 + model.se ** 2)
+    if scale == "log":
+        lvl = rows.loc[r.index[on], outcome].to_numpy(float)
+
+        def conv(x):
+            return lvl * (-np.expm1(-x))
+    else:
+        def conv(x):
+            return x
+    frame = pd.DataFrame({"date": r.loc[on, "time"].to_numpy(), "effect": conv(e),
+                          "effect_low": conv(e - q * sd), "effect_high": conv(e + q * sd)})
+    frame = frame.groupby("date", as_index=False).sum()
+    return _effects_frame(frame["date"], frame["effect"].to_numpy(), frame["effect_low"].to_numpy(),
+                          frame["effect_high"].to_numpy())
+
+
+def _effects_frame(dates, effect, low, high) -> pd.DataFrame:
+    frame = pd.DataFrame({"date": pd.to_datetime(np.asarray(dates)), "effect": effect,
+                          "effect_low": low, "effect_high": high}).sort_values("date", ignore_index=True)
+    frame["cumulative"] = frame["effect"].cumsum()
+    return frame
+
+
+DESIGNS: dict[str, Design] = {
+    "crossover": Design("crossover", inference=("auto", "ar1", "hac", "block_bootstrap"),
+                        default_inference="ar1", uses_controls=False, baseline_pairs=_crossover_pairs,
+                        fit=_fit_crossover),
+    "did": Design("did", inference=("auto", "randomization", "cluster"), default_inference="randomization",
+                  uses_controls=True, baseline_pairs=_did_pairs, fit=_fit_did),
+}

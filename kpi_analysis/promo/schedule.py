@@ -1,0 +1,132 @@
+"""Who ran the promotion when: the schedule as a tidy table, and periods as (first day, last day).
+
+Examples
+--------
+>>> [str(d.date()) for d in period_bounds("2026-Q1", what="baseline")]
+['2026-01-01', '2026-03-31']
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from ..core.checks import closest, reject_rows, require_columns
+from ..core.periods import parse_period
+from .reduce import to_dates
+
+__all__ = ["check_known", "parse_schedule", "period_bounds"]
+
+_FORMS = "a period ('2026-02', '2026-Q1', '2026-W05', '2026') or a (start, end) pair of ISO dates"
+
+
+def period_bounds(value, *, what: str) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """First and last day (midnight) of a report period (``"2026-02"``, ``"2026-Q1"``, ...) or of a
+    ``(start, end)`` pair of dates (inclusive); ``what`` names the argument in errors.
+
+    Examples
+    --------
+    >>> [str(d.date()) for d in period_bounds(("2026-02-03", "2026-02-09"), what="history")]
+    ['2026-02-03', '2026-02-09']
+    """
+    if isinstance(value, str):
+        try:
+            p = parse_period(value)
+        except (ValueError, TypeError):
+            raise ValueError(f"{what}: {value!r} is not {_FORMS}.") from None
+        return p.start, p.end
+    if isinstance(value, (tuple, list)) and len(value) == 2:
+        try:
+            start, end = pd.Timestamp(value[0]).normalize(), pd.Timestamp(value[1]).normalize()
+        except (ValueError, TypeError):
+            raise ValueError(f"{what}: {value!r} is not a pair of ISO dates.") from None
+        if end < start:
+            raise ValueError(f"{what}: the period {value!r} is empty (end before start).")
+        return start, end
+    raise ValueError(f"{what}: {value!r} is not {_FORMS}.")
+
+
+def parse_schedule(schedule, *, location: str = "location") -> pd.DataFrame:
+    """The promotion schedule as a tidy table: ``location``, ``start``, ``end`` (inclusive dates).
+
+    Parameters
+    ----------
+    schedule : pandas.DataFrame or dict
+        A table with columns ``location``, ``start``, ``end`` (ISO dates, as in
+        ``data/sample/promotions.csv``), or a dict ``{location: "2026-02"}`` /
+        ``{location: ("2026-02-01", "2026-02-28")}`` / ``{location: [period, ...]}``. A period is a
+        month, quarter, ISO week or year (``"2026-02"``, ``"2026-Q1"``, ``"2026-W05"``, ``"2026"``).
+    location : str
+        Name of the location column in a table.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per promotion period, sorted by start.
+
+    Raises
+    ------
+    ValueError
+        Empty periods (end before start), unparseable dates, or overlapping periods at one location.
+
+    Examples
+    --------
+    >>> parse_schedule({"A": "2026-02", "B": "2026-03"})["end"].dt.strftime("%Y-%m-%d").tolist()
+    ['2026-02-28', '2026-03-31']
+    """
+    if isinstance(schedule, Mapping):
+        table = _from_mapping(schedule)
+    elif isinstance(schedule, pd.DataFrame):
+        require_columns(schedule, table="schedule", columns=[location, "start", "end"])
+        table = pd.DataFrame({"location": schedule[location].astype(str),
+                              "start": to_dates(schedule["start"], table="schedule", column="start"),
+                              "end": to_dates(schedule["end"], table="schedule", column="end")})
+        reject_rows(table, table["end"] < table["start"], table="schedule", column="end",
+                    rule="must not be before start (empty period)")
+    else:
+        raise TypeError(f"schedule: expected a DataFrame with columns location, start, end or a dict; "
+                        f"got {type(schedule).__name__}.")
+    if table.empty:
+        raise ValueError("schedule: no promotion periods given.")
+    table = table.sort_values(["start", "location"], ignore_index=True)
+    _refuse_overlaps(table)
+    return table
+
+
+def _from_mapping(schedule: Mapping) -> pd.DataFrame:
+    rows = []
+    for loc, periods in schedule.items():
+        many = isinstance(periods, list) and periods and not isinstance(periods[0], str)
+        for p in (periods if many else [periods]):
+            start, end = period_bounds(p, what=f"schedule[{loc!r}]")
+            rows.append({"location": str(loc), "start": start, "end": end})
+    return pd.DataFrame(rows, columns=["location", "start", "end"])
+
+
+def _refuse_overlaps(table: pd.DataFrame) -> None:
+    for loc, grp in table.groupby("location", sort=False):
+        grp = grp.sort_values("start")
+        overlap = grp["start"].to_numpy()[1:] <= grp["end"].to_numpy()[:-1]
+        if overlap.any():
+            raise ValueError(f"schedule.start must not fall inside an earlier period of the same location: "
+                             f"{int(overlap.sum())} period(s) at {loc!r} overlap, e.g. "
+                             f"{grp.iloc[int(np.argmax(overlap)) + 1][['start', 'end']].astype(str).to_dict()}.")
+
+
+def check_known(names, known, *, what: str) -> None:
+    """Refuse location names that are not in the data, with the closest names as hints.
+
+    Examples
+    --------
+    >>> try:
+    ...     check_known(["Ha Noi"], ["Hà Nội", "Huế"], what="controls")
+    ... except ValueError as err:
+    ...     print(str(err).split("; ")[1])
+    closest names {'Ha Noi': ['Hà Nội']}
+    """
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        hints = {u: closest(u, known) for u in unknown}
+        raise ValueError(f"{what}: {len(unknown)} location(s) not in sales.location: {unknown}; "
+                         f"closest names {hints}; the data has {known}.")
