@@ -369,6 +369,9 @@ def normalize_keys(df: pd.DataFrame, table: str) -> pd.DataFrame:
         if spec.kind != "str" or name not in df.columns:
             continue
         col = df[name]
+        if pd.api.types.is_string_dtype(col) and not pd.api.types.is_object_dtype(col):  # CSV text: all strings
+            df[name] = formats.normalize_text(col, collapse=not spec.free_text).astype(col.dtype)
+            continue
         text = col.map(lambda v: isinstance(v, str))
         if text.any():
             df[name] = col.where(~text, formats.normalize_text(col.where(text), collapse=not spec.free_text)
@@ -455,6 +458,9 @@ def _date_hint(order: str | None, options: ReadOptions) -> str:
 
 
 def _as_text(raw: pd.Series, blank: pd.Series) -> pd.Series:
+    if pd.api.types.is_string_dtype(raw) and not pd.api.types.is_object_dtype(raw):  # already text (CSV)
+        return raw.str.strip().where(~blank).astype("str")
+
     # Excel hands back numbers for id columns ("1001" becomes 1001, or 1001.0): print whole floats
     # without ".0" so ids from Excel equal ids from CSV.
     def text(v):

@@ -291,7 +291,9 @@ def _text_values(series: pd.Series) -> pd.Series:
     """The non-blank text cells of a column, stripped (numbers and dates typed by Excel are not text)."""
     if not (pd.api.types.is_object_dtype(series) or pd.api.types.is_string_dtype(series)):
         return pd.Series(dtype=object, name=series.name)
-    s = series[series.map(lambda v: isinstance(v, str))].astype(str).str.strip()
+    if pd.api.types.is_object_dtype(series):  # Excel: numbers, dates and text mixed in one column
+        series = series[series.map(lambda v: isinstance(v, str))].astype(str)
+    s = series.dropna().str.strip()
     return s[s != ""]
 
 
@@ -303,9 +305,10 @@ def parse_numbers(series: pd.Series, *, decimal: str = ".", thousands: str | Non
     out = pd.Series(np.nan, index=series.index, dtype="float64")
     if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
         return series.astype("float64")
-    is_num = series.map(lambda v: isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool))
-    if is_num.any():
-        out[is_num] = pd.to_numeric(series[is_num], errors="coerce").astype("float64")
+    if pd.api.types.is_object_dtype(series):  # Excel: cells already numbers are kept as they are
+        is_num = series.map(lambda v: isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool))
+        if is_num.any():
+            out[is_num] = pd.to_numeric(series[is_num], errors="coerce").astype("float64")
     text = _text_values(series)
     if text.empty:
         return out
@@ -384,6 +387,10 @@ _MONTH_YEAR = re.compile(r"(?P<m>\d{1,2})[/.\-](?P<y>\d{4})")
 
 def _as_date_text(series: pd.Series) -> pd.Series:
     """Date cells as text: Excel and Parquet datetimes become ISO strings, blanks are dropped."""
+    if pd.api.types.is_string_dtype(series) and not pd.api.types.is_object_dtype(series):
+        out = series.dropna().str.strip()  # a text column (CSV): no cell-by-cell look needed
+        return out[out != ""]
+
     def text(v):
         if isinstance(v, str):
             return v.strip()
@@ -396,6 +403,7 @@ def _as_date_text(series: pd.Series) -> pd.Series:
 
 def _orders(text: pd.Series) -> pd.DataFrame:
     """For each dd/mm/yyyy-or-mm/dd/yyyy cell: whether it can be day first, month first, and if they differ."""
+    text = text[~text.str.fullmatch(_ISO)]  # ISO dates (most files) need no look at their order
     parts = text.str.extract(_NUMERIC_DATE.pattern)
     parts = parts[parts["a"].notna()]
     a, b = parts["a"].astype(int), parts["b"].astype(int)
@@ -473,13 +481,16 @@ def parse_dates(series: pd.Series, *, order: str | None = None, date_format: str
         rest = text[got.isna()]
         text = rest[rest.str.fullmatch(_ISO)]  # ISO cells (Excel datetimes) still read as ISO
         order = None
-    iso = text[text.str.fullmatch(_ISO)]
+    is_iso = text.str.fullmatch(_ISO)
+    iso, text = text[is_iso], text[~is_iso]
     if not iso.empty:
         if iso.str.contains(r"(?:Z|[+-]\d{2}:?\d{2})$", regex=True).any():
             got = pd.to_datetime(iso, format="ISO8601", errors="coerce", utc=True).dt.tz_convert(None)
         else:
             got = pd.to_datetime(iso, format="ISO8601", errors="coerce")
         out[got.index] = got.astype("datetime64[ns]")
+    if text.empty:
+        return out.astype("datetime64[ns]")
     ymd = text.str.extract(_YMD_SLASH.pattern)
     ymd = ymd[ymd["y"].notna() & text.str.fullmatch(_YMD_SLASH)]
     for fmt, idx in _groups("%Y/%m/%d" + _time_format(ymd)):
