@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from . import i18n
-from .core.checks import (
+from .. import i18n
+from ..core.checks import (
     check_choice,
     check_confidence,
     check_not_empty,
@@ -29,9 +29,9 @@ from .core.checks import (
     require_columns,
     warn_case_variants,
 )
-from .core.columns import LEAD_STATUSES
-from .core.results import ResultMixin, jsonable
-from .core.stats import adjust_pvalues
+from ..core.columns import LEAD_STATUSES
+from ..core.results import ResultMixin, jsonable
+from ..core.stats import adjust_pvalues
 
 __all__ = ["CLASSES", "COUNT_COLUMNS", "FunnelResult", "RepComparison", "compare", "counts", "funnel"]
 
