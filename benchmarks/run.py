@@ -273,7 +273,7 @@ def measure_analysis(name: str) -> dict:
         mid = time.perf_counter()
         result = nps.segment(reduced, by="region")
     elif name == "reps":
-        reduced = engine.rep_counts(table)
+        reduced = reps.reduce(table)
         mid = time.perf_counter()
         result = reps.compare(reduced)
     elif name == "promo":

@@ -15,9 +15,7 @@ from .core.reduction import count_if as _cnt
 from .core.reduction import fetch as _fetch
 from .core.reduction import if_then as ibis_if
 from .core.reduction import period_start as _period_start
-from .core.reduction import period_strings as _period_strings
 from .core.reduction import require as _require
-from .core.reduction import trim as _trim
 
 # --------------------------------------------------------------------------------------------------
 # nps: answers -> detractor / passive / promoter counts
@@ -157,73 +155,14 @@ def nps_counts(responses, *, by=None, freq: str | None = None, score: str = "sco
 
 
 # --------------------------------------------------------------------------------------------------
-# reps: leads -> closed / won per rep x stratum x period
+# reps: the reduction lives in kpi_analysis/reps/reduce.py
 # --------------------------------------------------------------------------------------------------
 
-def rep_counts(leads, *, rep: str = "rep", strata="source", period: str | None = "M", date: str = "created_at",
-               maturity_days: int = 60, as_of=None):
-    """:func:`kpi_analysis.reps.counts` in the engine (same parameters and output).
+def _reps_reduce(data, **kwargs):
+    """:func:`kpi_analysis.reps.reduce` (imported when first used)."""
+    from .reps import reduce
 
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> leads = pd.DataFrame({
-    ...     "rep": ["An", "An", "Bình"], "source": ["Website"] * 3,
-    ...     "created_at": pd.to_datetime(["2026-01-05", "2026-01-20", "2026-02-03"]),
-    ...     "status": ["won", "lost", "open"],
-    ...     "closed_at": pd.to_datetime(["2026-01-30", "2026-02-10", None])})
-    >>> rep_counts(leads, as_of="2026-02-28")[["rep", "period", "closed", "won", "open_excluded"]]
-        rep   period  closed  won  open_excluded
-    0    An  2026-01       2    1              0
-    1  Bình  2026-02       0    0              1
-    """
-    import ibis
-    import numpy as np
-    import pandas as pd
-
-    from . import reps
-    from .core.checks import check_choice
-
-    strata_cols = reps._strata_list(strata)
-    if period is not None:
-        check_choice(period, name="period", options=reps._PERIODS)
-    if not isinstance(maturity_days, (int, np.integer)) or isinstance(maturity_days, bool) or maturity_days < 0:
-        raise ValueError(f"maturity_days must be a whole number of days >= 0; got {maturity_days!r}.")
-    t = _table_for(leads, "leads")
-    _require(t, "leads", [rep, *strata_cols, date, "status"])
-    when = t[date]
-    if as_of is None:
-        aggs = {"a": when.max()}
-        if "closed_at" in t.columns:
-            aggs["b"] = t["closed_at"].max()
-        row = t.aggregate(**aggs).execute().iloc[0]
-        stamps = [pd.Timestamp(v) for v in row.tolist() if not pd.isna(v)]
-        as_of = max(stamps) if stamps else pd.Timestamp("1970-01-01")
-    as_of = pd.Timestamp(as_of)
-    cutoff = (as_of - pd.Timedelta(days=int(maturity_days))).to_pydatetime()
-    is_open = t["status"] == "open"
-    young = is_open & (when > cutoff)  # (as_of - created).days < maturity_days
-    if strata_cols:
-        label = t[strata_cols[0]].cast("string")
-        for c in strata_cols[1:]:
-            label = label.concat(" / ", t[c].cast("string"))
-    else:
-        label = ibis.literal(reps._ALL)
-    per = _period_start(when, period) if period else ibis.literal(pd.Timestamp("1970-01-01").to_pydatetime())
-    g = t.mutate(_rep=_trim(t[rep].cast("string")), _stratum=label, _period=per,
-                 _young=young, _open=is_open, _won=t["status"] == "won")
-    out = _fetch(g.group_by(["_rep", "_stratum", "_period"]).aggregate(
-        closed=_cnt(~g["_young"]), won=_cnt(g["_won"]),
-        stale_open=_cnt(g["_open"] & ~g["_young"]),
-        open_excluded=_cnt(g["_young"])))
-    res = pd.DataFrame({
-        "rep": _as_str(out["_rep"]), "stratum": _as_str(out["_stratum"]),
-        "period": (pd.Series(_period_strings(_as_ts(out["_period"]), period), dtype="str")
-                   if period else pd.Series([reps._ALL] * len(out), dtype="str")),
-    })
-    for c in ("closed", "won", "stale_open", "open_excluded"):
-        res[c] = pd.to_numeric(out[c]).fillna(0).astype("int64")
-    return res.sort_values(["rep", "stratum", "period"], kind="stable").reset_index(drop=True)[reps.COUNT_COLUMNS]
+    return reduce(data, **kwargs)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -628,7 +567,7 @@ def _nps_totals(t, fr):
 # one entry point per analysis
 # --------------------------------------------------------------------------------------------------
 
-REDUCTIONS = {"nps": nps_counts, "reps": rep_counts, "promo": daily_sums, "feasibility": monthly_drivers,
+REDUCTIONS = {"nps": nps_counts, "reps": _reps_reduce, "promo": daily_sums, "feasibility": monthly_drivers,
               "scorecard": kpi_totals}
 #: canonical tables each reduction reads
 TABLES_NEEDED = {"nps": ("nps_responses",), "reps": ("leads",), "promo": ("sales",), "feasibility": ("leads",),
