@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kpi_analysis import backend, config, data, engine, feasibility, nps, promo, reps, scorecard
+from kpi_analysis import backend, config, data, engine, feasibility, nps, promo, scorecard
 from kpi_analysis.core.checks import DataValidationError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -159,10 +159,6 @@ def _nps_trend(d):
     return nps.trend(d, freq="Q", end="2026-10")
 
 
-def _reps(d):
-    return reps.compare(d)
-
-
 def _promo(d):
     return promo.analyze(d, pd.read_csv(SCHEDULE), baseline="2026-01")
 
@@ -179,11 +175,10 @@ CASES = {
     # name: (pandas reduction, engine reduction, keyword arguments, analysis on rows or reduced table)
     "nps_segment": (nps.counts, engine.nps_counts, {"by": "region"}, _nps),
     "nps_trend": (nps.counts, engine.nps_counts, {"freq": "Q", "end": "2026-10"}, _nps_trend),
-    "reps": (reps.counts, engine.rep_counts, {}, _reps),
     "promo": (promo.daily_sums, engine.daily_sums, {}, _promo),
     "feasibility": (feasibility.monthly_drivers, engine.monthly_drivers, {}, _feasibility),
 }
-TABLE_OF = {"nps_segment": "nps_responses", "nps_trend": "nps_responses", "reps": "leads", "promo": "sales",
+TABLE_OF = {"nps_segment": "nps_responses", "nps_trend": "nps_responses", "promo": "sales",
             "feasibility": "leads"}
 
 
@@ -261,9 +256,6 @@ NPS_OPTIONS = [
     {"by": "region", "early": "exclude", "start": "2025-01", "end": "2026-06"},
     {},
 ]
-REP_OPTIONS = [{"strata": ["source", "segment"], "period": "Q"},
-               {"strata": None, "period": None, "maturity_days": 30},
-               {"as_of": "2026-06-30"}]
 
 
 @pytest.mark.parametrize("kwargs", NPS_OPTIONS, ids=str)
@@ -272,11 +264,6 @@ def test_nps_counts_options_on_duckdb(kwargs, rows, duck):
     got = engine.nps_counts(duck["nps_responses"], **kwargs)
     same_frame(expected, got)
     assert got.attrs == expected.attrs
-
-
-@pytest.mark.parametrize("kwargs", REP_OPTIONS, ids=str)
-def test_rep_counts_options_on_duckdb(kwargs, rows, duck):
-    same_frame(reps.counts(rows["leads"], **kwargs), engine.rep_counts(duck["leads"], **kwargs))
 
 
 @pytest.mark.parametrize("freq", ["Q", "W"])
@@ -389,7 +376,6 @@ def test_workbook_reduce_and_duckdb_file(tmp_path, rows):
         f"    sales: {{path: {SAMPLE / 'sales.csv'}}}\n", encoding="utf-8")
     wb = config.open_workbook(tmp_path / "workbook.yml")
     assert wb.has("leads") and wb.has("sales") and not wb.has("nps_responses")
-    same_frame(reps.counts(rows["leads"]), wb.reduce("reps"))
     same_frame(promo.daily_sums(rows["sales"]), wb.reduce("promo"))
     same_frame(rows["leads"], wb.load("leads"))
 
