@@ -273,7 +273,7 @@ def measure_analysis(name: str) -> dict:
         mid = time.perf_counter()
         result = nps.segment(reduced, by="region")
     elif name == "reps":
-        reduced = engine.rep_counts(table)
+        reduced = reps.reduce(table)
         mid = time.perf_counter()
         result = reps.compare(reduced)
     elif name == "promo":
@@ -418,7 +418,7 @@ def write_results(info, manifest, gen, rows, imports, report, total) -> str:
         ("Each cell is measured in a fresh Python process. *Baseline*: one DuckDB scan of the same Parquet "
         "grouped the same way (the practical limit). *Analysis*: Parquet -> Ibis reduction run by DuckDB -> "
         "reduced table -> statistics -> result (reduction and statistics shown apart). *Check*: the data "
-        "contract on the whole table in the engine (once per table and session; `Workbook.reduce` caches it). "
+        "contract on the whole table in the engine (once per table and session; `Workbook.table` caches it). "
         "The embedded DuckDB runs with `memory_limit` 1 GB (`$KPI_DUCKDB_MEMORY_LIMIT`) and spills beyond it, "
         "so the process stays small whatever the input size."),
         "",

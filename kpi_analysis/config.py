@@ -335,17 +335,6 @@ class Workbook:
 
         return backend.workbook_table(self, table)
 
-    def reduce(self, name: str, **kwargs):
-        """Analysis ``name``'s reduced table, computed in the engine where the data lives.
-
-        ``name`` is one of "nps", "reps", "promo", "feasibility", "scorecard"; keyword arguments are
-        those of the pandas reduction (``nps.counts``, ``reps.counts``, ``promo.daily_sums``,
-        ``feasibility.monthly_drivers``, ``scorecard.totals``). See :mod:`kpi_analysis.engine`.
-        """
-        from . import engine
-
-        return engine.workbook_reduce(self, name, **kwargs)
-
     def load(self, table: str):
         """The validated canonical ``table`` (read once, then cached)."""
         from . import data

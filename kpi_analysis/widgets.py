@@ -415,7 +415,7 @@ def rep_explorer(leads, *, locale: str = "en", confidence: float = 0.95, chart: 
     Parameters
     ----------
     leads : pandas.DataFrame
-        Validated ``leads`` rows, or their reduction by ``reps.counts`` (reduced once either way, so
+        Validated ``leads`` rows, or their reduction by ``reps.reduce`` (reduced once either way, so
         moving a control only re-runs the statistics).
     locale : {"en", "vi"}, default "en"
         Language of the verdicts and chart labels.
@@ -424,8 +424,8 @@ def rep_explorer(leads, *, locale: str = "en", confidence: float = 0.95, chart: 
     chart : {"intervals", "funnel", "heatmap"}, default "intervals"
         Starting chart.
     **compare_kwargs
-        Passed to ``reps.counts`` (``rep``, ``strata``, ``period``, ``date``, ``maturity_days``,
-        ``as_of``) and ``reps.compare`` (``adjust``, ``min_leads``, ``persist_share``, ``dip_level``,
+        Passed to ``reps.reduce`` (``rep``, ``strata``, ``freq``, ``date``, ``maturity_days``,
+        ``as_of``) and ``reps.compare`` (``adjust``, ``min_n``, ``persist_share``, ``dip_level``,
         ``within_period``).
 
     Returns
@@ -441,10 +441,10 @@ def rep_explorer(leads, *, locale: str = "en", confidence: float = 0.95, chart: 
     from . import i18n, reps
 
     i18n.check_locale(locale)
-    count_keys = ("rep", "strata", "period", "date", "maturity_days", "as_of")
+    count_keys = ("rep", "strata", "freq", "period", "date", "maturity_days", "as_of")  # period: freq's old name
     count_kwargs = {k: compare_kwargs.pop(k) for k in count_keys if k in compare_kwargs}
-    cells = leads if reps._is_counts(leads) else reps.counts(leads, **count_kwargs)
-    periods = sorted(cells["period"].unique(), key=reps._period_sort_key)
+    cells = leads if reps.is_reduced(leads) else reps.reduce(leads, **count_kwargs)
+    periods = sorted(cells["period"].unique(), key=reps.period_sort_key)
     order = {p: i for i, p in enumerate(periods)}
     start = max(0, len(periods) - 12)  # the default analysis window: the last 12 months
     labels = {k: _t_reps(k, locale) for k in ("period", "sources", "reps", "confidence", "chart")}
@@ -468,7 +468,7 @@ def rep_explorer(leads, *, locale: str = "en", confidence: float = 0.95, chart: 
                        & cells["period"].map(order).between(order[first], order[last])]
         if not len(chosen) or not who.value:
             return None, [i18n.text("common", "no_data", locale)]
-        res = reps.compare(chosen, end=last, window=None, confidence=conf.value, **compare_kwargs)
+        res = reps.compare(chosen, period=last, window=None, confidence=conf.value, **compare_kwargs)
         verdicts = res.verdicts(locale)
         shown = res.table[res.table["rep"].isin(who.value)]
         fig, ax = _figure(9, 1.8 + 0.4 * max(len(shown), 4))

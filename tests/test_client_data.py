@@ -302,7 +302,9 @@ def test_validate_shows_how_each_file_was_read(tmp_path):
 def test_engine_reads_a_client_csv_the_way_data_load_does(tmp_path):
     write(tmp_path / "sales.csv", VI_SALES)
     wb = config.open_workbook(None, data_dir=tmp_path)
-    daily = wb.reduce("promo", outcome="revenue")
+    from kpi_analysis import promo
+
+    daily = promo.reduce(wb.table("sales"), outcome="revenue")
     assert daily["revenue"].tolist() == [51651.0, 1234.5]
     assert sorted(daily["date"].dt.day) == [8, 13]
 

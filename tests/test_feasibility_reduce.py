@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 import os
-import subprocess
 import warnings
 from pathlib import Path
 
@@ -52,23 +51,6 @@ def duck(parquet):
     table = backend.source("leads", parquet, con=con)
     assert backend.check(table, "leads") == []
     return table
-
-
-@pytest.fixture(scope="session")
-def postgres_url():
-    url = os.environ.get("KPI_POSTGRES_URL")
-    if url:
-        return url
-    script = ROOT / "scripts" / "start-postgres.sh"
-    try:
-        done = subprocess.run(["bash", str(script)], capture_output=True, text=True, timeout=600, check=False)
-    except (OSError, subprocess.TimeoutExpired) as err:
-        pytest.skip(f"PostgreSQL could not be started by {script.name}: {err}")
-    if done.returncode != 0 or not done.stdout.strip():
-        tail = "\n".join(done.stderr.strip().splitlines()[-8:])
-        pytest.skip(f"PostgreSQL could not be installed or started by {script.name} "
-                    f"(exit {done.returncode}):\n{tail}")
-    return done.stdout.strip().splitlines()[-1]
 
 
 def _drop(con, name):
@@ -164,7 +146,7 @@ def test_workbook_connection_setting(tmp_path, postgres_url, pg, leads):
         f"    leads: {{query: {PG_PREFIX}leads}}\n", encoding="utf-8")
     wb = config.open_workbook(tmp_path / "workbook.yml")
     assert wb.has("leads")
-    same_frame(oracle(leads), wb.reduce("feasibility"))
+    same_frame(oracle(leads), feasibility.reduce(wb.table("leads")))
 
 
 # ------------------------------------------------------------------------------------------ edge cases

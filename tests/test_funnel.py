@@ -94,7 +94,7 @@ def test_planted_outlier_is_flagged_and_labelled():
 
 def test_funnel_edge_cases_and_errors():
     res = reps.funnel([3, 0, 5], [10, 0, 12], labels=["a", "b", "c"])
-    assert res.excluded == {"units with no trials": 1} and res.n_units == 2
+    assert res.excluded == ({"code": "no_trials", "n": 1},) and res.n_units == 2
     assert np.isnan(res.phi) and {"code": "few_units"} in res.notes
     zero = reps.funnel([0, 0, 0], [10, 20, 30])
     assert zero.target == 0 and {"code": "degenerate_target"} in zero.notes and zero.outside_95 == 0

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 import os
-import subprocess
 import warnings
 from pathlib import Path
 
@@ -46,23 +45,6 @@ def duck_sales(tmp_path_factory, sales):
     table = backend.source("sales", folder, con=backend.connect())
     assert backend.check(table, "sales") == []
     return table
-
-
-@pytest.fixture(scope="session")
-def postgres_url():
-    url = os.environ.get("KPI_POSTGRES_URL")
-    if url:
-        return url
-    script = ROOT / "scripts" / "start-postgres.sh"
-    try:
-        done = subprocess.run(["bash", str(script)], capture_output=True, text=True, timeout=600, check=False)
-    except (OSError, subprocess.TimeoutExpired) as err:
-        pytest.skip(f"PostgreSQL could not be started by {script.name}: {err}")
-    if done.returncode != 0 or not done.stdout.strip():
-        tail = "\n".join(done.stderr.strip().splitlines()[-8:])
-        pytest.skip(f"PostgreSQL could not be installed or started by {script.name} "
-                    f"(exit {done.returncode}):\n{tail}")
-    return done.stdout.strip().splitlines()[-1]
 
 
 @pytest.fixture(scope="module")
@@ -247,7 +229,7 @@ def test_workbook_reduce(tmp_path, sales):
         "  tables:\n"
         f"    sales: {{path: {SAMPLE / 'sales.csv'}}}\n", encoding="utf-8")
     wb = config.open_workbook(tmp_path / "workbook.yml")
-    same_frame(oracle(sales), wb.reduce("promo"))
+    same_frame(oracle(sales), promo.reduce(wb.table("sales")))
     same_frame(oracle(sales, outcome="revenue"), promo.reduce(wb.table("sales"), outcome="revenue"))
 
 

@@ -1,4 +1,4 @@
-"""reps.counts / reps.compare: published reference cases, planted effects, edge cases, bad input.
+"""reps.reduce / reps.compare: published reference cases, planted effects, edge cases, bad input.
 
 Reference numbers come from /work/shared/reference-data/README.md (copied here with their sources).
 """
@@ -14,12 +14,14 @@ import pytest
 from scipy import stats
 
 from kpi_analysis import reps
+from kpi_analysis.core.stats import adjust_pvalues
+from kpi_analysis.reps.stats import fit_beta_binomial
 
 # ------------------------------------------------------------------------------------------ helpers
 
 
 def _counts(rows, period="all"):
-    """rows: (rep, stratum, closed, won) -> a counts table as made by reps.counts."""
+    """rows: (rep, stratum, closed, won) -> a counts table as made by reps.reduce."""
     return pd.DataFrame([{"rep": r, "stratum": s, "period": period, "closed": n, "won": w} for r, s, n, w in rows])
 
 
@@ -79,7 +81,7 @@ def test_prop_test_four_groups_equal_proportions():
     # R `prop.test` documentation example (smokers): 83/86, 90/93, 129/136, 70/82 -> X^2 = 12.6, df 3,
     # p = 0.005585.
     table = _counts([("a", "all", 86, 83), ("b", "all", 93, 90), ("c", "all", 136, 129), ("d", "all", 82, 70)])
-    res = reps.compare(table, min_leads=10)
+    res = reps.compare(table, min_n=10)
     assert res.statistic == pytest.approx(12.6, abs=0.005)
     assert res.df == 3
     assert res.p_value == pytest.approx(0.005585, abs=5e-6)
@@ -95,7 +97,7 @@ def test_prop_test_four_groups_equal_proportions():
 def test_ucb_admissions_mantel_haenszel():
     # R `mantelhaen.test(UCBAdmissions)`: MH common OR (men:women) 0.9047, 95% CI (0.7719, 1.0603);
     # CMH X^2 = 1.4269 with continuity correction, p = 0.2323. Crude: 1198/2691 men, 557/1835 women.
-    res = reps.compare(_ucb(), min_leads=10)
+    res = reps.compare(_ucb(), min_n=10)
     men, women = _row(res, "men"), _row(res, "women")
     assert (men["won"], men["closed"], women["won"], women["closed"]) == (1198, 2691, 557, 1835)
     assert men["conversion"] == pytest.approx(0.445, abs=5e-4)
@@ -116,7 +118,7 @@ def test_agresti_two_clinics_simpson():
     # Agresti (1996) Table 3.2: each clinic has OR = 1, the MH OR is 1, the collapsed table has OR = 2.
     table = _counts([("A", "clinic 1", 30, 18), ("B", "clinic 1", 20, 12),
                      ("A", "clinic 2", 10, 2), ("B", "clinic 2", 40, 8)])
-    res = reps.compare(table, min_leads=10)
+    res = reps.compare(table, min_n=10)
     a, b = _row(res, "A"), _row(res, "B")
     crude_or = (a["won"] / (a["closed"] - a["won"])) / (b["won"] / (b["closed"] - b["won"]))
     assert crude_or == pytest.approx(2.0)
@@ -138,7 +140,7 @@ def test_china_smoking_matches_statsmodels():
         rows.append(("smoker", city, r.smoking_yes_cancer_yes + r.smoking_yes_cancer_no, r.smoking_yes_cancer_yes))
         rows.append(("non-smoker", city, r.smoking_no_cancer_yes + r.smoking_no_cancer_no,
                      r.smoking_no_cancer_yes))
-    res = reps.compare(_counts(rows), min_leads=10)
+    res = reps.compare(_counts(rows), min_n=10)
     s = _row(res, "smoker")
     assert s["mh_or"] == pytest.approx(2.174, abs=5e-4)
     assert (s["mh_or_low"], s["mh_or_high"]) == pytest.approx((1.984, 2.383), abs=5e-4)
@@ -154,9 +156,9 @@ def test_china_smoking_matches_statsmodels():
 
 def test_holm_and_bh_by_hand():
     p = [0.01, 0.04, 0.03, 0.005]
-    assert reps._adjust(p, "holm") == pytest.approx([0.03, 0.06, 0.06, 0.02])
-    assert reps._adjust(p, "fdr_bh") == pytest.approx([0.02, 0.04, 0.04, 0.02])
-    with_nan = reps._adjust([0.01, np.nan, 0.04, 0.03, 0.005], "holm")
+    assert adjust_pvalues(p, "holm") == pytest.approx([0.03, 0.06, 0.06, 0.02])
+    assert adjust_pvalues(p, "fdr_bh") == pytest.approx([0.02, 0.04, 0.04, 0.02])
+    with_nan = adjust_pvalues([0.01, np.nan, 0.04, 0.03, 0.005], "holm")
     assert np.isnan(with_nan[1]) and with_nan[[0, 2, 3, 4]] == pytest.approx([0.03, 0.06, 0.06, 0.02])
 
 
@@ -171,7 +173,7 @@ def test_adjust_choice_changes_p_adj():
 
 
 def test_observed_expected_interval_is_exact_poisson():
-    res = reps.compare(_ucb(), min_leads=10)
+    res = reps.compare(_ucb(), min_n=10)
     r = _row(res, "women")
     o, e = r["won"], r["expected"]
     low = stats.chi2.ppf(0.025, 2 * o) / 2 / e  # Garwood (1936)
@@ -188,7 +190,7 @@ def test_beta_binomial_fit_agrees_with_scipy_betabinom():
     rng = np.random.default_rng(11)
     n = rng.integers(40, 400, size=60)
     k = rng.binomial(n, rng.beta(6, 18, size=60))
-    a, b, flat = reps._fit_beta_binomial(k.astype(float), n.astype(float))
+    a, b, flat = fit_beta_binomial(k.astype(float), n.astype(float))
     assert not flat
 
     from scipy.optimize import minimize
@@ -207,7 +209,7 @@ def test_beta_binomial_recovers_planted_prior():
     rng = np.random.default_rng(20261028)
     n = np.full(400, 150)
     k = rng.binomial(n, rng.beta(8, 24, size=400))  # mean 0.25, a + b = 32
-    a, b, _ = reps._fit_beta_binomial(k.astype(float), n.astype(float))
+    a, b, _ = fit_beta_binomial(k.astype(float), n.astype(float))
     assert a / (a + b) == pytest.approx(0.25, abs=0.01)
     assert a + b == pytest.approx(32, rel=0.3)
 
@@ -224,7 +226,7 @@ def test_shrinkage_flat_prior_when_no_between_rep_variation():
 
 def test_planted_effects_in_simulated_leads():
     sim = _simulate_leads(seed=5, bad_month=("Đức", "2026-08", 0.02))
-    res = reps.compare(sim, end="2026-10")
+    res = reps.compare(sim, period="2026-10")
     t = res.table.set_index("rep")
     assert t.loc["Cường", "classification"] == "persistent_under"
     assert t.loc["Hà", "classification"] == "persistent_over"
@@ -242,7 +244,7 @@ def test_planted_effects_in_simulated_leads():
 
 def test_counts_and_rows_give_the_same_result():
     sim = _simulate_leads(seed=9, months=6, per_month=30)
-    c = reps.counts(sim)
+    c = reps.reduce(sim)
     assert list(c.columns) == reps.COUNT_COLUMNS
     assert c["closed"].sum() == len(sim) and c["won"].sum() == (sim["status"] == "won").sum()
     a, b = reps.compare(sim), reps.compare(c)
@@ -252,13 +254,13 @@ def test_counts_and_rows_give_the_same_result():
 
 def test_quarterly_periods_and_pooled_periods():
     sim = _simulate_leads(seed=4)
-    q = reps.compare(sim, period="Q")
+    q = reps.compare(sim, freq="Q")
     assert q.period == "Q" and q.start == "2025Q4" and q.end == "2026Q4"
     assert set(q.by_period["period"]) <= {"2025Q4", "2026Q1", "2026Q2", "2026Q3", "2026Q4"}
     assert _row(q, "Cường")["classification"] == "persistent_under"
     pooled = reps.compare(sim, within_period=False)
     assert _row(pooled, "Cường")["classification"] == "persistent_under"
-    one = reps.compare(sim, period=None)
+    one = reps.compare(sim, freq=None)
     assert one.period is None and list(one.by_period["period"].unique()) == ["all"]
 
 
@@ -268,18 +270,18 @@ def test_maturity_window_excludes_young_open_leads_and_counts_stale_ones():
         "created_at": pd.to_datetime(["2026-10-25", "2026-06-01", "2026-09-01", "2026-09-02"]),
         "status": ["open", "open", "won", "lost"],
         "closed_at": pd.to_datetime([None, None, "2026-09-20", "2026-09-30"])})
-    c = reps.counts(leads, as_of="2026-10-31", maturity_days=60)
+    c = reps.reduce(leads, as_of="2026-10-31", maturity_days=60)
     assert c["open_excluded"].sum() == 1 and c["stale_open"].sum() == 1 and c["closed"].sum() == 3
-    assert reps.counts(leads, as_of="2026-10-31", maturity_days=200)["open_excluded"].sum() == 2
+    assert reps.reduce(leads, as_of="2026-10-31", maturity_days=200)["open_excluded"].sum() == 2
 
 
 def test_window_excludes_and_counts_other_periods():
     sim = _simulate_leads(seed=2, months=12, per_month=20)
-    res = reps.compare(sim, end="2026-06", window=3)
+    res = reps.compare(sim, period="2026-06", window=3)
     assert (res.start, res.end) == ("2026-04", "2026-06")
     inside = sim["created_at"].between("2026-04-01", "2026-06-30 23:59")
     assert res.closed == int(inside.sum())
-    assert res.excluded["leads outside the analysis window"] == int((~inside).sum())
+    assert {"code": "outside_window", "n": int((~inside).sum())} in res.excluded
 
 
 # ----------------------------------------------------------------------------------------- edge cases
@@ -332,7 +334,7 @@ def test_single_rep():
 def test_period_with_no_leads():
     sim = _simulate_leads(seed=1, months=6, per_month=40)
     sim = sim[sim["created_at"].dt.strftime("%Y-%m") != "2026-02"]
-    res = reps.compare(sim, end="2026-04", window=6)
+    res = reps.compare(sim, period="2026-04", window=6)
     assert {"code": "empty_period", "period": ["2026-02"]} in res.notes
     feb = res.by_period[res.by_period["period"] == "2026-02"]
     assert len(feb) == res.n_reps and feb["z"].isna().all() and (feb["closed"] == 0).all()
@@ -381,14 +383,14 @@ def test_bad_input_errors_name_table_column_and_rows():
         reps.compare(sim, confidence=95)
     with pytest.raises(ValueError, match="adjust must be one of"):
         reps.compare(sim, adjust="BH")
-    with pytest.raises(ValueError, match="period must be one of"):
-        reps.compare(sim, period="W")
+    with pytest.raises(ValueError, match="freq must be one of"):
+        reps.compare(sim, freq="W")
     with pytest.raises(ValueError, match=r"counts\.won must not exceed closed: 1 row"):
         reps.compare(_counts([("An", "W", 10, 11), ("Bình", "W", 10, 5)]))
     with pytest.raises(ValueError, match=r"counts\.closed must be a whole number"):
         reps.compare(_counts([("An", "W", -1, 0), ("Bình", "W", 10, 5)]))
     with pytest.raises(ValueError, match="no leads in the analysis window"):
-        reps.compare(sim, end="2030-01", window=2)
+        reps.compare(sim, period="2030-01", window=2)
 
 
 # ------------------------------------------------------------------------------- the sample data set
@@ -404,7 +406,7 @@ NAMED = {
 
 @pytest.fixture(scope="module")
 def sample_result(sample_table):
-    return reps.compare(sample_table("leads"), end="2026-10")
+    return reps.compare(sample_table("leads"), period="2026-10")
 
 
 def test_sample_planted_reps_are_classified(sample_result):
@@ -433,10 +435,10 @@ def test_sample_margins(sample_result):
     assert t.loc["Đặng Quốc Huy", "closed"] < 30
 
 
-@pytest.mark.parametrize("kwargs", [{"window": 6}, {"window": 24}, {"end": "2026-09"},
+@pytest.mark.parametrize("kwargs", [{"window": 6}, {"window": 24}, {"period": "2026-09"},
                                     {"maturity_days": 30}, {"within_period": False}])
 def test_sample_classification_is_robust_to_the_settings(sample_table, kwargs):
-    res = reps.compare(sample_table("leads"), **{"end": "2026-10", **kwargs})
+    res = reps.compare(sample_table("leads"), **{"period": "2026-10", **kwargs})
     t = res.table.set_index("rep")
     assert {rep: t.loc[rep, "classification"] for rep in NAMED} == NAMED
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 import os
-import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -106,23 +105,6 @@ def duck(tmp_path_factory, rows):
         out[t] = backend.source(t, path, con=con)
         assert backend.check(out[t], t) == []
     return out
-
-
-@pytest.fixture(scope="session")
-def postgres_url():
-    url = os.environ.get("KPI_POSTGRES_URL")
-    if url:
-        return url
-    script = ROOT / "scripts" / "start-postgres.sh"
-    try:
-        done = subprocess.run(["bash", str(script)], capture_output=True, text=True, timeout=600, check=False)
-    except (OSError, subprocess.TimeoutExpired) as err:
-        pytest.skip(f"PostgreSQL could not be started by {script.name}: {err}")
-    if done.returncode != 0 or not done.stdout.strip():
-        tail = "\n".join(done.stderr.strip().splitlines()[-8:])
-        pytest.skip(f"PostgreSQL could not be installed or started by {script.name} "
-                    f"(exit {done.returncode}):\n{tail}")
-    return done.stdout.strip().splitlines()[-1]
 
 
 @pytest.fixture(scope="module")

@@ -1,13 +1,12 @@
-"""The engine's reductions equal the pandas ones, and every analysis gives identical results from rows,
-from its reduced table, from DuckDB on Parquet and from PostgreSQL.
+"""The data layer's engine side (kpi_analysis.backend): sources on DuckDB, Parquet, DuckDB files and
+PostgreSQL become the same canonical tables, the data contract is checked in the engine, and workbook
+tables run the analyses' reductions where they live.
 
-PostgreSQL: the tests marked ``postgres`` use the server in ``$KPI_POSTGRES_URL`` or start one on
-127.0.0.1 with ``scripts/start-postgres.sh`` (which installs Debian's postgresql when missing); they
-skip, saying why, only when no server can be installed or started.
+Each analysis's own reduction is compared with its pandas oracle in ``tests/test_<analysis>_reduce.py``.
+PostgreSQL: the ``postgres_url`` fixture (tests/conftest.py).
 """
 from __future__ import annotations
 
-import math
 import os
 from pathlib import Path
 
@@ -21,8 +20,8 @@ from kpi_analysis.core.checks import DataValidationError
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
 TABLES = ["leads", "sales", "nps_responses", "marketing_spend", "competitor_prices", "client_activity",
-          "employee_survey"]
-PG_PREFIX = f"kpi_test_{os.getpid()}_"  # this run's tables on the PostgreSQL server
+          "employee_survey", "kpi_targets"]
+PG_PREFIX = f"kpi_backend_{os.getpid()}_"  # this run's tables on the PostgreSQL server
 RTOL = 1e-9  # sums may differ in the last bits: the engine adds in another order
 
 
@@ -99,108 +98,32 @@ def same_frame(a: pd.DataFrame, b: pd.DataFrame) -> None:
                                   rtol=RTOL)
 
 
-def same_value(a, b, path="") -> None:
-    if isinstance(a, dict):
-        assert isinstance(b, dict) and a.keys() == b.keys(), f"{path}: keys differ"
-        for k in a:
-            same_value(a[k], b[k], f"{path}.{k}")
-    elif isinstance(a, (list, tuple)):
-        assert len(a) == len(b), f"{path}: lengths differ"
-        for i, (x, y) in enumerate(zip(a, b)):
-            same_value(x, y, f"{path}[{i}]")
-    elif isinstance(a, float) and isinstance(b, float):
-        assert (math.isnan(a) and math.isnan(b)) or math.isclose(a, b, rel_tol=RTOL, abs_tol=1e-9), \
-            f"{path}: {a} != {b}"
-    else:
-        assert a == b, f"{path}: {a!r} != {b!r}"
+def _fetched(table, name: str) -> pd.DataFrame:
+    """A canonical Ibis table fetched as the pandas loader's frame, in a stable row order."""
+    key = {"leads": "lead_id", "nps_responses": "response_id"}.get(name)
+    from kpi_analysis import schema
+
+    frame = data.load(name, frame=table.select(*[c for c in schema.columns(name) if c in table.columns]).execute())
+    cols = [key] if key else list(frame.columns)
+    return frame.sort_values(cols, kind="stable").reset_index(drop=True)
 
 
-def same_result(a, b, *, words: bool = True) -> None:
-    """Same headline numbers and detail table; with ``words`` also the same summary in both locales.
-
-    From rows and from a reduced table an analysis may word its method differently (e.g. reps names
-    the stratum column it was given: "source" from rows, "stratum" from a counts table), so rows are
-    compared on numbers; two reduced tables must give the very same text.
-    """
-    same_value(a.headline(), b.headline())
-    same_frame(a.table, b.table)
-    if words:
-        for locale in ("en", "vi"):
-            assert a.summary(locale) == b.summary(locale)
-
-
-# ---------------------------------------------------------------------------- the five analyses
-
-
-def _reps(d):
-    return reps.compare(d)
-
-
-
-
-CASES = {
-    # name: (pandas reduction, engine reduction, keyword arguments, analysis on rows or reduced table)
-    "reps": (reps.counts, engine.rep_counts, {}, _reps),
-}
-TABLE_OF = {"reps": "leads"}
-
-
-@pytest.fixture(scope="module")
-def from_reduced(rows):
-    out = {name: analysis(reduce_pandas(rows[TABLE_OF[name]], **kwargs))
-           for name, (reduce_pandas, _, kwargs, analysis) in CASES.items()}
-    return out
-
-
-@pytest.fixture(scope="module")
-def from_rows(rows):
-    out = {name: analysis(rows[TABLE_OF[name]]) for name, (_, _, _, analysis) in CASES.items()}
-    return out
-
-
-@pytest.mark.parametrize("name", list(CASES))
-def test_rows_and_reduced_table_give_the_same_result(name, rows, from_rows):
-    reduce_pandas, _, kwargs, analysis = CASES[name]
-    reduced = reduce_pandas(rows[TABLE_OF[name]], **kwargs)
-    same_result(from_rows[name], analysis(reduced), words=False)
-
-
-@pytest.mark.parametrize("name", list(CASES))
-def test_duckdb_on_parquet_gives_the_same_reduction_and_result(name, rows, duck, from_rows, from_reduced):
-    reduce_pandas, reduce_engine, kwargs, analysis = CASES[name]
-    table = TABLE_OF[name]
-    expected = reduce_pandas(rows[table], **kwargs)
-    got = reduce_engine(duck[table], **kwargs)
-    same_frame(expected, got)
-    assert got.attrs == expected.attrs
-    result = analysis(got)
-    same_result(from_rows[name], result, words=False)
-    same_result(from_reduced[name], result)
+@pytest.mark.parametrize("name", TABLES)
+def test_duckdb_on_parquet_gives_the_canonical_tables(name, rows, duck):
+    expected = _fetched_rows(rows[name], name)
+    same_frame(expected, _fetched(duck[name], name))
 
 
 @pytest.mark.postgres
-@pytest.mark.parametrize("name", list(CASES))
-def test_postgres_gives_the_same_reduction_and_result(name, rows, pg, from_rows, from_reduced):
-    reduce_pandas, reduce_engine, kwargs, analysis = CASES[name]
-    table = TABLE_OF[name]
-    got = reduce_engine(pg[table], **kwargs)
-    same_frame(reduce_pandas(rows[table], **kwargs), got)
-    result = analysis(got)
-    same_result(from_rows[name], result, words=False)
-    same_result(from_reduced[name], result)
+@pytest.mark.parametrize("name", TABLES)
+def test_postgres_gives_the_canonical_tables(name, rows, pg):
+    same_frame(_fetched_rows(rows[name], name), _fetched(pg[name], name))
 
 
-# -------------------------------------------------------------- reduction options, both engines
-REP_OPTIONS = [{"strata": ["source", "segment"], "period": "Q"},
-               {"strata": None, "period": None, "maturity_days": 30},
-               {"as_of": "2026-06-30"}]
-
-
-@pytest.mark.parametrize("kwargs", REP_OPTIONS, ids=str)
-def test_rep_counts_options_on_duckdb(kwargs, rows, duck):
-    same_frame(reps.counts(rows["leads"], **kwargs), engine.rep_counts(duck["leads"], **kwargs))
-
-
+def _fetched_rows(frame: pd.DataFrame, name: str) -> pd.DataFrame:
+    key = {"leads": "lead_id", "nps_responses": "response_id"}.get(name)
+    cols = [key] if key else list(frame.columns)
+    return frame.sort_values(cols, kind="stable").reset_index(drop=True)
 
 
 # --------------------------------------------------------------------- the contract, in the engine
@@ -252,7 +175,7 @@ def test_csv_through_the_engine_loads_like_pandas(rows):
 
 
 # --------------------------------------------------------------- the workbook: config and DuckDB files
-def test_workbook_reduce_and_duckdb_file(tmp_path, rows):
+def test_workbook_table_and_duckdb_file(tmp_path, rows):
     import ibis
 
     db = tmp_path / "crm.duckdb"
@@ -267,10 +190,15 @@ def test_workbook_reduce_and_duckdb_file(tmp_path, rows):
         f"    sales: {{path: {SAMPLE / 'sales.csv'}}}\n", encoding="utf-8")
     wb = config.open_workbook(tmp_path / "workbook.yml")
     assert wb.has("leads") and wb.has("sales") and not wb.has("nps_responses")
-    same_frame(reps.counts(rows["leads"]), wb.reduce("reps"))
+    same_frame(reps.reduce(rows["leads"]), reps.reduce(wb.table("leads")))
     same_frame(rows["leads"], wb.load("leads"))
 
 
-def test_unknown_reduction_is_named():
+def test_the_former_engine_names_still_work_with_a_warning(rows):
+    with pytest.warns(DeprecationWarning, match="kpi_analysis.engine.rep_counts is now kpi_analysis.reps.reduce"):
+        old = engine.rep_counts
+    same_frame(old(rows["leads"]), reps.reduce(rows["leads"]))
+    with pytest.warns(DeprecationWarning, match=r"engine.reduce\('reps', ...\) is now kpi_analysis.reps.reduce"):
+        same_frame(engine.reduce("reps", rows["leads"]), reps.reduce(rows["leads"]))
     with pytest.raises(ValueError, match="name must be one of"):
         engine.reduce("churn", pd.DataFrame())
