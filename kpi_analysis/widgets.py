@@ -111,12 +111,12 @@ def _escape(text) -> str:
     return html.escape(str(text))
 
 
-def _table(table, digits: int = 3) -> _Markup:
+def table_view(table, digits: int = 3) -> _Markup:
     """``table`` as a view part, floats shown with ``digits`` decimals."""
     return _Markup(_table_html(table, digits))
 
 
-def _explorer(name: str, rows: list, controls: list, draw, *, locale: str):
+def explorer(name: str, rows: list, controls: list, draw, *, locale: str):
     """Assemble an explorer: ``rows`` of controls above the view, redrawn when a control changes.
 
     Parameters
@@ -130,7 +130,7 @@ def _explorer(name: str, rows: list, controls: list, draw, *, locale: str):
     draw : callable () -> (result, parts)
         Computes for the current control values. ``parts`` is a list shown in order: ``str``
         (sentences, one paragraph per line, escaped), ``_Markup`` (package-built HTML),
-        ``_table(df, digits)`` and at most one matplotlib ``Figure`` (from :func:`_figure`; parts
+        ``table_view(df, digits)`` and at most one matplotlib ``Figure`` (from :func:`_figure`; parts
         after it go below it). A ``ValueError`` / ``TypeError`` (a choice the analysis rejects) is
         shown as a sentence, with ``.result`` None.
     locale : {"en", "vi"}
@@ -309,9 +309,9 @@ def nps_explorer(responses, *, segment_columns=None, by=("region",), locale: str
         res.plot(ax=axes[1], kind="distribution", locale=locale)
         shown = res.table[[*res.by, "n", "nps", "ci_low", "ci_high", "nps_shrunk", "p_adj", "direction",
                            "small_sample"]]
-        return res, [res.summary(locale), _table(shown, 2), fig]
+        return res, [res.summary(locale), table_view(shown, 2), fig]
 
-    return _explorer("nps", [w.HBox([seg, w.VBox([meth, conf])]), period], [seg, period, meth, conf], draw,
+    return explorer("nps", [w.HBox([seg, w.VBox([meth, conf])]), period], [seg, period, meth, conf], draw,
                      locale=locale)
 
 
@@ -392,7 +392,7 @@ def feasibility_explorer(result, *, period: str | None = None, locale: str = "en
             parts.append(fig)
         return res, parts
 
-    return _explorer("feasibility", [w.HBox([slider, chart])], [slider, chart], draw, locale=locale)
+    return explorer("feasibility", [w.HBox([slider, chart])], [slider, chart], draw, locale=locale)
 
 
 # ----------------------------------------------------------------------------------------------- reps
@@ -473,9 +473,9 @@ def rep_explorer(leads, *, locale: str = "en", confidence: float = 0.95, chart: 
         shown = res.table[res.table["rep"].isin(who.value)]
         fig, ax = _figure(9, 1.8 + 0.4 * max(len(shown), 4))
         res.plot(ax=ax, kind=kind.value, locale=locale)
-        return res, [*(verdicts[n] for n in who.value if n in verdicts), _table(shown[cols], 3), fig]
+        return res, [*(verdicts[n] for n in who.value if n in verdicts), table_view(shown[cols], 3), fig]
 
-    return _explorer("reps", [w.HBox([src, who, w.VBox([conf, kind])]), period], [period, src, who, conf, kind],
+    return explorer("reps", [w.HBox([src, who, w.VBox([conf, kind])]), period], [period, src, who, conf, kind],
                      draw, locale=locale)
 
 
@@ -569,7 +569,7 @@ def scorecard_explorer(data, *, period: str, freq: str = "M", targets=None, conf
             return card, [*parts, i18n.text("common", "no_data", locale)]
         fig, ax = _figure(8, 2.6)
         scorecard.sparkline(card, kpi=kpi_w.value, ax=ax, locale=locale)
-        details = [_table(t, 3) for name, t in card.details.items() if name.startswith(kpi_w.value + "_")]
+        details = [table_view(t, 3) for name, t in card.details.items() if name.startswith(kpi_w.value + "_")]
         return card, [*parts, fig, *details]
 
     def on_freq(change):  # new options, then the period: redrawn once, after both
@@ -577,7 +577,7 @@ def scorecard_explorer(data, *, period: str, freq: str = "M", targets=None, conf
         period_w.options = new
         period_w.value = start_for(change["new"], new)
 
-    box = _explorer("scorecard", [w.HBox([freq_w, period_w]), w.HBox([tol_w, kpi_w])], [period_w, tol_w, kpi_w],
+    box = explorer("scorecard", [w.HBox([freq_w, period_w]), w.HBox([tol_w, kpi_w])], [period_w, tol_w, kpi_w],
                     draw, locale=locale)
     box.on(freq_w, on_freq)
     return box
@@ -659,5 +659,5 @@ def promo_explorer(sales, schedule, *, baseline: str = "2026-01", locale: str = 
 
     rows = [w.HBox([pick_locs, w.VBox([pick_outcome, pick_base, washout])]), w.HBox([design, scale]),
             w.VBox(list(pick_promo.values()))]
-    return _explorer("promo", rows, [pick_locs, pick_outcome, pick_base, washout, design, scale,
+    return explorer("promo", rows, [pick_locs, pick_outcome, pick_base, washout, design, scale,
                                      *pick_promo.values()], draw, locale=locale)

@@ -157,7 +157,7 @@ def test_promo_explorer_switches_outcome_inside_its_box(sample_table):
 # ------------------------------------------------------------------------------------------ the helper
 def _toy(draw, locale="en"):
     pick = ipywidgets.Dropdown(options=["a", "b", "c"], value="a", description="Pick")
-    return pick, widgets._explorer("toy", [pick], [pick], lambda: draw(pick.value), locale=locale)
+    return pick, widgets.explorer("toy", [pick], [pick], lambda: draw(pick.value), locale=locale)
 
 
 def test_helper_keeps_errors_warnings_and_prints_in_the_view():
@@ -170,7 +170,7 @@ def test_helper_keeps_errors_warnings_and_prints_in_the_view():
         print("chatty <library>")
         table = pd.DataFrame({"who": ["<x>", None], "rate": [0.25, float("nan")],
                               "n": pd.array([3, None], dtype="Int64")})
-        return value, ["First line\nsecond <line>", widgets._table(table, 2)]
+        return value, ["First line\nsecond <line>", widgets.table_view(table, 2)]
 
     with contained():
         pick, box = _toy(draw)
