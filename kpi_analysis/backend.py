@@ -1,7 +1,8 @@
 """Where the data lives: connections, canonical tables as Ibis expressions, the data contract in the engine.
 
-The data layer's engine side. :func:`connect` opens embedded DuckDB or any Ibis backend given a URL
-(``postgres://...``, chosen by ``data.connection`` in ``workbook.yml``); :func:`source` turns a file,
+The data layer's engine side. :func:`connect` opens embedded DuckDB, Spark (``spark://local[2]``,
+``spark://HOST:7077``: :func:`spark_connect`) or any Ibis backend given a URL (``postgres://...``),
+chosen by ``data.connection`` in ``workbook.yml``; :func:`source` turns a file,
 a DuckDB file, a table name or a query into the canonical table (renamed, labels mapped, typed) as
 an Ibis expression; :func:`check` runs the data contract of ``schema.py`` on the whole table in
 the engine (one aggregate query counts the violations of every rule) and shows a few offending
@@ -68,8 +69,6 @@ def connect(connection=None, *, spark: Mapping | None = None):
 # --------------------------------------------------------------------------------------------------
 
 SPARK_SCHEME = "spark://"
-#: keys of ``data.spark`` in workbook.yml (the arguments of :func:`spark_connect` besides the URL)
-SPARK_KEYS = ("conf", "app_name", "log_level")
 
 
 def is_spark(connection) -> bool:
@@ -107,25 +106,29 @@ def spark_settings(master: str) -> dict[str, str]:
     """The Spark settings the workbook starts a session with, before the ``data.spark.conf`` ones.
 
     Everywhere: UTC as the session time zone (timestamps are naive wall-clock times, as in pandas),
-    no console progress bars, and ``spark.driver.memory`` from ``$KPI_SPARK_DRIVER_MEMORY`` (default
-    "1g": the driver receives only reduced tables). In local mode (``local[N]``), where the driver
-    is the whole engine, also: a few shuffle partitions (the reductions group into small tables),
-    no web UI, the driver bound to 127.0.0.1, Spark's log at ERROR, and scratch and warehouse folders
-    in a per-user folder of the system temp directory (``$KPI_SPARK_DIR`` to move it; the warehouse,
-    where tables saved in the session's own catalog go, is one per process and removed at its exit).
+    results fetched through Arrow, no console progress bars, and ``spark.driver.memory`` from
+    ``$KPI_SPARK_DRIVER_MEMORY`` (default "1g": the driver receives only reduced tables). In local
+    mode (``local[N]``), where the driver is the whole engine, also: two shuffle partitions per core
+    (the reductions group into small tables), no web UI, the driver bound to 127.0.0.1, Spark's log
+    at ERROR, and scratch and warehouse folders in a per-user folder of the system temp directory
+    (``$KPI_SPARK_DIR`` to move it; the warehouse, where tables saved in the session's own catalog
+    go, is one per process and removed at its exit).
     """
     import os
     import tempfile
 
     out = {"spark.sql.session.timeZone": "UTC", "spark.ui.showConsoleProgress": "false",
-           "spark.driver.memory": os.environ.get("KPI_SPARK_DRIVER_MEMORY", "1g")}
+           "spark.driver.memory": os.environ.get("KPI_SPARK_DRIVER_MEMORY", "1g"),
+           # reduced tables come back to pandas through Arrow (columnar), not row by row through Py4J
+           "spark.sql.execution.arrow.pyspark.enabled": "true"}
     if master.startswith("local"):
         uid = os.getuid() if hasattr(os, "getuid") else 0
         base = Path(os.environ.get("KPI_SPARK_DIR") or Path(tempfile.gettempdir()) / f"kpi-workbook-spark-{uid}")
-        cores = re.search(r"\[([0-9]+)", master)
+        given = re.search(r"\[([0-9]+)", master)
+        cores = int(given.group(1)) if given else os.cpu_count() or 2
         out.update({
-            "spark.sql.shuffle.partitions": str(2 * int(cores.group(1)) if cores else 4),
-            "spark.default.parallelism": str(int(cores.group(1)) if cores else os.cpu_count() or 2),
+            "spark.sql.shuffle.partitions": str(2 * cores),
+            "spark.default.parallelism": str(cores),
             "spark.ui.enabled": "false",
             "spark.driver.host": "127.0.0.1",
             "spark.driver.bindAddress": "127.0.0.1",
@@ -185,7 +188,7 @@ def spark_connect(connection: str = "spark://local[2]", *, conf: Mapping | None 
     workbook.yml: any Spark setting, e.g. ``spark.executor.memory``); when a session is already
     running in this process it is reused (Spark allows one per process), its settings unchanged
     except the SQL ones. ``log_level`` (default "ERROR" in local mode) quiets Spark's own log.
-    Needs the ``pyspark`` package (``pip install 'kpi-workbook[spark]'``) and Java 17 or newer
+    Needs the ``pyspark`` package (``pip install 'kpi-workbook[spark]'``) and Java 17 or 21
     (``bash scripts/install-java.sh``).
     """
     import os
@@ -199,7 +202,7 @@ def spark_connect(connection: str = "spark://local[2]", *, conf: Mapping | None 
                          f"({err}).") from err
     home = java_home()
     if home is None:
-        raise ValueError(f"data.connection {connection!r}: Spark needs Java 17 or newer and none was found "
+        raise ValueError(f"data.connection {connection!r}: Spark needs Java 17 or 21 and none was found "
                          f"(no $JAVA_HOME, no java on the PATH): run `bash scripts/install-java.sh` and "
                          f"export JAVA_HOME as it prints.")
     os.environ.setdefault("JAVA_HOME", home)
@@ -257,7 +260,8 @@ def source(table: str, path=None, *, query: str | None = None, con=None,
     query : str, optional
         A table name or a SQL ``SELECT`` on ``con`` (or on the DuckDB file given as ``path``).
     con : Ibis backend or URL, optional
-        Where ``query`` runs. Files are always read by an embedded DuckDB.
+        Where ``query`` runs. Parquet files are read by Spark when ``con`` is Spark (a PySpark
+        backend or a ``spark://`` URL), else by an embedded DuckDB.
     mapping, values : dict, optional
         Client column -> canonical column, and per canonical column client label -> canonical value
         (the ``columns`` and ``values`` keys of a table in ``workbook.yml``).
@@ -331,8 +335,8 @@ def _spark_parquet(backend, path: Path, **options):
     except Exception as err:
         if "TIMESTAMP(NANOS" in str(err):
             raise ValueError(
-                f"{path}: Spark cannot read Parquet timestamps stored in nanoseconds (pandas and pyarrow "
-                f"write them so by default). Write them in microseconds, e.g. frame.to_parquet(path, "
+                f"{path}: Spark cannot read Parquet timestamps stored in nanoseconds (pyarrow writes "
+                f"pandas' datetime64[ns] columns so by default). Write them in microseconds, e.g. frame.to_parquet(path, "
                 f"coerce_timestamps='us', allow_truncated_timestamps=True), or read the folder with "
                 f"DuckDB (no data.connection).") from err
         raise

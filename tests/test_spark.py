@@ -162,16 +162,14 @@ def test_spark_gives_the_same_reduction_and_result(name, rows, on_spark, on_duck
 
 
 @pytest.mark.spark
-@pytest.mark.parametrize("freq", ["M", "W"])
-def test_spark_scorecard_totals(freq, rows, on_spark, on_duck, from_reduced):
+def test_spark_scorecard_totals(rows, on_spark, on_duck, from_reduced):
     started = time.perf_counter()
-    got = engine.kpi_totals(on_spark, freq=freq)
+    got = engine.kpi_totals(on_spark)
     took = time.perf_counter() - started
-    same_frame(scorecard.totals({t: rows[t] for t in TABLES}, freq=freq), got)
-    same_frame(engine.kpi_totals(on_duck, freq=freq), got)
-    if freq == "M":
-        same_result(from_reduced["scorecard"], scorecard_result(got, rows["kpi_targets"]))
-    print(f"kpi_totals ({freq}): reduced in Spark in {took:.2f} s")
+    same_frame(scorecard.totals({t: rows[t] for t in TABLES}), got)
+    same_frame(engine.kpi_totals(on_duck), got)
+    same_result(from_reduced["scorecard"], scorecard_result(got, rows["kpi_targets"]))
+    print(f"kpi_totals: reduced in Spark in {took:.2f} s")
 
 
 @pytest.mark.spark
