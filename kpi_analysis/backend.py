@@ -1,7 +1,8 @@
 """Where the data lives: connections, canonical tables as Ibis expressions, the data contract in the engine.
 
-The data layer's engine side. :func:`connect` opens embedded DuckDB or any Ibis backend given a URL
-(``postgres://...``, chosen by ``data.connection`` in ``workbook.yml``); :func:`source` turns a file,
+The data layer's engine side. :func:`connect` opens embedded DuckDB, Spark (``spark://local[2]``,
+``spark://HOST:7077``: :func:`spark_connect`) or any Ibis backend given a URL (``postgres://...``),
+chosen by ``data.connection`` in ``workbook.yml``; :func:`source` turns a file,
 a DuckDB file, a table name or a query into the canonical table (renamed, labels mapped, typed) as
 an Ibis expression; :func:`check` runs the data contract of ``schema.py`` on the whole table in
 the engine (one aggregate query counts the violations of every rule) and shows a few offending
@@ -26,8 +27,9 @@ from typing import Any
 from .core.reduction import count_if as _cnt
 from .core.reduction import trim as _trim
 
-__all__ = ["DUCKDB_SUFFIXES", "canonical", "check", "connect", "date_coverage", "duckdb_settings", "load",
-           "source", "workbook_load", "workbook_query", "workbook_table"]
+__all__ = ["DUCKDB_SUFFIXES", "canonical", "check", "connect", "date_coverage", "duckdb_settings", "is_spark",
+           "java_home", "load", "source", "spark_connect", "spark_master", "spark_settings", "workbook_load",
+           "workbook_query", "workbook_table"]
 
 DUCKDB_SUFFIXES = (".duckdb", ".ddb", ".db")
 EXAMPLES = 5
@@ -39,8 +41,9 @@ _DATE = r"^\s*[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([ T][0-9]{1,2}:[0-9]{2}(:[0-9]{2}(\
 # connections and sources
 # --------------------------------------------------------------------------------------------------
 
-def connect(connection=None):
-    """An Ibis backend: embedded DuckDB for ``None``/"" /"duckdb://", else ``ibis.connect(connection)``.
+def connect(connection=None, *, spark: Mapping | None = None):
+    """An Ibis backend: embedded DuckDB for ``None``/"" /"duckdb://", Spark for ``spark://...``
+    (:func:`spark_connect`, with the ``data.spark`` settings ``spark``), else ``ibis.connect(connection)``.
 
     ``connection`` may also be a backend already connected (returned as is).
     """
@@ -53,10 +56,174 @@ def connect(connection=None):
             return connection
         raise TypeError(f"connection must be a URL string such as 'postgres://user@host/db' or an Ibis "
                         f"backend; got {type(connection).__name__}.")
+    if is_spark(connection):
+        return spark_connect(connection, **dict(spark or {}))
     try:
         return ibis.connect(connection)
     except Exception as err:  # any driver's error: its message says what is wrong (host, auth, extra)
         raise ValueError(f"data.connection: cannot connect to {_redact(connection)!r}: {err}") from err
+
+
+# --------------------------------------------------------------------------------------------------
+# Spark
+# --------------------------------------------------------------------------------------------------
+
+SPARK_SCHEME = "spark://"
+
+
+def is_spark(connection) -> bool:
+    """Whether ``connection`` names Spark (``spark://...``) or is an Ibis PySpark backend."""
+    if isinstance(connection, str):
+        return connection.strip().lower().startswith(SPARK_SCHEME)
+    return getattr(connection, "name", "") == "pyspark"
+
+
+def spark_master(connection: str) -> str:
+    """The Spark master URL of a ``spark://`` connection.
+
+    >>> spark_master("spark://local[2]"), spark_master("spark://spark-master:7077")
+    ('local[2]', 'spark://spark-master:7077')
+    >>> spark_master("spark://"), spark_master("spark://yarn"), spark_master("spark://k8s://https://k8s:6443")
+    ('local[*]', 'yarn', 'k8s://https://k8s:6443')
+    """
+    if not is_spark(connection):
+        raise ValueError(f"not a Spark connection: {connection!r} (expected spark://local[2] or "
+                         f"spark://HOST:7077)")
+    rest = connection.strip()[len(SPARK_SCHEME):].strip().rstrip("/")
+    if not rest:
+        return "local[*]"
+    if re.fullmatch(r"local(\[(\*|[0-9]+)(,\s*[0-9]+)?\])?", rest) or rest in ("yarn",) \
+            or rest.startswith(("k8s://", "mesos://", "local-cluster[")):
+        return rest
+    if re.fullmatch(r"[A-Za-z0-9_.\-]+(:[0-9]+)?(,[A-Za-z0-9_.\-]+(:[0-9]+)?)*", rest):
+        return SPARK_SCHEME + rest  # a standalone cluster's master (several for high availability)
+    raise ValueError(f"data.connection: {connection!r} is not a Spark master; use spark://local[2] (local "
+                     f"mode, 2 cores), spark://HOST:7077 (a standalone cluster), spark://yarn or "
+                     f"spark://k8s://https://HOST:PORT.")
+
+
+def spark_settings(master: str) -> dict[str, str]:
+    """The Spark settings the workbook starts a session with, before the ``data.spark.conf`` ones.
+
+    Everywhere: UTC as the session time zone (timestamps are naive wall-clock times, as in pandas),
+    results fetched through Arrow, no console progress bars, and ``spark.driver.memory`` from
+    ``$KPI_SPARK_DRIVER_MEMORY`` (default "1g": the driver receives only reduced tables). In local
+    mode (``local[N]``), where the driver is the whole engine, also: two shuffle partitions per core
+    (the reductions group into small tables), no web UI, the driver bound to 127.0.0.1, Spark's log
+    at ERROR, and scratch and warehouse folders in a per-user folder of the system temp directory
+    (``$KPI_SPARK_DIR`` to move it; the warehouse, where tables saved in the session's own catalog
+    go, is one per process and removed at its exit).
+    """
+    import os
+    import tempfile
+
+    out = {"spark.sql.session.timeZone": "UTC", "spark.ui.showConsoleProgress": "false",
+           "spark.driver.memory": os.environ.get("KPI_SPARK_DRIVER_MEMORY", "1g"),
+           # reduced tables come back to pandas through Arrow (columnar), not row by row through Py4J
+           "spark.sql.execution.arrow.pyspark.enabled": "true"}
+    if master.startswith("local"):
+        uid = os.getuid() if hasattr(os, "getuid") else 0
+        base = Path(os.environ.get("KPI_SPARK_DIR") or Path(tempfile.gettempdir()) / f"kpi-workbook-spark-{uid}")
+        given = re.search(r"\[([0-9]+)", master)
+        cores = int(given.group(1)) if given else os.cpu_count() or 2
+        out.update({
+            "spark.sql.shuffle.partitions": str(2 * cores),
+            "spark.default.parallelism": str(cores),
+            "spark.ui.enabled": "false",
+            "spark.driver.host": "127.0.0.1",
+            "spark.driver.bindAddress": "127.0.0.1",
+            "spark.local.dir": str(base / "local"),
+            "spark.sql.warehouse.dir": str(base / f"warehouse-{os.getpid()}"),
+            "spark.driver.extraJavaOptions": f"-Dderby.system.home={base / 'derby'} "
+                                             f"-Dlog4j2.configurationFile=file:{base / 'log4j2.properties'}",
+        })
+    return out
+
+
+_LOG4J = """\
+# written by kpi_analysis.backend: Spark's own log at ERROR, on stderr
+rootLogger.level = error
+rootLogger.appenderRef.stderr.ref = stderr
+appender.console.type = Console
+appender.console.name = stderr
+appender.console.target = SYSTEM_ERR
+appender.console.layout.type = PatternLayout
+appender.console.layout.pattern = %d{HH:mm:ss} %p %c{1}: %m%n%ex
+"""
+
+
+def _local_spark_dirs(settings: Mapping[str, str]) -> None:
+    """Make the local session's folders and log settings; remove its warehouse when the process exits."""
+    import atexit
+    import shutil
+
+    for key in ("spark.local.dir", "spark.sql.warehouse.dir"):
+        Path(settings[key]).mkdir(parents=True, exist_ok=True)
+    java_options = settings.get("spark.driver.extraJavaOptions", "")
+    log4j = re.search(r"-Dlog4j2\.configurationFile=file:(\S+)", java_options)
+    if log4j and not Path(log4j.group(1)).exists():
+        Path(log4j.group(1)).write_text(_LOG4J, encoding="utf-8")
+    atexit.register(shutil.rmtree, settings["spark.sql.warehouse.dir"], ignore_errors=True)
+
+
+def java_home() -> str | None:
+    """The Java installation Spark will use: ``$JAVA_HOME``, else the one of ``java`` on the PATH."""
+    import os
+    import shutil
+
+    home = os.environ.get("JAVA_HOME")
+    if home and (Path(home) / "bin" / "java").exists():
+        return home
+    java = shutil.which("java")
+    if java:
+        return str(Path(java).resolve().parent.parent)
+    return None
+
+
+def spark_connect(connection: str = "spark://local[2]", *, conf: Mapping | None = None,
+                  app_name: str = "kpi-workbook", log_level: str | None = None):
+    """An Ibis PySpark backend on a Spark session for ``connection`` (``spark://local[2]``, ...).
+
+    The session is made with :func:`spark_settings` and then ``conf`` (``data.spark.conf`` in
+    workbook.yml: any Spark setting, e.g. ``spark.executor.memory``); when a session is already
+    running in this process it is reused (Spark allows one per process), its settings unchanged
+    except the SQL ones. ``log_level`` (default "ERROR" in local mode) quiets Spark's own log.
+    Needs the ``pyspark`` package (``pip install 'kpi-workbook[spark]'``) and Java 17 or 21
+    (``bash scripts/install-java.sh``).
+    """
+    import os
+
+    master = spark_master(connection)
+    try:
+        import ibis
+        from pyspark.sql import SparkSession
+    except ImportError as err:
+        raise ValueError(f"data.connection {connection!r} needs PySpark: pip install 'kpi-workbook[spark]' "
+                         f"({err}).") from err
+    home = java_home()
+    if home is None:
+        raise ValueError(f"data.connection {connection!r}: Spark needs Java 17 or 21 and none was found "
+                         f"(no $JAVA_HOME, no java on the PATH): run `bash scripts/install-java.sh` and "
+                         f"export JAVA_HOME as it prints.")
+    os.environ.setdefault("JAVA_HOME", home)
+    settings = {**spark_settings(master),
+                **{str(k): str(v).lower() if isinstance(v, bool) else str(v) for k, v in (conf or {}).items()}}
+    if master.startswith("local"):
+        _local_spark_dirs(settings)
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    builder = SparkSession.builder.master(master).appName(app_name)
+    for key, value in settings.items():
+        builder = builder.config(key, value)
+    try:
+        session = builder.getOrCreate()
+    except Exception as err:  # the JVM did not start, or the master cannot be reached
+        raise ValueError(f"data.connection: cannot start Spark on {master!r} with Java in {home}: {err} "
+                         f"(Spark 4.0 runs on Java 17 or 21: `bash scripts/install-java.sh` finds or installs "
+                         f"one and prints its JAVA_HOME).") from err
+    level = log_level or ("ERROR" if master.startswith("local") else None)
+    if level:
+        session.sparkContext.setLogLevel(level)
+    return ibis.pyspark.connect(session)
 
 
 def duckdb_settings() -> dict:
@@ -93,7 +260,8 @@ def source(table: str, path=None, *, query: str | None = None, con=None,
     query : str, optional
         A table name or a SQL ``SELECT`` on ``con`` (or on the DuckDB file given as ``path``).
     con : Ibis backend or URL, optional
-        Where ``query`` runs. Files are always read by an embedded DuckDB.
+        Where ``query`` runs. Parquet files are read by Spark when ``con`` is Spark (a PySpark
+        backend or a ``spark://`` URL), else by an embedded DuckDB.
     mapping, values : dict, optional
         Client column -> canonical column, and per canonical column client label -> canonical value
         (the ``columns`` and ``values`` keys of a table in ``workbook.yml``).
@@ -144,25 +312,57 @@ def _raw(table, path, *, query, con, sheet):
     if suffix in DUCKDB_SUFFIXES:
         backend = ibis.duckdb.connect(str(p), read_only=True, **duckdb_settings())
         return _query(backend, query or table)
-    backend = con if (con is not None and not isinstance(con, str) and con.name == "duckdb") else connect(None)
+    backend = _file_backend(con)
+    spark = is_spark(backend)
     if p.is_dir():
-        files = sorted(str(f) for f in p.rglob("*.parquet"))
+        files = sorted(p.rglob("*.parquet"))
         if not files:
             raise FileNotFoundError(f"{table}: the folder {p} holds no .parquet files.")
+        if spark:  # Spark finds hive partitions (key=value folders) itself; other nestings need a recursive look-up
+            nested = any(not all("=" in part for part in f.relative_to(p).parts[:-1]) for f in files)
+            return _spark_parquet(backend, p, **({"recursiveFileLookup": "true"} if nested else {}))
         return backend.read_parquet(str(p / "**" / "*.parquet"), hive_partitioning=True)
     if suffix in (".parquet", ".pq"):
-        return backend.read_parquet(str(p))
+        return _spark_parquet(backend, p) if spark else backend.read_parquet(str(p))
     raise ValueError(f"{p}: unsupported file type {suffix!r}; use CSV, Parquet (file or folder), Excel or "
                      f"a DuckDB file ({', '.join(DUCKDB_SUFFIXES)}).")
 
 
+def _spark_parquet(backend, path: Path, **options):
+    """Parquet read by Spark, with the one known incompatibility explained."""
+    try:
+        return backend.read_parquet(str(path), **options)
+    except Exception as err:
+        if "TIMESTAMP(NANOS" in str(err):
+            raise ValueError(
+                f"{path}: Spark cannot read Parquet timestamps stored in nanoseconds (pyarrow writes "
+                f"pandas' datetime64[ns] columns so by default). Write them in microseconds, e.g. frame.to_parquet(path, "
+                f"coerce_timestamps='us', allow_truncated_timestamps=True), or read the folder with "
+                f"DuckDB (no data.connection).") from err
+        raise
+
+
+def _file_backend(con):
+    """Where Parquet files are read: the Spark or DuckDB backend ``con``, else an embedded DuckDB."""
+    if isinstance(con, str) and is_spark(con):
+        return connect(con)
+    if con is not None and not isinstance(con, str) and getattr(con, "name", "") in ("duckdb", "pyspark"):
+        return con
+    return connect(None)
+
+
 def _query(backend, query: str):
+    from ibis.common.exceptions import TableNotFound
+
     q = query.strip()
     if re.fullmatch(r"[A-Za-z_][\w$]*(\.[A-Za-z_][\w$]*)?", q):
-        if "." in q:
-            schema_name, name = q.split(".", 1)
-            return backend.table(name, database=schema_name)
-        return backend.table(q)
+        try:
+            if "." in q:
+                schema_name, name = q.split(".", 1)
+                return backend.table(name, database=schema_name)
+            return backend.table(q)
+        except TableNotFound as err:  # a ValueError, reported as a problem of the table (kpi-report validate)
+            raise ValueError(f"no table {q!r} on the {getattr(backend, 'name', 'SQL')} connection: {err}") from err
     # A query becomes a temporary view, read as a table. Ibis 12's backend.sql() fails with DuckDB
     # 2.0 (it calls the removed fetch_arrow_table) and with sqlglot 30 on PostgreSQL (it emits an
     # empty "DROP VIEW IF EXISTS"); a temporary view works on both, and on read-only DuckDB files.
@@ -216,6 +416,7 @@ def canonical(raw, table: str, *, mapping=None, values=None):
         raise DataValidationError(f"{table}: missing column(s): {hints}. The source has {present}.",
                                   [{"column": c, "rule": "missing column"} for c in missing])
     duck = _backend_name(t) == "duckdb"
+    spark = _backend_name(t) == "pyspark"  # ANSI mode (Spark 4's default): a bad CAST fails the query
     out = {}
     for name, spec in _schema.TABLES[table].items():
         if name not in t.columns:
@@ -239,8 +440,11 @@ def canonical(raw, table: str, *, mapping=None, values=None):
                 v = col.cast("timestamp")
             elif typ.is_string():
                 s = _trim(col)
-                v = s.try_cast("timestamp") if duck else ibis.ifelse(s.re_search(_DATE), s.cast("timestamp"),
-                                                                      ibis.null("timestamp"))
+                if duck:
+                    v = s.try_cast("timestamp")
+                else:  # Spark's TRY_CAST also takes "2026" and "2026-10": the pattern keeps the rule one rule
+                    parsed = s.try_cast("timestamp") if spark else s.cast("timestamp")
+                    v = ibis.ifelse(s.re_search(_DATE), parsed, ibis.null("timestamp"))
             else:
                 v = col.cast("timestamp")
             out[name] = v.truncate("M") if spec.kind == "month" else v
@@ -268,20 +472,37 @@ _NFC: dict = {}
 def _normalize_text(x, *, backend: str, collapse: bool = True):
     """Text keys as :func:`kpi_analysis.formats.normalize_text` makes them: Unicode NFC, whitespace
     runs collapsed, trimmed. NFC is the backend's own function (DuckDB ``nfc_normalize``,
-    PostgreSQL ``normalize``, whose default form is NFC)."""
-    import ibis
-
-    name = {"duckdb": "nfc_normalize", "postgres": "normalize"}.get(backend)
-    if name is not None:
-        if name not in _NFC:
-            @ibis.udf.scalar.builtin(name=name)
-            def nfc(value: str) -> str:  # the backend's own NFC normalisation
-                ...
-            _NFC[name] = nfc
-        x = _NFC[name](x)
+    PostgreSQL ``normalize``, whose default form is NFC); Spark has none, and calls ICU4J's
+    ``Normalizer.compose(text, false)`` (NFC; the library ships with Spark 4) through ``reflect``,
+    in the JVM: no Python on the executors."""
+    if backend not in _NFC and backend in ("duckdb", "postgres", "pyspark"):
+        _NFC[backend] = _nfc_function(backend)
+    if backend in _NFC:
+        x = _NFC[backend](x)
     if collapse:
         x = x.re_replace(r"\s+", " ")
     return _trim(x)
+
+
+def _nfc_function(backend: str):
+    import ibis
+
+    if backend == "pyspark":
+        @ibis.udf.scalar.builtin(name="reflect")
+        def reflect(class_name: str, method_name: str, value: str, compat: bool) -> str:  # Spark's call of a static method
+            ...
+
+        def nfc(x):  # NULL passed to Java would fail the query (a NullPointerException in the task)
+            return ibis.ifelse(x.notnull(), reflect("com.ibm.icu.text.Normalizer", "compose", x, False),
+                               ibis.null("string"))
+
+        return nfc
+
+    @ibis.udf.scalar.builtin(name={"duckdb": "nfc_normalize", "postgres": "normalize"}[backend])
+    def nfc(value: str) -> str:  # the backend's own NFC normalisation
+        ...
+
+    return nfc
 
 
 def _canon_cols(t) -> list[str]:
@@ -387,7 +608,7 @@ def check(t, table: str, *, source_name=None, raise_error: bool = True) -> list[
     if rules:
         agg = t.aggregate(**{f"r{i}": _cnt(bad) for i, (_, _, bad, _) in enumerate(rules)})
         row = agg.execute().iloc[0]
-        counts = {i: int(row[f"r{i}"] or 0) for i in range(len(rules))}
+        counts = {i: _count(row[f"r{i}"]) for i in range(len(rules))}
     problems: list[dict] = []
     unparsed_cols = set()
     for i, (column, rule, bad, kind) in enumerate(rules):
@@ -412,14 +633,21 @@ def check(t, table: str, *, source_name=None, raise_error: bool = True) -> list[
             continue
         g = t.filter(ibis.and_(*[t[k].notnull() for k in keys])).group_by(keys).aggregate(n=ibis._.count())
         dup = g.filter(g.n > 1)
-        n = dup.n.sum().execute()
-        if n and int(n):
+        n = _count(dup.n.sum().execute())  # no duplicates: NULL (DuckDB: None, Spark: NaN)
+        if n:
             sample = dup.order_by(keys).limit(EXAMPLES).execute()
             problems.append({"column": column, "rule": rule, "count": int(n),
                              "examples": [(None, _show(v)) for v in sample[column].tolist()]})
     if problems and raise_error:
         raise DataValidationError(format_problems(table, problems, source=source_name), problems)
     return problems
+
+
+def _count(v) -> int:
+    """A fetched count or sum of counts as an int; NULL (None, or NaN from Spark) is 0."""
+    import pandas as pd
+
+    return 0 if v is None or pd.isna(v) else int(v)
 
 
 def _show(v):
@@ -468,8 +696,15 @@ def workbook_query(wb, table: str) -> str | None:
 def _wb_connection(wb, kind: str):
     key = ("_engine_connection", kind)
     if key not in wb._cache:
-        wb._cache[key] = connect(None if kind == "duckdb" else (wb.settings.get("data") or {}).get("connection"))
+        data = wb.settings.get("data") or {}
+        wb._cache[key] = connect(None if kind == "duckdb" else data.get("connection"), spark=data.get("spark"))
     return wb._cache[key]
+
+
+def _wb_spark(wb) -> bool:
+    """Whether the workbook's engine is Spark (``data.connection: spark://...``): its Parquet files are
+    then read by Spark, not by the embedded DuckDB."""
+    return is_spark((wb.settings.get("data") or {}).get("connection") or "")
 
 
 def workbook_table(wb, table: str):
@@ -490,7 +725,7 @@ def workbook_table(wb, table: str):
         if path is None:
             where = spec.get("path") or f"{wb.data_dir}/{table}.csv|.parquet|.xlsx or a folder {table}/"
             raise FileNotFoundError(f"{table}: no data file found (looked for {where}).")
-        con = _wb_connection(wb, "duckdb")
+        con = _wb_connection(wb, "sql" if _wb_spark(wb) and path.suffix.lower() not in _PANDAS_READ else "duckdb")
     t = source(table, path, query=query, con=con, mapping=spec.get("columns"), values=spec.get("values"),
                sheet=spec.get("sheet"), options=wb.read_options(table))
     check(t, table, source_name=path if path is not None else query)

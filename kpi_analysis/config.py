@@ -28,6 +28,8 @@ SHAPE: dict[str, Any] = {
     "data": {
         "dir": str,
         "connection": (str, type(None)),
+        # settings of a spark:// connection (kpi_analysis.backend.spark_connect)
+        "spark": {"conf": ANY, "app_name": str, "log_level": str},
         "tables": ANY,
     },
     "targets": ANY,
@@ -201,6 +203,7 @@ def check(raw: Mapping, *, source: Any = "workbook.yml") -> None:
                 if column not in wanted:
                     problems.append(f"data.tables.{name}.values: {column!r} is not a column of {name}; "
                                     f"its columns are {wanted}")
+    problems += _connection_problems(raw.get("data") or {})
     jobs = ((raw.get("report") or {}).get("jobs") or [])
     for i, job in enumerate(jobs if isinstance(jobs, list) else []):
         if not isinstance(job, Mapping) or "notebook" not in job:
@@ -217,6 +220,26 @@ def check(raw: Mapping, *, source: Any = "workbook.yml") -> None:
                         + (f"; did you mean {hint[0]!r}?" if hint else ""))
     if problems:
         raise ConfigError(f"{source}: {len(problems)} problem(s):\n- " + "\n- ".join(problems))
+
+
+def _connection_problems(data: Mapping) -> list[str]:
+    """A ``spark://`` connection names a Spark master; ``data.spark`` goes with a Spark connection."""
+    if not isinstance(data, Mapping):
+        return []
+    from . import backend
+
+    connection = data.get("connection")
+    spark = isinstance(connection, str) and backend.is_spark(connection)
+    out = []
+    if spark:
+        try:
+            backend.spark_master(connection)
+        except ValueError as err:
+            out.append(str(err))
+    if data.get("spark") is not None and not spark:
+        out.append("data.spark: Spark settings need a Spark connection (data.connection: spark://local[2] or "
+                   f"spark://HOST:7077); data.connection is {connection!r}")
+    return out
 
 
 def _check_shape(raw: Mapping, shape: Mapping, prefix: str, problems: list[str]) -> None:

@@ -67,6 +67,51 @@ def postgres_url() -> str:
     return done.stdout.strip().splitlines()[-1]
 
 
+#: the test session's Spark: local mode on 2 cores, small and quiet (backend.spark_settings adds the rest)
+SPARK_URL = "spark://local[2]"
+SPARK_CONF = {"spark.driver.memory": "1g", "spark.sql.shuffle.partitions": "2"}
+
+
+@pytest.fixture(scope="session")
+def spark():
+    """A local Spark session (``local[2]``) as an Ibis PySpark backend, one per test session.
+
+    Needs the ``spark`` extra (PySpark; ``pip install -e '.[spark]'``, which ``.ci/run`` does) and Java
+    17 or 21: ``$JAVA_HOME``, else the one ``scripts/install-java.sh`` finds or installs (Debian's
+    default-jre-headless). Outside CI the tests skip, saying why, when either is missing or Spark
+    cannot start; under ``CI=true`` they fail instead, so a green CI run always means Spark was tested.
+    """
+    import subprocess
+    import time
+
+    unavailable = pytest.fail if os.environ.get("CI", "").lower() == "true" else pytest.skip
+    try:
+        import pyspark  # noqa: F401
+    except ImportError as err:
+        unavailable(f"PySpark is not installed ({err}): pip install -e '.[spark]' (.ci/run does)")
+    if not os.environ.get("JAVA_HOME"):
+        script = ROOT / "scripts" / "install-java.sh"
+        try:
+            done = subprocess.run(["bash", str(script)], capture_output=True, text=True, timeout=900, check=False)
+        except (OSError, subprocess.TimeoutExpired) as err:
+            unavailable(f"Java for Spark could not be found or installed by {script.name}: {err}")
+        if done.returncode != 0 or not done.stdout.strip():
+            tail = "\n".join(done.stderr.strip().splitlines()[-8:])
+            unavailable(f"Java for Spark could not be found or installed by {script.name} (exit {done.returncode}):\n{tail}")
+        os.environ["JAVA_HOME"] = done.stdout.strip().splitlines()[-1]
+    from kpi_analysis import backend
+
+    started = time.perf_counter()
+    try:
+        con = backend.connect(SPARK_URL, spark={"conf": SPARK_CONF, "app_name": "kpi-workbook-tests"})
+        con.raw_sql("SELECT 1").collect()
+    except Exception as err:  # noqa: BLE001 - whatever stops the JVM, the message says it
+        unavailable(f"Spark could not start in local mode: {err}")
+    con.started_in = time.perf_counter() - started  # shown by test_spark's session test
+    yield con
+    con.disconnect()
+
+
 @pytest.fixture(scope="session")
 def reference_dir() -> Path:
     """The published reference cases (shared/reference-data); tests that need them skip without it."""
