@@ -420,9 +420,8 @@ def test_notes_and_exclusions_are_codes(sales):
     assert tuple(r.excluded) == ({"code": "outside_periods", "n": 2012}, {"code": "washout", "n": 12})
     assert r.excluded.counts() == {"outside_periods": 2012, "washout": 12}
     assert tuple(r.notes) == ({"code": "trend_unconfirmed"},) and r.notes.codes() == ["trend_unconfirmed"]
-    # the report manifest keeps its keys for one release
     head = r.headline()
-    assert head["excluded"] == {"outside the baseline and promotion periods": 2012, "washout": 12}
+    assert head["excluded"] == {"outside_periods": 2012, "washout": 12}  # the manifest records codes
     assert head["notes"] == ["trend_unconfirmed"]
     with pytest.warns(DeprecationWarning, match="exclusions are codes now; use 'outside_periods'"):
         assert r.excluded["outside the baseline and promotion periods"] == 2012

@@ -91,3 +91,24 @@ def note(code: str, **values: Any) -> dict:
 def excluded(code: str, n: int, **values: Any) -> dict:
     """Rows an analysis left out, as data: ``excluded("blank_score", 12)`` (worded by ``present``)."""
     return {"code": code, "n": int(n), **values}
+
+
+def code_counts(items) -> dict[str, int]:
+    """Exclusions as a headline records them: ``{code: n}`` (summed per code, in order of first appearance).
+
+    >>> code_counts([excluded("blank_score", 12), excluded("early_answer", 3, days=90)])
+    {'blank_score': 12, 'early_answer': 3}
+    """
+    out: dict[str, int] = {}
+    for item in items or ():
+        out[item["code"]] = out.get(item["code"], 0) + int(item.get("n", 0))
+    return out
+
+
+def codes(items) -> list[str]:
+    """Notes as a headline records them: their codes, in order.
+
+    >>> codes([note("few_units", n=3)])
+    ['few_units']
+    """
+    return [item["code"] for item in items or ()]

@@ -21,14 +21,14 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from ..core.results import ResultMixin, jsonable
+from ..core.results import ResultMixin, code_counts, codes, jsonable
 from . import present
 
 __all__ = ["LEGACY_REASONS", "CrossoverResult", "DiDResult", "Exclusions", "MDEResult", "Notes", "PreCheck",
            "PromoResult"]
 
 #: exclusion code -> the reason key results used before codes (accepted, with a DeprecationWarning,
-#: for one release; the report manifest keeps these keys for that release too)
+#: for one release)
 LEGACY_REASONS = {
     "blank_outcome": "blank outcome",
     "outside_periods": "outside the baseline and promotion periods",
@@ -74,10 +74,6 @@ class Exclusions(tuple):
 
     def get(self, code: str, default: int = 0) -> int:
         return self.counts().get(_code(code), default)
-
-    def legacy(self) -> dict[str, int]:
-        """``{reason: n}`` with the reason keys used before codes (what the report manifest records)."""
-        return {LEGACY_REASONS.get(code, code): n for code, n in self.counts().items()}
 
     def __getitem__(self, key):
         if isinstance(key, str):
@@ -133,8 +129,7 @@ class Notes(tuple):
 
 
 def _coded(excluded: Exclusions, notes: Notes) -> dict:
-    # the report manifest keeps the keys it has always had for one release: reasons and note codes
-    return {"excluded": excluded.legacy(), "notes": notes.codes()}
+    return {"excluded": code_counts(excluded), "notes": codes(notes)}
 
 
 @dataclass(frozen=True, eq=False)

@@ -14,7 +14,7 @@ from .. import i18n
 from .reduce import ALL, period_sort_key
 from .stats import CLASSES
 
-__all__ = ["draw_funnel", "excluded_labels", "excluded_text", "funnel_summary", "note_text", "period_label",
+__all__ = ["draw_funnel", "excluded_text", "funnel_summary", "note_text", "period_label",
            "plot_comparison", "plot_funnel", "rule", "summary", "verdicts"]
 
 _t = i18n.catalog("reps", {
@@ -246,15 +246,6 @@ def excluded_text(item: dict, locale: str = "en") -> str:
     'open leads younger than 60 days'
     """
     return _excluded(item["code"], locale, **{k: v for k, v in item.items() if k not in ("code", "n")})
-
-
-def excluded_labels(excluded, locale: str = "en") -> dict[str, int]:
-    """Exclusions as {label: rows}, the shape the report manifest has always recorded.
-
-    >>> excluded_labels(({"code": "outside_window", "n": 12},))
-    {'leads outside the analysis window': 12}
-    """
-    return {excluded_text(item, locale): int(item["n"]) for item in excluded}
 
 
 # ------------------------------------------------------------------------------------------- funnel

@@ -10,9 +10,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .. import i18n
 from ..core.checks import check_choice
-from ..core.results import ResultMixin, jsonable
+from ..core.results import ResultMixin, code_counts, codes, jsonable
 from . import present, stats
 from .stats import CLASSES
 
@@ -63,6 +62,7 @@ class FunnelResult(ResultMixin):
                 "outside_998", "outside_95_adjusted", "outside_998_adjusted", "limits", "winsorize",
                 "method", "levels", "excluded", "notes")
         out = {k: getattr(self, k) for k in keys}
+        out["excluded"], out["notes"] = code_counts(self.excluded), codes(self.notes)
         out["outliers_998_adjusted"] = self.table.loc[self.table["outside_998_adjusted"], "label"].tolist()
         return jsonable(out)
 
@@ -139,8 +139,7 @@ class RepComparison(ResultMixin):
         return present.summary(self, locale)
 
     def headline(self) -> dict:
-        """JSON-safe headline numbers. ``excluded`` is {label: rows} in English, the shape the report
-        manifest has always recorded; the result's own ``excluded`` holds the codes."""
+        """JSON-safe headline numbers; ``excluded`` as ``{code: rows}`` and ``notes`` as codes."""
         keep = ["rep", "classification", "verdict", "closed", "won", "conversion", "expected_conversion",
                 "adjusted_conversion", "oe", "oe_low", "oe_high", "p_adj", "shrunk", "p_below_team"]
         return jsonable({
@@ -150,7 +149,7 @@ class RepComparison(ResultMixin):
             "classes": {c: self.table.loc[self.table["classification"] == c, "rep"].tolist() for c in CLASSES},
             "reps": self.table[keep], "rule": self.rule("en"), "confidence": self.confidence,
             "adjust": self.adjust, "method": self.method,
-            "excluded": present.excluded_labels(self.excluded, i18n.DEFAULT_LOCALE), "notes": list(self.notes),
+            "excluded": code_counts(self.excluded), "notes": codes(self.notes),
         })
 
     def plot(self, ax=None, *, kind: str = "intervals", locale: str = "en", **kwargs):
