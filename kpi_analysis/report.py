@@ -890,7 +890,34 @@ def _strip_for_report(nb) -> Any:
                 continue
             kept.append(out)
         cell.outputs = kept
+    nb.cells = _without_empty_sections(nb.cells)
     return nb
+
+
+def _without_empty_sections(cells: list) -> list:
+    """The cells without the sections that show nothing in a static page.
+
+    A section runs from a markdown heading to the next one. When it has code and none of its code
+    cells has an output left (an explorer that needs a live kernel, the cell that records headline
+    numbers), a reader of the HTML would see a heading over nothing: its markdown goes too. The
+    notebook itself keeps every section for JupyterLab.
+    """
+    def heading(cell) -> bool:
+        return cell.cell_type == "markdown" and cell.source.lstrip().startswith("#")
+
+    # a section starts at a heading that does not follow another: the lang-en and lang-vi headings of
+    # one section stand next to each other
+    starts = [i for i, c in enumerate(cells) if heading(c) and not (i and heading(cells[i - 1]))]
+    if not starts:
+        return cells
+    drop = set()
+    for k, (a, b) in enumerate(zip(starts, starts[1:] + [len(cells)], strict=True)):
+        if k == 0:
+            continue  # the title and the question always stay
+        code = [c for c in cells[a:b] if c.cell_type == "code"]
+        if code and not any(c.get("outputs") for c in code):
+            drop.update(range(a, b))
+    return [c for i, c in enumerate(cells) if i not in drop]
 
 
 def _other_languages(locale: str) -> set[str]:
