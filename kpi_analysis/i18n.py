@@ -774,3 +774,45 @@ def _whole_percent_locator():  # percent ticks at whole percents only (1, 2, 5 o
             return ticks / 100
 
     return WholePercent(nbins=6, steps=[1, 2, 5, 10], integer=True)
+
+
+# ----------------------------------------------------------------------------------------------
+# The glossary: one word per concept in each language, for every page
+# ----------------------------------------------------------------------------------------------
+
+def glossary() -> dict[str, dict[str, str]]:
+    """``kpi_analysis/glossary.csv`` by key: ``{"en", "vi", "note", "rejected_vi"}`` (rejected spellings,
+    ``|``-separated: words a Vietnamese reader misreads, such as "đã chốt" for closed)."""
+    import csv
+    from functools import cache
+
+    @cache
+    def read() -> dict[str, dict[str, str]]:
+        from pathlib import Path
+
+        with open(Path(__file__).with_name("glossary.csv"), encoding="utf-8", newline="") as fh:
+            return {row["key"]: row for row in csv.DictReader(fh)}
+
+    return read()
+
+
+def term(key: str, locale: str = DEFAULT_LOCALE) -> str:
+    """The glossary's word for ``key`` in ``locale``: ``term("closed", "vi")`` is
+    "đã kết thúc (thành công hoặc thất bại)".
+
+    >>> term("confidence_interval", "vi")
+    'khoảng tin cậy 95%'
+    """
+    entry = glossary().get(key)
+    if entry is None:
+        raise KeyError(f"glossary: no term {key!r}; the terms are {sorted(glossary())}.")
+    return entry[check_locale(locale)]
+
+
+def rejected_terms() -> dict[str, str]:
+    """Vietnamese spellings the glossary rejects -> the term to use instead."""
+    out = {}
+    for entry in glossary().values():
+        for bad in filter(None, (entry.get("rejected_vi") or "").split("|")):
+            out[bad.strip()] = entry["vi"]
+    return out
