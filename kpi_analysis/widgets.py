@@ -485,24 +485,24 @@ _t_sc = _i18n.catalog("widgets_scorecard", {
     "freq_M": {"en": "months", "vi": "tháng"},
     "freq_Q": {"en": "quarters", "vi": "quý"},
     "freq_W": {"en": "weeks", "vi": "tuần"},
+    "freq_Y": {"en": "years", "vi": "năm"},
     "period": {"en": "Report", "vi": "Kỳ báo cáo"},
     "kpi": {"en": "KPI", "vi": "Chỉ số"},
     "tolerance": {"en": "Tolerance", "vi": "Dung sai"},
 })
 
 
-def scorecard_explorer(data, *, period: str, freq: str = "M", targets=None, config=None, locale: str = "en",
-                       tolerance: float = 0.05, **options):
-    """Explore the KPI scorecard: switch months / quarters / weeks, the period, the tolerance and a KPI.
+def scorecard_explorer(data, *, period: str, targets=None, config=None, locale: str = "en",
+                       tolerance: float = 0.05, freq: str | None = None, **options):
+    """Explore the KPI scorecard: switch weeks / months / quarters / years, the period, the tolerance and a KPI.
 
     Parameters
     ----------
     data : dict of str -> DataFrame, or DataFrame
         The canonical tables by name (DataFrames or Ibis tables), or the KPI totals from
-        ``scorecard.reduce`` (then the period length is fixed to ``freq``).
+        ``scorecard.reduce`` (then the period length is fixed to that of ``period``).
     period : str
-        Period shown first ("2026-10").
-    freq : {"M", "Q", "W"}, default "M"
+        Period shown first, which says its kind: "2026-10", "2026-W43", "2026-Q3" or "2026".
     targets : DataFrame, optional
         ``kpi_targets`` (taken from ``data["kpi_targets"]`` when not given).
     config : dict, optional
@@ -510,6 +510,9 @@ def scorecard_explorer(data, *, period: str, freq: str = "M", targets=None, conf
     locale : {"en", "vi"}, default "en"
     tolerance : float, default 0.05
         Starting amber band (fraction of the target).
+    freq : {"M", "Q", "W", "Y"}, optional
+        Deprecated, as in ``scorecard.build``: a month with "Q" starts on the quarter holding it, with
+        "W" on its last full week.
     **options
         Passed to ``scorecard.reduce`` and ``scorecard.build`` (``contact_days``, ``risk_days``,
         ``lost_days``, ``channel_map``, ``change_sd``, ``history``, ``confidence``, ``adjust``).
@@ -522,12 +525,20 @@ def scorecard_explorer(data, *, period: str, freq: str = "M", targets=None, conf
         totals are computed once per period length and cached. ``.update()`` redraws; ``.result``
         holds the current ``Scorecard``.
     """
+    import warnings
+
     import ipywidgets as w
     import pandas as pd
 
     from . import i18n, scorecard
+    from .core.periods import parse_period
 
     i18n.check_locale(locale)
+    if freq is not None:
+        warnings.warn("scorecard_explorer(): freq= is deprecated: the period says its kind ('2026-10', '2026-W43', "
+                      "'2026-Q3', '2026'); freq= stops working in the next release.", DeprecationWarning, stacklevel=2)
+        period = str(parse_period(scorecard.period_of(period, freq)))
+    first = parse_period(period)
     tables = None if isinstance(data, pd.DataFrame) else dict(data)
     if targets is None and tables is not None:
         targets = tables.get("kpi_targets")
@@ -543,33 +554,40 @@ def scorecard_explorer(data, *, period: str, freq: str = "M", targets=None, conf
             cache[fr] = scorecard.reduce(tables, freq=fr, config=config, **reduce_opts)
         return cache[fr]
 
-    def periods(fr):
+    def periods(fr):  # (label, canonical text) of every period in the totals, oldest first
         t = totals(fr)
-        found = set(t.loc[t["by"] == scorecard.ALL, "period"])
-        return sorted(found, key=lambda s: pd.Period(s, "W-SUN" if fr == "W" else fr))
+        found = sorted({scorecard.as_period(s, fr) for s in t.loc[t["by"] == scorecard.ALL, "period"]})
+        return [(scorecard.period_label(p, locale), scorecard.period_text(p)) for p in found]
 
     def start_for(fr, options_):
-        want = str(scorecard.period_of(period, fr)) if len(period) == 7 else period
-        return want if want in options_ else options_[-1]
+        values = [v for _, v in options_]
+        want = first if first.freq == fr else None
+        if want is None:  # another length: the period of that length holding the last day of the first one
+            from .core.periods import KINDS, period_of
 
-    opts = periods(freq)
-    freq_w = w.Dropdown(options=[(_t_sc(f"freq_{f}", locale), f) for f in ("M", "Q", "W")], value=freq,
+            kind = {f: k for k, f in KINDS.items()}[fr]
+            want = period_of(first.end, kind)
+        return want.text if want.text in values else values[-1]
+
+    opts = periods(first.freq)
+    freq_w = w.Dropdown(options=[(_t_sc(f"freq_{f}", locale), f) for f in ("W", "M", "Q", "Y")], value=first.freq,
                         description=_t_sc("freq", locale), disabled=tables is None)
-    period_w = w.Dropdown(options=opts, value=start_for(freq, opts), description=_t_sc("period", locale))
+    period_w = w.Dropdown(options=opts, value=start_for(first.freq, opts), description=_t_sc("period", locale))
     tol_w = w.FloatSlider(value=tolerance, min=0.0, max=0.3, step=0.01, readout_format=".0%",
                           description=_t_sc("tolerance", locale), continuous_update=False)
     kpi_w = w.Dropdown(options=[(scorecard.kpi_name(k, locale), k) for k in scorecard.KPIS],
                        description=_t_sc("kpi", locale))
 
     def draw():
-        card = scorecard.build(totals(freq_w.value), period=period_w.value, freq=freq_w.value,
-                               targets=targets, config=config, tolerance=tol_w.value, **build_opts)
+        card = scorecard.build(totals(freq_w.value), period=period_w.value, targets=targets, config=config,
+                               tolerance=tol_w.value, **build_opts)
         parts = [_Markup(scorecard.to_html(card, locale=locale))]
         if kpi_w.value not in set(card.table["kpi"]):
             return card, [*parts, i18n.text("common", "no_data", locale)]
         fig, ax = _figure(8, 2.6)
         scorecard.sparkline(card, kpi=kpi_w.value, ax=ax, locale=locale)
-        details = [table_view(t, 3) for name, t in card.details.items() if name.startswith(kpi_w.value + "_")]
+        details = [part for name, t in scorecard.breakdown_tables(card, locale).items()
+                   if name.startswith(kpi_w.value + "_") for part in (t.caption, table_view(t.frame))]
         return card, [*parts, fig, *details]
 
     def on_freq(change):  # new options, then the period: redrawn once, after both

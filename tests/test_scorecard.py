@@ -251,8 +251,7 @@ def test_quarter_targets_combine_monthly_targets():
                            "period": ["2026-07", "2026-08", "2026-09"] * 2,
                            "target": [100.0, 200.0, 300.0, 0.5, 0.6, 0.7],
                            "direction": "higher_is_better", "perspective": "financial", "owner": "X"})
-    card = scorecard.build({"sales": _sales(), "client_activity": _activity()}, period="2026Q3", freq="Q",
-                           targets=months)
+    card = scorecard.build({"sales": _sales(), "client_activity": _activity()}, period="2026-Q3", targets=months)
     assert _row(card, "revenue")["target"] == pytest.approx(600.0)  # totals add up
     assert _row(card, "client_engagement")["target"] == pytest.approx(0.6)  # rates average
     assert _row(card, "revenue")["value"] == pytest.approx(170.0)
@@ -273,7 +272,7 @@ def test_quarter_targets_combine_monthly_targets():
     (106, 100, "lower_is_better", 0.05, "red"),
     (-12, -10, "higher_is_better", 0.25, "amber"),      # negative targets (eNPS): band = 25% of |target|
     (-13, -10, "higher_is_better", 0.25, "red"),
-    (-1, 0, "higher_is_better", 2, "amber"),            # zero target: band in the KPI's unit
+    (-1, 0, "higher_is_better", 2, "red"),              # zero target: a fraction of 0 is no band
     (100, float("nan"), "higher_is_better", 0.05, "no_target"),
     (float("nan"), 100, "higher_is_better", 0.05, "no_data"),
 ])
@@ -327,8 +326,8 @@ def test_total_change_flagged_only_beyond_two_sd_of_past_changes():
     miss = scorecard.build(_reduced_series("revenue", small), period=period)
     assert _row(hit, "revenue")["threshold"] == pytest.approx(2 * past_sd)
     assert bool(_row(hit, "revenue")["flagged"]) and not bool(_row(miss, "revenue")["flagged"])
-    assert "Revenue rose" in hit.what_changed("en")[0]
-    assert "Doanh thu tăng" in hit.what_changed("vi")[0]
+    assert "Shop sales rose" in hit.what_changed("en")[0]
+    assert "Doanh số cửa hàng tăng" in hit.what_changed("vi")[0]
     assert "⚑" in scorecard.to_html(hit, locale="en") and "⚑" not in scorecard.to_html(miss, locale="en")
 
 
@@ -474,8 +473,8 @@ def test_headline_records_and_plots_are_report_ready(card):
 
 @pytest.mark.parametrize("kwargs, message", [
     ({"freq": "D"}, "freq must be one of"),
-    ({"period": "October"}, "not a M period"),
-    ({"period": "2026-13"}, "not a M period"),
+    ({"period": "October"}, "period must look like"),
+    ({"period": "2026-13"}, "the month must be 01-12"),
     ({"kpis": ["revnue"]}, "did you mean"),
     ({"confidence": 95}, "confidence must be a fraction"),
     ({"contact_days": 0}, "contact_days must be a whole number"),

@@ -26,7 +26,7 @@ TABLES = ["leads", "marketing_spend", "sales", "competitor_prices", "client_acti
 PG_PREFIX = f"kpi_sc_{os.getpid()}_"  # this run's tables on the PostgreSQL server
 RTOL = 1e-9  # sums may differ in the last bits: the engine adds in another order
 EXACT = ["kpi", "period", "by", "group", "detractors", "passives", "promoters", "excluded"]
-FREQS = ["M", "Q", "W"]
+FREQS = ["M", "Q", "W", "Y"]
 
 
 # --------------------------------------------------------------------------------------------------

@@ -131,7 +131,7 @@ def test_scorecard_explorer_switches_to_quarters_with_one_redraw(sample_table):
         box.html.observe(lambda change: redraws.append(change["new"]), names="value")
         control(box, "Periods").value = "Q"
     check_box(box, "scorecard")
-    assert box.result.period == "2026Q4" and control(box, "Report").value == "2026Q4"
+    assert box.result.period == "2026-Q4" and control(box, "Report").value == "2026-Q4"
     assert len(redraws) == 1, "a new period length redraws once, not once per control it resets"
     text, png = drawn(box)
     assert "Q4" in text and text != text0 and png[:4] == PNG and png != png0

@@ -1,8 +1,8 @@
 """The KPI scorecard: every sales KPI for a period against its target, grouped by perspective.
 
-The page a manager opens first (issue 8). For a reporting period (week, month or quarter) each KPI is
-computed from the canonical tables, compared with the previous period and with the same period last
-year, judged against its target (green / amber / red within a tolerance, respecting the KPI's
+The page a manager opens first (issue 8). For a report period (a week, month, quarter or year: "2026-W43",
+"2026-10", "2026-Q3", "2026") each KPI is computed from the canonical tables, compared with the previous
+period of the same kind and with the same period a year before, judged against its target (green / amber / red within a tolerance, respecting the KPI's
 direction), and its change is flagged only when it is larger than the KPI's usual period-to-period
 variation. KPIs are grouped by the Balanced Scorecard's four perspectives (financial, customer,
 internal process, learning and growth).
@@ -27,7 +27,7 @@ kpi                      definition                                             
 new_leads                leads created in the period                                  count
 leads_contacted_share    share of those leads first contacted within ``contact_days`` share
 cac                      marketing spend / leads won (closed as won) in the period   money
-revenue                  sum of ``sales.revenue``                                     money
+revenue                  shop sales ("Shop sales"): sum of ``sales.revenue``          money
 orders                   sum of ``sales.orders``                                      count
 price_index              mean over products of mean(our_price / competitor_price)    ratio
 client_engagement        share of existing clients with an activity in the period    share
@@ -36,17 +36,30 @@ employee_satisfaction    mean employee score (0-10)                             
 enps                     employee NPS: % scoring 9-10 minus % scoring 0-6             points
 nps                      customer NPS from ``nps_responses``                          points
 =======================  ==========================================================  ==========
+
+A recorded value carries its concept id (:data:`CONCEPTS`: ``revenue`` is the concept ``shop_sales``,
+not the value of won deals; the others keep their id), e.g. ``record("revenue", value,
+concept="shop_sales@2026-10")``: :meth:`Scorecard.records` and :meth:`Scorecard.concepts`.
 """
 from __future__ import annotations
 
 from .api import build
-from .present import kpi_name, period_label, sparkline, sparklines, to_html
+from .present import (
+    breakdown_tables,
+    detail_table,
+    kpi_name,
+    period_label,
+    sparkline,
+    sparklines,
+    to_html,
+    totals_table,
+)
 from .reduce import reduce, totals
 from .results import Scorecard
-from .spec import ALL, KPIS, REDUCED_COLUMNS, STATUSES, TABLES, period_of
+from .spec import ALL, CONCEPTS, KPIS, REDUCED_COLUMNS, STATUSES, TABLES, as_period, period_of, period_text
 from .stats import status
 from .targets import check_catalogue
 
-__all__ = ["ALL", "KPIS", "REDUCED_COLUMNS", "STATUSES", "TABLES", "Scorecard", "build", "check_catalogue",
-           "kpi_name", "period_label", "period_of", "reduce", "sparkline", "sparklines", "status", "to_html",
-           "totals"]
+__all__ = ["ALL", "CONCEPTS", "KPIS", "REDUCED_COLUMNS", "STATUSES", "TABLES", "Scorecard", "as_period",
+           "breakdown_tables", "build", "check_catalogue", "detail_table", "kpi_name", "period_label", "period_of",
+           "period_text", "reduce", "sparkline", "sparklines", "status", "to_html", "totals", "totals_table"]

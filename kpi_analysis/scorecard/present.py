@@ -15,12 +15,14 @@ import numpy as np
 import pandas as pd
 
 from .. import i18n
+from ..core import periods as _periods
 from ..core.columns import PERSPECTIVES
 from ..core.deprecation import keyword_only
-from .spec import as_period, is_missing
+from .spec import SPEC, as_period, is_missing
 
-__all__ = ["PALETTE", "fmt_change", "fmt_value", "kpi_name", "note_lines", "period_label", "plot_gaps",
-           "sparkline", "sparklines", "summary", "to_html", "what_changed"]
+__all__ = ["PALETTE", "breakdown_tables", "detail_table", "fmt_change", "fmt_pair", "fmt_value", "kpi_name",
+           "kpi_records", "note_lines", "period_label", "plot_gaps", "reason", "sparkline", "sparklines", "summary",
+           "to_html", "totals_table", "what_changed"]
 
 PALETTE = {"green": "#2e7d32", "amber": "#e6a100", "red": "#c62828", "no_target": "#757575",
            "no_data": "#bdbdbd"}
@@ -30,7 +32,7 @@ words = i18n.catalog("scorecard", {
     "kpi_leads_contacted_share": {"en": "Leads contacted within {days} days",
                                   "vi": "Khách tiềm năng được liên hệ trong {days} ngày"},
     "kpi_cac": {"en": "Client acquisition cost", "vi": "Chi phí có được khách hàng (CAC)"},
-    "kpi_revenue": {"en": "Revenue", "vi": "Doanh thu"},
+    "kpi_revenue": {"en": "Shop sales", "vi": "Doanh số cửa hàng"},
     "kpi_orders": {"en": "Orders", "vi": "Số đơn hàng"},
     "kpi_price_index": {"en": "Price index (ours / competitors')",
                         "vi": "Chỉ số giá (giá ta / giá đối thủ)"},
@@ -66,7 +68,6 @@ words = i18n.catalog("scorecard", {
     "notes": {"en": "Notes", "vi": "Ghi chú"},
     "catalogue": {"en": "KPI catalogue check", "vi": "Kiểm tra danh mục KPI"},
     "quarter": {"en": "Q{q} {year}", "vi": "Quý {q} năm {year}"},
-    "week": {"en": "week of {date}", "vi": "tuần từ {date}"},
     "headline": {"en": "KPI scorecard for {period}: {n} KPIs; {green} on target, {amber} near target, "
                        "{red} off target, {no_target} without a target.",
                  "vi": "Bảng điểm KPI {period}: {n} chỉ số; {green} đạt mục tiêu, {amber} gần mục tiêu, "
@@ -86,6 +87,24 @@ words = i18n.catalog("scorecard", {
     "test_mean": {"en": "Welch t-test", "vi": "kiểm định t Welch"},
     "test_nps": {"en": "z-test on the adjusted-Wald NPS difference",
                  "vi": "kiểm định z cho chênh lệch NPS (Wald hiệu chỉnh)"},
+    "reason": {"en": "{value} against a target of {target}: {status}",
+               "vi": "{value} so với mục tiêu {target}: {status}"},
+    "reason_no_target": {"en": "{value}, no target", "vi": "{value}, chưa có mục tiêu"},
+    "reason_no_data": {"en": "no data", "vi": "không có dữ liệu"},
+    "col_interval": {"en": "{level} interval", "vi": "Khoảng tin cậy {level}"},
+    "col_change_previous": {"en": "Change vs previous period", "vi": "Thay đổi so với kỳ trước"},
+    "col_change_last_year": {"en": "Change vs same period last year", "vi": "Thay đổi so với cùng kỳ năm trước"},
+    "col_enps_interval": {"en": "eNPS {level} interval", "vi": "Khoảng tin cậy {level} của eNPS"},
+    "interval": {"en": "{low} to {high}", "vi": "{low} đến {high}"},
+    "and": {"en": " and ", "vi": " và "},
+    "cap_new_leads_by_source": {"en": "New leads by source", "vi": "Khách hàng tiềm năng mới theo nguồn"},
+    "cap_cac_by_channel": {"en": "Client acquisition cost by channel", "vi": "Chi phí có được khách hàng theo kênh"},
+    "cap_revenue_by_location": {"en": "Shop sales by location", "vi": "Doanh số cửa hàng theo điểm bán"},
+    "cap_orders_by_location": {"en": "Orders by location", "vi": "Số đơn hàng theo điểm bán"},
+    "cap_price_index_by_product": {"en": "Price index by product", "vi": "Chỉ số giá theo sản phẩm"},
+    "cap_nps_by_region": {"en": "Customer NPS by region", "vi": "NPS của khách hàng theo vùng"},
+    "cap_employee_by_team": {"en": "Employee satisfaction and eNPS by team",
+                             "vi": "Mức hài lòng và eNPS của nhân viên theo nhóm"},
     "status_changed": {"en": "{kpi} is now {status} (was {was}): {value} against a target of {target}.",
                        "vi": "{kpi} hiện {status} (trước đó {was}): {value} so với mục tiêu {target}."},
     "status_red_line": {"en": "{kpi} is off target: {value} against {target} ({direction}).",
@@ -112,9 +131,10 @@ words = i18n.catalog("scorecard", {
     "plot_title": {"en": "Gap to target", "vi": "Chênh lệch so với mục tiêu"},
     "plot_xlabel": {"en": "% of target (right = better)", "vi": "% mục tiêu (bên phải = tốt hơn)"},
     "plot_target": {"en": "target", "vi": "mục tiêu"},
-    "pp": {"en": "pp", "vi": "điểm %"},
     "derived_months": {"en": "the monthly targets", "vi": "các mục tiêu tháng"},
-    "derived_coarser": {"en": "the target of {period}", "vi": "mục tiêu của {period}"},
+    "derived_coarser": {"en": "the target of {period}, pro rata by days", "vi": "mục tiêu của {period}, theo tỷ lệ số ngày"},
+    "derived_coarser_many": {"en": "the targets of {periods}, each for its days",
+                             "vi": "các mục tiêu của {periods}, mỗi mục tiêu cho số ngày của nó"},
     "derived_config": {"en": "the config", "vi": "tệp cấu hình"},
 })
 
@@ -136,8 +156,31 @@ note_words = i18n.catalog("scorecard.notes", {
     "short_history": {"en": "{kpi}: fewer than {n} past changes, so its change is not judged.",
                       "vi": "{kpi}: chưa đủ {n} lần thay đổi trong quá khứ nên chưa đánh giá "
                             "mức thay đổi."},
-    "small": {"en": "{kpi}: small sample ({n}), interval not shown.",
-              "vi": "{kpi}: mẫu nhỏ ({n}), không hiển thị khoảng tin cậy."},
+    "small": {"en": "{kpi}: small sample ({n}, fewer than {min_n}), so neither an interval nor a test of its "
+                    "change is shown.",
+              "vi": "{kpi}: mẫu nhỏ ({n}, ít hơn {min_n}) nên không hiển thị khoảng tin cậy và không kiểm định "
+                    "mức thay đổi."},
+    "small_previous": {"en": "{kpi}: {period} has a small sample ({n}, fewer than {min_n}), so the change is not "
+                             "tested.",
+                       "vi": "{kpi}: {period} có mẫu nhỏ ({n}, ít hơn {min_n}) nên không kiểm định mức thay đổi."},
+    "no_variation": {"en": "{kpi}: every answer in {period} is the same ({value}), so no interval is shown (it "
+                           "would claim the value is known exactly).",
+                     "vi": "{kpi}: mọi câu trả lời trong {period} đều như nhau ({value}) nên không hiển thị khoảng "
+                           "tin cậy (nếu có, nó sẽ ngụ ý giá trị được biết chính xác)."},
+    "no_variation_change": {"en": "{kpi}: the answers do not vary within {period} nor within {previous}, so their "
+                                  "change cannot be tested.",
+                            "vi": "{kpi}: các câu trả lời không dao động trong {period} lẫn {previous} nên không "
+                                  "thể kiểm định mức thay đổi."},
+    "zero_target": {"en": "{kpi}: the target is 0, so a tolerance in percent of it is no band: any miss is off "
+                          "target. Set targets.{id}.zero_band in workbook.yml, in the KPI's own unit, for an amber band.",
+                    "vi": "{kpi}: mục tiêu bằng 0 nên dung sai tính theo phần trăm của mục tiêu không tạo ra vùng "
+                          "vàng: trượt bao nhiêu cũng là không đạt. Đặt targets.{id}.zero_band trong workbook.yml, "
+                          "theo đơn vị của chính KPI, để có vùng vàng."},
+    "target_prorated": {"en": "Published before the data cover all of {period} (--allow-partial): the targets of "
+                              "{kpis} are pro-rated to the {days} of its {total} days that the data cover "
+                              "(from the targets of {of}).",
+                        "vi": "Phát hành khi dữ liệu chưa phủ hết {period} (--allow-partial): mục tiêu của {kpis} "
+                              "được tính theo tỷ lệ {days} trên {total} ngày có dữ liệu (từ mục tiêu của {of})."},
     "direction": {"en": "{kpi}: direction not set; assumed {direction}.",
                   "vi": "{kpi}: chưa đặt chiều mong muốn; tạm coi là {direction}."},
     "target_derived": {"en": "Targets for {period} derived from {how}: {kpis}.",
@@ -169,71 +212,101 @@ def kpi_name(kpi: str, locale: str = "en", *, contact_days: int = 3, risk_days: 
     Examples
     --------
     >>> kpi_name("clients_at_risk", "en", risk_days=45), kpi_name("revenue", "vi")
-    ('Clients at risk (no contact > 45 days)', 'Doanh thu')
+    ('Clients at risk (no contact > 45 days)', 'Doanh số cửa hàng')
     """
-    from .spec import SPEC
-
     if kpi not in SPEC:
         return kpi
     return words(f"kpi_{kpi}", locale, days=contact_days if kpi == "leads_contacted_share" else risk_days)
 
 
-def period_label(p: pd.Period, locale: str = "en") -> str:
-    """'October 2026' / 'Q4 2026' / 'week of Oct 26, 2026' in the locale.
+def _report_period(p, freq: str | None = None) -> _periods.ReportPeriod:
+    """A period given as a pandas ``Period``, a report period or text (canonical, or the reduced table's with
+    ``freq``: "2026Q3", "2026-10-19/2026-10-25")."""
+    if isinstance(p, str) and freq is not None:
+        try:
+            return _periods.parse_period(p)
+        except ValueError:
+            return _periods.parse_period(as_period(p, freq))
+    return _periods.parse_period(p)
+
+
+def period_label(p, locale: str = "en") -> str:
+    """'October 2026' / 'Q4 2026' / 'week 43 of 2026 (Oct 19, 2026 to Oct 25, 2026)' / '2026' in the locale.
+
+    ``p`` is a pandas ``Period``, a report period or its text ("2026-10", "2026-W43", "2026-Q3", "2026").
 
     Examples
     --------
-    >>> period_label(pd.Period("2026Q4", "Q"), "vi"), period_label(pd.Period("2026-10", "M"))
-    ('Quý 4 năm 2026', 'October 2026')
+    >>> period_label(pd.Period("2026Q4", "Q"), "vi"), period_label(pd.Period("2026-10", "M")), period_label("2025", "vi")
+    ('Quý 4 năm 2026', 'October 2026', 'năm 2025')
     """
-    kind = p.freqstr[0]
-    if kind == "M":
-        return i18n.month(p.start_time, locale)
-    if kind == "Q":
-        return words("quarter", locale, q=p.quarter, year=p.year)
-    return words("week", locale, date=i18n.date(p.start_time, locale))
+    rp = _report_period(p)
+    if rp.kind == "month":
+        return i18n.month(rp.start, locale)
+    if rp.kind == "quarter":
+        return words("quarter", locale, q=(rp.start.month - 1) // 3 + 1, year=rp.start.year)
+    return _periods.period_label(rp, locale)
 
 
-def fmt_value(value, unit: str, locale: str, currency: str) -> str:
-    """A KPI value in its unit (count, share, money, ratio, score, points), "–" when missing.
+def fmt_value(value, unit: str, locale: str, currency: str, *, digits: int | None = None) -> str:
+    """A KPI value by its unit, through :func:`kpi_analysis.i18n.value`: counts whole, shares as percents with
+    one decimal, money in short scales, scores of 10, NPS points signed, ratios with two decimals; "–" when
+    missing.
 
-    >>> fmt_value(0.5598, "share", "en", "VND"), fmt_value(6.547, "score", "vi", "VND")
-    ('56.0%', '6,55')
+    >>> fmt_value(0.5598, "share", "en", "VND"), fmt_value(6.547, "score", "vi", "VND"), fmt_value(124.0, "count", "vi", "VND")
+    ('56.0%', '6,55/10', '124')
+    >>> fmt_value(12187768000, "money", "vi", "VND"), fmt_value(0.9873, "ratio", "en", "VND")
+    ('12,19 tỷ ₫', '0.99')
     """
     if is_missing(value):
         return "–"
-    if unit == "count":
-        return i18n.number(value, locale)
-    if unit == "share":
-        return i18n.percent(value, locale)
+    return i18n.value(value, unit if unit in i18n.UNITS else "number", locale, currency=currency, digits=digits)
+
+
+def fmt_pair(value, target, unit: str, locale: str, currency: str) -> tuple[str, str]:
+    """A value and its target, with as many digits as it takes for two different numbers to read differently:
+    56.0% against 60.0%, and 59.96% against 60.00% (never "60.0% against 60.0%, off target"). Money that reads
+    the same in short scales is written out in full.
+
+    >>> fmt_pair(0.5598, 0.6, "share", "en", "VND"), fmt_pair(0.59958, 0.6, "share", "en", "VND")
+    (('56.0%', '60.0%'), ('59.96%', '60.00%'))
+    >>> fmt_pair(12187768000, 12190000000, "money", "en", "VND")
+    ('VND 12,187,768,000', 'VND 12,190,000,000')
+    """
+    v, t = fmt_value(value, unit, locale, currency), fmt_value(target, unit, locale, currency)
+    if is_missing(value) or is_missing(target) or float(value) == float(target) or v != t:
+        return v, t
     if unit == "money":
-        return i18n.money(value, locale, currency=currency)
-    if unit == "ratio":
-        return i18n.number(value, locale, digits=3)
-    if unit == "score":
-        return i18n.number(value, locale, digits=2)
-    return i18n.points(value, locale)
+        return i18n.money(value, locale, currency=currency), i18n.money(target, locale, currency=currency)
+    start = {"share": 1, "percent": 1, "points": 1, "score": 2, "ratio": 2, "index": 2}.get(unit, 0)
+    for digits in range(start + 1, start + 7):
+        v, t = (fmt_value(value, unit, locale, currency, digits=digits),
+                fmt_value(target, unit, locale, currency, digits=digits))
+        if v != t:
+            break
+    return v, t
 
 
-def fmt_change(change, previous, unit: str, locale: str) -> str:
-    """Relative change for totals and money, absolute change for rates, scores and points.
+def fmt_change(change, previous, unit: str, locale: str, currency: str = "VND", *, inline: bool = False) -> str:
+    """A change by the KPI's unit (:func:`kpi_analysis.i18n.change`): shares in percentage points, scores,
+    ratios and NPS points signed; totals (counts, money) also relative to the previous value (in brackets, or
+    after a comma with ``inline`` for text already in brackets). Zero reads "0", never "-0".
 
-    >>> fmt_change(50.0, 200.0, "count", "en"), fmt_change(-0.02, 0.6, "share", "en")
-    ('+25.0%', '−2.0 pp')
+    >>> fmt_change(50.0, 200.0, "count", "en"), fmt_change(-0.027, 0.6, "share", "en")
+    ('+50 (+25.0%)', '−2.7 pp')
+    >>> fmt_change(-1.2e9, 12.2e9, "money", "vi"), fmt_change(-0.0004, 41.9, "points", "en")
+    ('−1,20 tỷ ₫ (−9,8%)', '0.0')
     """
     if is_missing(change):
         return "–"
-    if unit in ("count", "money"):
-        if is_missing(previous) or previous == 0:
-            return "–"
-        return i18n.percent(change / abs(previous), locale, signed=True)
-    if unit == "share":
-        return i18n.points(change * 100, locale) + " " + words("pp", locale)
-    if unit in ("ratio", "score"):
-        digits = 3 if unit == "ratio" else 2
-        shown = round(float(change), digits)  # no sign on a change that rounds to zero
-        return ("+" if shown > 0 else "−" if shown < 0 else "") + i18n.number(abs(shown), locale, digits=digits)
-    return i18n.points(change, locale)
+    text = i18n.change(change, unit if unit in i18n.UNITS else "number", locale, currency=currency)
+    if unit in ("count", "money") and not is_missing(previous) and previous != 0:
+        rel = float(change) / abs(float(previous))
+        shown = i18n.percent(rel, locale, signed=True)
+        if shown.lstrip("+−-") == i18n.percent(0, locale):
+            shown = i18n.percent(0, locale)
+        text += f", {shown}" if inline else f" ({shown})"
+    return text
 
 
 def _name(result, kpi: str, locale: str) -> str:
@@ -242,7 +315,7 @@ def _name(result, kpi: str, locale: str) -> str:
 
 
 def _label(result, which: str, locale: str) -> str:
-    return period_label(as_period(getattr(result, which), result.freq), locale)
+    return period_label(_report_period(getattr(result, which), result.freq), locale)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -257,10 +330,19 @@ def note_lines(result, locale: str = "en") -> list[str]:
         if "kpis" in v:
             v["kpis"] = ", ".join(_name(result, k, locale) for k in v["kpis"])
         if "kpi" in v:
+            unit = SPEC[v["kpi"]].unit if v["kpi"] in SPEC else "number"
+            v["id"] = v["kpi"]
             v["kpi"] = _name(result, v["kpi"], locale)
-        for pk in ("period", "source"):
+            if "value" in v:
+                v["value"] = fmt_value(v["value"], unit, locale, result.currency)
+        for pk in ("period", "source", "previous"):
             if pk in v and isinstance(v[pk], str):
-                v[pk] = period_label(as_period(v[pk], result.freq), locale)
+                v[pk] = period_label(_report_period(v[pk], result.freq), locale)
+        for nk in ("n", "min_n", "days", "total"):
+            if nk in v:
+                v[nk] = i18n.number(v[nk], locale)
+        if "of" in v and "how" not in v:
+            v["of"] = _periods_in_words(v["of"], locale)
         if "date" in v:
             v["date"] = i18n.date(v["date"], locale)
         if "sources" in v:
@@ -273,13 +355,19 @@ def note_lines(result, locale: str = "en") -> list[str]:
     return out
 
 
+def _periods_in_words(of: str, locale: str) -> str:
+    """'2026-09,2026-10' -> 'September 2026 and October 2026'."""
+    return words("and", locale).join(period_label(t.strip(), locale) for t in str(of).split(","))
+
+
 def _derived_from(how: str, of: str | None, locale: str) -> str:
     if how == "months":
         return words("derived_months", locale)
     if how == "config":
         return words("derived_config", locale)
-    coarse = i18n.month(of, locale) if len(of) == 7 else of
-    return words("derived_coarser", locale, period=coarse)
+    if of and "," in of:
+        return words("derived_coarser_many", locale, periods=_periods_in_words(of, locale))
+    return words("derived_coarser", locale, period=_periods_in_words(of or "", locale))
 
 
 def what_changed(result, locale: str = "en") -> list[str]:
@@ -294,28 +382,25 @@ def what_changed(result, locale: str = "en") -> list[str]:
             why = words("why_sd", locale, k=i18n.number(result.settings.get("change_sd", 2), locale, digits=0),
                         n=int(r.n_changes))
         else:
-            why = words("why_test", locale, test=words(f"test_{r.change_method}", locale),
-                        p=i18n.number(r.p_adj, locale, digits=3))
+            why = words("why_test", locale, test=words(f"test_{r.change_method}", locale), p=_p_text(r.p_adj, locale))
         good = (r.change > 0) == (r.direction == "higher_is_better")
         lines.append(words("moved", locale, kpi=_name(result, r.kpi, locale),
                            verb=words("rose" if r.change > 0 else "fell", locale),
-                           previous=fmt_value(r.previous, r.unit, locale, cur),
-                           value=fmt_value(r.value, r.unit, locale, cur),
-                           change=fmt_change(r.change, r.previous, r.unit, locale), period_prev=prev_label,
+                           previous=fmt_pair(r.previous, r.value, r.unit, locale, cur)[0],
+                           value=fmt_pair(r.value, r.previous, r.unit, locale, cur)[0],
+                           change=fmt_change(r.change, r.previous, r.unit, locale, cur, inline=True),
+                           period_prev=prev_label,
                            why=why, judgement=words("better" if good else "worse", locale)))
     colour = ("green", "amber", "red")
     for r in t.itertuples():
+        value, target = fmt_pair(r.value, r.target, r.unit, locale, cur)
         if r.status in colour and r.status_previous in colour and r.status != r.status_previous:
             lines.append(words("status_changed", locale, kpi=_name(result, r.kpi, locale),
                                status=words(f"status_{r.status}", locale),
-                               was=words(f"status_{r.status_previous}", locale),
-                               value=fmt_value(r.value, r.unit, locale, cur),
-                               target=fmt_value(r.target, r.unit, locale, cur)))
+                               was=words(f"status_{r.status_previous}", locale), value=value, target=target))
         elif r.status == "red":
-            lines.append(words("status_red_line", locale, kpi=_name(result, r.kpi, locale),
-                               value=fmt_value(r.value, r.unit, locale, cur),
-                               target=fmt_value(r.target, r.unit, locale, cur),
-                               direction=words(r.direction, locale)))
+            lines.append(words("status_red_line", locale, kpi=_name(result, r.kpi, locale), value=value,
+                               target=target, direction=words(r.direction, locale)))
     if not t["flagged"].any():
         lines.insert(0, words("nothing_changed", locale))
     return lines
@@ -343,13 +428,183 @@ def summary(result, locale: str = "en") -> str:
     lines += _catalogue_lines(result, locale)
     lines += note_lines(result, locale)
     if result.excluded:
-        items = "; ".join(excluded_words(e["code"], locale, n=e["n"]) for e in result.excluded)
+        items = "; ".join(excluded_words(e["code"], locale, n=i18n.number(e["n"], locale)) for e in result.excluded)
         lines.append(i18n.text("common", "excluded", locale, items=items))
     method = words("method", locale, tol=i18n.percent(result.settings.get("tolerance_default", 0.05), locale),
                    k=i18n.number(result.settings.get("change_sd", 2), locale),
                    conf=i18n.percent(result.confidence, locale, digits=0))
     lines.append(i18n.text("common", "method", locale, method=method))
     return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------------------------------
+# tables and records: every number by its unit
+# --------------------------------------------------------------------------------------------------
+
+def reason(result, kpi: str, locale: str = "en") -> str:
+    """Why a KPI has its status, in words: "56.0% against a target of 60.0%: off target".
+
+    >>> import pandas as pd
+    >>> from kpi_analysis.scorecard import build
+    >>> sales = pd.DataFrame({"date": pd.date_range("2026-10-01", "2026-10-31"), "location": "A",
+    ...                       "revenue": 4e8, "orders": 4})
+    >>> reason(build({"sales": sales}, period="2026-10", config={"targets": {"orders": 140}}), "orders")
+    '124 against a target of 140: off target'
+    """
+    r = result.table.set_index("kpi").loc[kpi]
+    if r["status"] == "no_data":
+        return words("reason_no_data", locale)
+    value, target = fmt_pair(r["value"], r["target"], r["unit"], locale, result.currency)
+    if r["status"] == "no_target":
+        return words("reason_no_target", locale, value=value)
+    return words("reason", locale, value=value, target=target, status=words(f"status_{r['status']}", locale))
+
+
+def kpi_records(result, locale: str = "en") -> list[dict]:
+    """One JSON-safe dict per KPI, in the card's order, for the report's index: ``kpi``, ``concept`` (the id
+    recorded with its value, e.g. "shop_sales@2026-10"; None without a value), ``name``, ``perspective``,
+    ``perspective_name``, ``unit``, ``value``, ``target``, ``status``, ``status_name``, ``direction``,
+    ``value_text``, ``target_text`` (formatted by unit in ``locale``) and ``reason`` (value against target)."""
+    from ..core.results import jsonable
+    from ..record import concept_id
+    from .spec import CONCEPTS
+
+    out = []
+    for r in result.table.itertuples():
+        value, target = fmt_pair(r.value, r.target, r.unit, locale, result.currency)
+        persp = r.perspective
+        out.append({"kpi": r.kpi,
+                    "concept": None if is_missing(r.value) else concept_id(CONCEPTS[r.kpi], result.period),
+                    "name": _name(result, r.kpi, locale), "perspective": persp,
+                    "perspective_name": words(f"persp_{persp}", locale) if persp in PERSPECTIVES else persp,
+                    "unit": r.unit, "value": r.value, "target": r.target, "status": r.status,
+                    "status_name": words(f"status_{r.status}", locale), "direction": r.direction,
+                    "value_text": value, "target_text": target, "reason": reason(result, r.kpi, locale)})
+    return jsonable(out)
+
+
+def _p_text(p, locale: str) -> str:
+    if is_missing(p):
+        return "–"
+    return ("< " if float(p) < 0.001 else "") + i18n.number(max(float(p), 0.001), locale, digits=3)
+
+
+def _interval_text(lo, hi, unit: str, locale: str, currency: str) -> str:
+    if is_missing(lo) or is_missing(hi):
+        return "–"
+    return words("interval", locale, low=fmt_value(lo, unit, locale, currency), high=fmt_value(hi, unit, locale, currency))
+
+
+def _display(data, columns: dict, caption: str, locale: str, confidence: float = 0.95):
+    """A :class:`kpi_analysis.i18n.DisplayTable` of already formatted ``columns`` ({header key: texts})."""
+    def header(key):
+        if key in ("interval", "change_previous", "change_last_year", "enps_interval"):
+            return words(f"col_{key}", locale, level=i18n.percent(confidence, locale, digits=0))
+        return i18n.column_label(key, locale)
+    frame = pd.DataFrame({header(k): v for k, v in columns.items()}, index=range(len(data)))
+    return i18n.DisplayTable(data, frame, caption=caption, locale=locale)
+
+
+def _code(column: str, values, locale: str) -> list:
+    return ["–" if is_missing(v) else i18n.value_label(column, v, locale) for v in values]
+
+
+def detail_table(result, locale: str = "en"):
+    """The scorecard's table for reading (:class:`kpi_analysis.i18n.DisplayTable`): one row per KPI, every
+    value, interval, target and change formatted by the KPI's unit in ``locale`` (56.0%, 6.55 of 10, 124,
+    VND 12.19 bn; changes of shares in percentage points), codes in words."""
+    t = result.table
+    cur = result.currency
+    pairs = [fmt_pair(r.value, r.target, r.unit, locale, cur) for r in t.itertuples()]
+    conf = result.confidence
+    cols = {
+        "kpi": [_name(result, k, locale) for k in t["kpi"]],
+        "perspective": _code("perspective", t["perspective"], locale),
+        "value": [v for v, _ in pairs],
+        "interval": [_interval_text(r.ci_low, r.ci_high, r.unit, locale, cur) for r in t.itertuples()],
+        "previous": [fmt_value(r.previous, r.unit, locale, cur) for r in t.itertuples()],
+        "change_previous": [fmt_change(r.change, r.previous, r.unit, locale, cur) for r in t.itertuples()],
+        "last_year": [fmt_value(r.last_year, r.unit, locale, cur) for r in t.itertuples()],
+        "change_last_year": [fmt_change(r.yoy_change, r.last_year, r.unit, locale, cur) for r in t.itertuples()],
+        "target": [tg for _, tg in pairs],
+        "status": _code("status", t["status"], locale),
+        "status_previous": _code("status_previous", t["status_previous"], locale),
+        "change_method": _code("change_method", t["change_method"], locale),
+        "threshold": [fmt_change(r.threshold, float("nan"), r.unit, locale, cur).lstrip("+")
+                      for r in t.itertuples()],
+        "p_adj": [_p_text(p, locale) for p in t["p_adj"]],
+        "flagged": _code("flagged", [bool(f) for f in t["flagged"]], locale),
+        "owner": ["–" if is_missing(o) else str(o) for o in t["owner"]],
+    }
+    return _display(t, cols, "", locale, conf)
+
+
+def totals_table(result, locale: str = "en"):
+    """The reduced table's rows of the report period (one per KPI) for reading: value by the KPI's unit, its
+    numerator and denominator, rows left out."""
+    from .spec import as_period, period_text
+
+    t = result.totals
+    t = t[t["by"] == "all"]
+    t = t[[period_text(s, result.freq) == result.period for s in t["period"]]]
+
+    def number(x):
+        return "–" if is_missing(x) else i18n.number(x, locale, digits=0 if float(x).is_integer() else 2)
+    cols = {"kpi": [_name(result, k, locale) for k in t["kpi"]],
+            "period": [period_label(as_period(s, result.freq), locale) for s in t["period"]],
+            "value": [fmt_value(v, SPEC[k].unit if k in SPEC else "number", locale, result.currency)
+                      for k, v in zip(t["kpi"], t["value"], strict=True)],
+            "numerator": [number(x) for x in t["numerator"]], "denominator": [number(x) for x in t["denominator"]],
+            "excluded": [number(x) for x in t["excluded"]]}
+    return _display(t, cols, "", locale)
+
+
+#: breakdown table -> (KPI whose unit its values have, grouping column)
+_DETAIL_KPI = {"new_leads_by_source": ("new_leads", "source"), "cac_by_channel": ("cac", "channel"),
+               "revenue_by_location": ("revenue", "location"), "orders_by_location": ("orders", "location"),
+               "price_index_by_product": ("price_index", "product"), "nps_by_region": ("nps", "region")}
+
+
+def breakdown_tables(result, locale: str = "en") -> dict:
+    """The breakdowns (``result.details``) for reading, by name: a captioned :class:`kpi_analysis.i18n.DisplayTable`
+    each, values and changes formatted by the KPI's unit (spend in money, wins and ranks as counts)."""
+    cur = result.currency
+    out = {}
+    for name, d in result.details.items():
+        caption = words(f"cap_{name}", locale)
+        if name == "employee_by_team":
+            cols = {"team": d["team"].astype(str).tolist(),
+                    "survey": [period_label(s, locale) for s in d["survey"]],
+                    "n": [fmt_value(n, "count", locale, cur) for n in d["n"]],
+                    "mean": [fmt_value(m, "score", locale, cur) for m in d["mean"]],
+                    "interval": [_interval_text(lo, hi, "score", locale, cur) for lo, hi in zip(d["ci_low"], d["ci_high"],
+                                                                                             strict=True)],
+                    "enps": [fmt_value(x, "points", locale, cur) for x in d["enps"]],
+                    "enps_interval": [_interval_text(lo, hi, "points", locale, cur)
+                                      for lo, hi in zip(d["enps_ci_low"], d["enps_ci_high"], strict=True)]}
+            out[name] = _display(d, cols, caption, locale, result.confidence)
+            continue
+        kpi, by = _DETAIL_KPI[name]
+        unit = SPEC[kpi].unit
+        cols = {by: d[by].astype(str).tolist(),
+                "value": [fmt_value(v, unit, locale, cur) for v in d["value"]],
+                "previous": [fmt_value(v, unit, locale, cur) for v in d["previous"]],
+                "change_previous": [fmt_change(c, p, unit, locale, cur) for c, p in zip(d["change"], d["previous"],
+                                                                                       strict=True)],
+                "last_year": [fmt_value(v, unit, locale, cur) for v in d["last_year"]],
+                "change_last_year": [fmt_change(v - ly, ly, unit, locale, cur)
+                                     for v, ly in zip(d["value"], d["last_year"], strict=True)]}
+        if "spend" in d:
+            cols["spend"] = [fmt_value(v, "money", locale, cur) for v in d["spend"]]
+            cols["won"] = [fmt_value(v, "count", locale, cur) for v in d["won"]]
+        if "rank" in d:
+            cols["rank"] = [fmt_value(v, "count", locale, cur) for v in d["rank"]]
+            cols["rank_previous"] = [fmt_value(v, "count", locale, cur) for v in d["rank_previous"]]
+        if "threshold" in d:
+            cols["threshold"] = [fmt_change(v, float("nan"), unit, locale, cur).lstrip("+") for v in d["threshold"]]
+            cols["flagged"] = _code("flagged", [bool(f) for f in d["flagged"]], locale)
+        out[name] = _display(d, cols, caption, locale)
+    return out
 
 
 # --------------------------------------------------------------------------------------------------
@@ -360,7 +615,6 @@ def plot_gaps(result, ax=None, *, locale: str = "en", clip: float = 0.5):
     """Each KPI's gap to its target, as a fraction of the target, signed so that right is better
     (``Scorecard.plot``)."""
     import matplotlib.pyplot as plt
-    from matplotlib.ticker import PercentFormatter
 
     ax = plt.gca() if ax is None else ax
     t = result.table[result.table["target"].notna() & result.table["value"].notna()].iloc[::-1]
@@ -374,11 +628,11 @@ def plot_gaps(result, ax=None, *, locale: str = "en", clip: float = 0.5):
     ax.axvspan(-tol, 0, color=PALETTE["amber"], alpha=0.15, lw=0)
     ax.axvline(0, color="black", lw=1)
     for yi, g, r in zip(y, shown, t.itertuples(), strict=True):
-        ax.text(g + (0.01 if g >= 0 else -0.01), yi, fmt_value(r.value, r.unit, locale, result.currency),
+        ax.text(g + (0.01 if g >= 0 else -0.01), yi, fmt_pair(r.value, r.target, r.unit, locale, result.currency)[0],
                 va="center", ha="left" if g >= 0 else "right", fontsize=7)
     ax.set_yticks(y, [_name(result, k, locale) for k in t["kpi"]])
     ax.set_xlim(-clip * 1.6, clip * 1.6)
-    ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.xaxis.set_major_formatter(i18n.axis_formatter("percent", locale))
     ax.set(title=words("plot_title", locale), xlabel=words("plot_xlabel", locale))
     return ax
 
@@ -515,14 +769,15 @@ def _kpi_row(result, r, locale: str) -> str:
     change_style = (f" style='color:{PALETTE['green' if better else 'red']};font-weight:bold'"
                     if r.flagged else "")
     flag = " ⚑" if r.flagged else ""
+    value, target = fmt_pair(r.value, r.target, r.unit, locale, cur)
     return ("<tr>"
             f"<td>{e(_name(result, r.kpi, locale))}</td>"
-            f"<td>{e(fmt_value(r.value, r.unit, locale, cur))}</td>"
-            f"<td>{e(fmt_value(r.target, r.unit, locale, cur))}</td>"
+            f"<td>{e(value)}</td>"
+            f"<td>{e(target)}</td>"
             f"<td><span style='color:{colour};font-weight:bold'>●</span> "
             f"{e(words('status_' + r.status, locale))}</td>"
-            f"<td{change_style}>{e(fmt_change(r.change, r.previous, r.unit, locale) + flag)}</td>"
-            f"<td>{e(fmt_change(r.yoy_change, r.last_year, r.unit, locale))}</td>"
+            f"<td{change_style}>{e(fmt_change(r.change, r.previous, r.unit, locale, cur) + flag)}</td>"
+            f"<td>{e(fmt_change(r.yoy_change, r.last_year, r.unit, locale, cur))}</td>"
             f"<td>{_svg_sparkline(h['value'].tolist(), h['target'].tolist(), colour)}</td>"
             f"<td>{e('–' if is_missing(r.owner) else str(r.owner))}</td></tr>")
 
@@ -552,7 +807,7 @@ def to_html(result, *, locale: str = "en") -> str:
     >>> sales = pd.DataFrame({"date": pd.date_range("2026-08-01", "2026-10-31", freq="D"),
     ...                       "location": "A", "revenue": 10.0, "orders": 1})
     >>> page = to_html(build({"sales": sales}, period="2026-10"), locale="vi")
-    >>> "Doanh thu" in page and "<svg" in page
+    >>> "Doanh số cửa hàng" in page and "<svg" in page
     True
     """
     from .results import Scorecard

@@ -40,8 +40,8 @@ def reduce(data: Mapping[str, Any], *, freq: str = "M", contact_days: int | None
         ``client_activity``, ``employee_survey``, ``nps_responses``): pandas frames, Ibis tables such
         as ``Workbook.table(name)`` (reduced where they live) or file paths. Missing or ``None``
         tables are skipped: their KPIs get no rows. Other entries (``kpi_targets``) are ignored.
-    freq : {"M", "Q", "W"}, default "M"
-        Period length: month, quarter, or week (Monday to Sunday).
+    freq : {"M", "Q", "W", "Y"}, default "M"
+        Period length: month, quarter, week (Monday to Sunday, as ISO weeks) or year.
     contact_days : int, default 3
         A lead counts as contacted when ``first_contact_at - created_at <= contact_days`` days.
     risk_days : int, default 60
@@ -63,7 +63,8 @@ def reduce(data: Mapping[str, Any], *, freq: str = "M", contact_days: int | None
     -------
     DataFrame with columns ``REDUCED_COLUMNS``, one row per kpi x period x breakdown group:
 
-    - ``kpi``: KPI id; ``period``: the period as text ("2026-10", "2026Q4", "2026-10-26/2026-11-01");
+    - ``kpi``: KPI id; ``period``: the period as pandas writes it ("2026-10", "2026Q4",
+      "2026-10-26/2026-11-01", "2026"; ``scorecard.period_text`` gives "2026-Q4", "2026-W44");
     - ``by``, ``group``: the breakdown ("source", "channel", "location", "product", "team",
       "region") and its value; ``"all"``/``"all"`` for the KPI itself;
     - ``value``: the KPI; ``numerator`` and ``denominator`` its parts. Counts and money (new_leads,

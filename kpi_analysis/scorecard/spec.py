@@ -10,6 +10,8 @@ Examples
 ('2026-10', '2026Q4', '2026-10-19/2026-10-25')
 >>> SPEC["cac"].unit, SPEC["cac"].direction, SPEC["cac"].change
 ('money', 'lower_is_better', 'sd')
+>>> CONCEPTS["revenue"], period_text(pd.Period("2026-10-19", "W-SUN"))
+('shop_sales', '2026-W43')
 """
 from __future__ import annotations
 
@@ -22,11 +24,11 @@ import numpy as np
 import pandas as pd
 
 from ..core.checks import check_choice, closest
-from ..core.periods import freq_alias
+from ..core.periods import freq_alias, parse_period
 
-__all__ = ["ALL", "DEFAULTS", "FREQS", "KEY_COLUMNS", "KPIS", "PER_YEAR", "REDUCED_COLUMNS", "SPEC", "STATUSES",
-           "SURVEY_KPIS", "TABLES", "KpiSpec", "as_period", "is_missing", "pandas_freq", "period_of",
-           "resolve_settings", "to_float"]
+__all__ = ["ALL", "CONCEPTS", "DEFAULTS", "FREQS", "KEY_COLUMNS", "KPIS", "MIN_N", "PER_YEAR", "REDUCED_COLUMNS",
+           "SPEC", "STATUSES", "SURVEY_KPIS", "TABLES", "KpiSpec", "as_period", "is_missing", "pandas_freq",
+           "period_of", "period_text", "resolve_settings", "to_float"]
 
 
 class KpiSpec(NamedTuple):
@@ -57,6 +59,17 @@ SPEC = {
     "nps": KpiSpec("points", "higher_is_better", "customer", "mean", "nps", ("nps_responses",)),
 }
 KPIS = tuple(SPEC)
+#: KPI id -> the concept it measures, for ``record(..., concept=concept_id(concept, period))``: the same concept
+#: for the same period must have the same value in every notebook (``revenue`` is the shops' sales, not the
+#: value of won deals)
+CONCEPTS = {"new_leads": "new_leads", "leads_contacted_share": "leads_contacted_share", "cac": "cac",
+            "revenue": "shop_sales", "orders": "orders", "price_index": "price_index",
+            "client_engagement": "client_engagement", "clients_at_risk": "clients_at_risk",
+            "employee_satisfaction": "employee_satisfaction", "enps": "enps", "nps": "nps"}
+#: smallest sample (answers, clients, leads) of a period that gets an interval and a change test, by how the KPI is
+#: judged: below it the score test and the Wilson interval of a share are too discrete (at 10 answers the test
+#: rejects 2-4% at nominal 5% and Wilson covers 97-98%; benchmarks/calibration_studies/scorecard.py)
+MIN_N = {"proportion": 30, "mean": 10, "nps": 30}
 TABLES = ("leads", "marketing_spend", "sales", "competitor_prices", "client_activity", "employee_survey",
           "nps_responses", "kpi_targets")  # every table the scorecard reads; each one is optional
 STATUSES = ("green", "amber", "red", "no_target", "no_data")
@@ -67,8 +80,8 @@ ALL = "all"  # `by` and `group` of the overall (not broken down) rows
 KEY_COLUMNS = {"leads": ["source"], "marketing_spend": ["channel"], "sales": ["location"],
                "competitor_prices": ["product"], "employee_survey": ["team"], "nps_responses": ["region"]}
 SURVEY_KPIS = ("employee_satisfaction", "enps")
-FREQS = ("M", "Q", "W")
-PER_YEAR = {"M": 12, "Q": 4, "W": 52}
+FREQS = ("M", "Q", "W", "Y")
+PER_YEAR = {"M": 12, "Q": 4, "W": 52, "Y": 1}
 DEFAULTS = {"tolerance": 0.05, "contact_days": 3, "risk_days": 60, "lost_days": 120, "change_sd": 2.0,
             "history": 24, "min_history": 6, "survey_max_age_days": 92, "sparkline_periods": 12}
 
@@ -92,10 +105,11 @@ def to_float(x) -> float:
 
 
 def pandas_freq(freq: str) -> str:
-    """The pandas period alias of a scorecard frequency {"M", "Q", "W"} (weeks end on Sunday).
+    """The pandas period alias of a scorecard frequency {"M", "Q", "W", "Y"} (weeks Monday to Sunday, as ISO
+    weeks).
 
-    >>> pandas_freq("M"), pandas_freq("Q"), pandas_freq("W")
-    ('M', 'Q-DEC', 'W-SUN')
+    >>> pandas_freq("M"), pandas_freq("Q"), pandas_freq("W"), pandas_freq("Y")
+    ('M', 'Q-DEC', 'W-SUN', 'Y-DEC')
     """
     check_choice(freq, name="freq", options=list(FREQS))
     return freq_alias(freq)
@@ -110,11 +124,28 @@ def as_period(text: str, freq: str) -> pd.Period:
     return pd.Period(text, pandas_freq(freq))
 
 
+def period_text(p, freq: str | None = None) -> str:
+    """The canonical text of a period ("2026-10", "2026-W43", "2026-Q3", "2026"), from a pandas ``Period``, a
+    report period, its text, or a period of the reduced table ("2026Q3", "2026-10-19/2026-10-25" with ``freq``).
+
+    >>> period_text(pd.Period("2026Q3", "Q-DEC")), period_text("2026-10-19/2026-10-25", "W")
+    ('2026-Q3', '2026-W43')
+    """
+    if isinstance(p, str) and freq is not None:
+        try:
+            return parse_period(p).text
+        except ValueError:
+            p = as_period(p, freq)
+    return parse_period(p).text
+
+
 def period_of(period: str, freq: str = "M") -> pd.Period:
-    """The reporting period: "2026-10" is October (M), Q4 2026 (Q), or the last full week of October (W).
+    """The reporting period of the deprecated ``build(period=..., freq=...)`` form: "2026-10" is October (M),
+    Q4 2026 (Q), or the last full week of October (W).
 
     Besides a month, a quarter accepts "2026Q4" / "2026-Q4" and a week any day in it ("2026-10-26")
-    or its span ("2026-10-26/2026-11-01").
+    or its span ("2026-10-26/2026-11-01"). The period text alone now says its kind
+    (:func:`kpi_analysis.core.periods.parse_period`: "2026-10", "2026-W43", "2026-Q3", "2026").
 
     Examples
     --------
@@ -125,11 +156,11 @@ def period_of(period: str, freq: str = "M") -> pd.Period:
     if not isinstance(period, str):
         raise TypeError(f"period must be a string such as '2026-10'; got {period!r}.")
     forms = {"M": r"\d{4}-\d{2}", "Q": r"\d{4}-\d{2}|\d{4}-?Q[1-4]",
-             "W": r"\d{4}-\d{2}|\d{4}-\d{2}-\d{2}(/\d{4}-\d{2}-\d{2})?"}
+             "W": r"\d{4}-\d{2}|\d{4}-\d{2}-\d{2}(/\d{4}-\d{2}-\d{2})?", "Y": r"\d{4}(-\d{2})?"}
     if not re.fullmatch(forms[freq], period.strip()):
         raise ValueError(f"period {period!r} is not a {freq} period: use YYYY-MM (e.g. '2026-10')"
                          + {"M": ".", "Q": " or YYYYQn ('2026Q4').",
-                            "W": " or a day in the week ('2026-10-26')."}[freq])
+                            "W": " or a day in the week ('2026-10-26').", "Y": " or YYYY ('2026')."}[freq])
     try:
         if freq == "W" and len(period) == 7:  # a month given for a weekly report: its last full week
             month_end = pd.Period(period, "M").end_time.normalize()
@@ -137,6 +168,8 @@ def period_of(period: str, freq: str = "M") -> pd.Period:
             return week if week.end_time.normalize() <= month_end else week - 1
         if freq == "Q" and "-Q" in period:
             period = period.replace("-", "")
+        if freq == "Y":
+            period = period[:4]
         return pd.Period(period, fr)
     except (ValueError, TypeError) as err:
         raise ValueError(f"period {period!r} is not a {freq} period (e.g. '2026-10'): {err}") from None

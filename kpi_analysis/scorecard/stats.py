@@ -3,6 +3,8 @@
 - :func:`status`: a value against its target (green / amber / red), respecting the KPI's direction;
 - :func:`interval`: the interval of one period's KPI from its counts (Wilson, t, adjusted Wald);
 - :func:`change_pvalue`: the test of a change between two periods' samples (score, Welch, NPS z);
+- :func:`no_variation`: whether a period's sample has no spread (every answer the same), so that a t
+  interval or a test has nothing to go on;
 - :func:`sd_threshold`: how large a change of a total must be to be news (k x SD of past changes).
 
 ``counts`` is one row of the reduced table (``numerator``, ``denominator``, ``sum_sq``,
@@ -27,13 +29,14 @@ from ..core.columns import DIRECTIONS
 from ..core.deprecation import keyword_only
 from .spec import is_missing, to_float
 
-__all__ = ["change_pvalue", "interval", "nps_estimate", "sd_threshold", "status"]
+__all__ = ["change_pvalue", "interval", "no_variation", "nps_estimate", "sd_threshold", "status"]
 
 METHODS = ("sd", "proportion", "mean", "nps")
 
 
 @keyword_only("direction", "tolerance", positional=2)
-def status(value, target, *, direction: str = "higher_is_better", tolerance: float = 0.05) -> str:
+def status(value, target, *, direction: str = "higher_is_better", tolerance: float = 0.05,
+           zero_band: float | None = None) -> str:
     """Traffic-light status of one KPI value against its target.
 
     Parameters
@@ -42,8 +45,12 @@ def status(value, target, *, direction: str = "higher_is_better", tolerance: flo
         The KPI value and its target (NaN/None: "no_data" / "no_target").
     direction : {"higher_is_better", "lower_is_better"}
     tolerance : float, default 0.05
-        Width of the amber band as a fraction of ``|target|``; when the target is 0 the band is
-        ``tolerance`` in the KPI's own unit.
+        Width of the amber band as a fraction of ``|target|``.
+    zero_band : float, optional
+        Width of the amber band when the target is 0, in the KPI's own unit (NPS points, a share as a
+        fraction, money): a fraction of 0 is no band, and ``tolerance`` is not a number of points.
+        Without it a zero target has no amber band: a miss is red. The scorecard reads it from
+        ``targets.<kpi>.zero_band`` in workbook.yml.
 
     Returns
     -------
@@ -56,16 +63,21 @@ def status(value, target, *, direction: str = "higher_is_better", tolerance: flo
     --------
     >>> status(96, 100), status(94, 100), status(104, 100, direction="lower_is_better")
     ('amber', 'red', 'amber')
+    >>> status(-3, 0), status(-3, 0, zero_band=5)  # eNPS -3 against a target of 0 (points)
+    ('red', 'amber')
     """
     check_choice(direction, name="direction", options=DIRECTIONS)
-    if not isinstance(tolerance, (int, float)) or tolerance < 0:
+    if isinstance(tolerance, bool) or not isinstance(tolerance, (int, float)) or tolerance < 0:
         raise ValueError(f"tolerance must be a fraction >= 0 (e.g. 0.05); got {tolerance!r}.")
+    if zero_band is not None and (isinstance(zero_band, bool) or not isinstance(zero_band, (int, float))
+                                  or zero_band < 0 or math.isnan(zero_band)):
+        raise ValueError(f"zero_band must be a number >= 0 in the KPI's unit (e.g. 5 NPS points); got {zero_band!r}.")
     if is_missing(value):
         return "no_data"
     if is_missing(target):
         return "no_target"
     value, target = float(value), float(target)
-    band = tolerance * abs(target) if target != 0 else float(tolerance)
+    band = tolerance * abs(target) if target != 0 else float(zero_band or 0.0)
     eps = 1e-9 * max(1.0, abs(target))  # 95.00000000000001 is still 95
     shortfall = (target - value) if direction == "higher_is_better" else (value - target)
     if shortfall <= eps:
@@ -87,6 +99,30 @@ def nps_estimate(counts: Mapping, *, confidence: float = 0.95):
                            method="adjusted_wald", confidence=confidence)
 
 
+def no_variation(counts: Mapping, *, method: str) -> bool:
+    """Whether one period's sample has no spread: every score the same (means), all or none with the event
+    (shares). NPS is never flat here: its adjusted-Wald estimate adds pseudo-answers of each kind.
+
+    Examples
+    --------
+    >>> no_variation({"numerator": 40.0, "denominator": 10, "sum_sq": 160.0}, method="mean")  # ten 4s
+    True
+    >>> no_variation({"numerator": 0, "denominator": 50}, method="proportion")
+    True
+    """
+    check_choice(method, name="method", options=METHODS)
+    n = to_float(counts["denominator"])
+    if is_missing(n) or n <= 0:
+        return False
+    if method == "mean":
+        total, sq = to_float(counts["numerator"]), to_float(counts["sum_sq"])
+        return not is_missing(sq) and (sq - total * total / n) <= 1e-9 * max(1.0, sq)
+    if method == "proportion":
+        k = to_float(counts["numerator"])
+        return k == 0 or k == n
+    return False
+
+
 def interval(counts: Mapping, *, method: str, confidence: float = 0.95) -> tuple[float, float]:
     """Interval of one period's KPI from its counts: Wilson (shares), t (mean scores), adjusted Wald (NPS).
 
@@ -101,7 +137,9 @@ def interval(counts: Mapping, *, method: str, confidence: float = 0.95) -> tuple
     Returns
     -------
     (float, float)
-        Lower and upper bound; NaN without a denominator (and for a mean from fewer than 2 answers).
+        Lower and upper bound; NaN without a denominator, and for a mean from fewer than 2 answers or
+        from answers that are all the same (:func:`no_variation`): a t interval of width 0 would claim
+        the mean is known exactly. A share of 0 (or all) of n has the Wilson bound 0 (or 1) exactly.
 
     Examples
     --------
@@ -117,10 +155,12 @@ def interval(counts: Mapping, *, method: str, confidence: float = 0.95) -> tuple
         return float("nan"), float("nan")
     if method == "proportion":
         from statsmodels.stats.proportion import proportion_confint
-        lo, hi = proportion_confint(int(counts["numerator"]), int(n), alpha=1 - confidence, method="wilson")
-        return float(lo), float(hi)
+        k = int(counts["numerator"])
+        lo, hi = proportion_confint(k, int(n), alpha=1 - confidence, method="wilson")
+        # Wilson's bound at 0 of n (n of n) is exactly 0 (1); statsmodels' arithmetic leaves 7e-18
+        return (0.0 if k == 0 else float(lo)), (1.0 if k == int(n) else float(hi))
     if method == "mean":
-        if n < 2:
+        if n < 2 or no_variation(counts, method="mean"):
             return float("nan"), float("nan")
         mean = counts["numerator"] / n
         var = (counts["sum_sq"] - n * mean ** 2) / (n - 1)
@@ -137,7 +177,9 @@ def change_pvalue(now: Mapping, before: Mapping, *, method: str) -> float:
 
     Score test for two proportions, Welch t-test from the sufficient statistics, or the z-test of
     two independent adjusted-Wald NPS estimates (:func:`kpi_analysis.nps.compare`). NaN when either
-    period has fewer than 2 observations.
+    period has fewer than 2 observations, and when neither period varies (:func:`no_variation`: every
+    score the same, or both shares 0% or both 100%): the test has no variance to judge by, and two
+    flat surveys of 4s and 5s are not "p = 0".
 
     Examples
     --------
@@ -152,6 +194,9 @@ def change_pvalue(now: Mapping, before: Mapping, *, method: str) -> float:
     n1, n0 = to_float(now["denominator"]), to_float(before["denominator"])
     if is_missing(n1) or is_missing(n0) or n1 < 2 or n0 < 2:
         return float("nan")
+    flat = no_variation(now, method=method) and no_variation(before, method=method)
+    if flat and (method == "mean" or to_float(now["numerator"]) / n1 == to_float(before["numerator"]) / n0):
+        return float("nan")  # both periods all 4s (or both 0%): no variance to test a change by
     if method == "proportion":
         import warnings
 
@@ -168,8 +213,6 @@ def change_pvalue(now: Mapping, before: Mapping, *, method: str) -> float:
             return m, math.sqrt(max((r["sum_sq"] - n * m * m) / (n - 1), 0.0))
         m1, s1 = msd(now, n1)
         m0, s0 = msd(before, n0)
-        if s1 == 0 and s0 == 0:
-            return 0.0 if m1 != m0 else 1.0
         return float(stats.ttest_ind_from_stats(m1, s1, n1, m0, s0, n0, equal_var=False).pvalue)
     from .. import nps
 

@@ -11,7 +11,7 @@ import pandas as pd
 
 from kpi_analysis.scorecard import ALL, REDUCED_COLUMNS
 
-FREQS = {"M": "M", "Q": "Q", "W": "W-SUN"}
+FREQS = {"M": "M", "Q": "Q", "W": "W-SUN", "Y": "Y-DEC"}
 
 
 def totals(tables, *, freq="M", contact_days=3, risk_days=60, lost_days=120, channel_map=None, notes=None):
