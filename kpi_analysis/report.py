@@ -727,11 +727,13 @@ def _suggest_jobs(name: str, names: Sequence[str]) -> list[str]:
 
 
 def resolve_parameters(jobs: Sequence[Job], *, common: Mapping[str, Any],
-                       overrides: Mapping[str, Any] | None = None) -> dict[str, dict[str, Any]]:
+                       overrides: Mapping[str, Any] | None = None,
+                       optional: Mapping[str, Any] | None = None) -> dict[str, dict[str, Any]]:
     """The checked parameters of every job, or one :class:`ParameterError` listing every problem.
 
     Order of precedence: ``common`` (period, data_dir, config_path, locale: set by the runner)
-    < the job's own ``parameters`` < ``overrides``. An override ``"NAME"`` applies to every job whose
+    and ``optional`` (what the runner knows, such as ``allow_partial``, passed only to notebooks that
+    declare it) < the job's own ``parameters`` < ``overrides``. An override ``"NAME"`` applies to every job whose
     notebook declares NAME (and must be declared by at least one); ``"JOB:NAME"`` to that job only.
     Override values that are :class:`CliText` are parsed for each notebook's declared type.
     """
@@ -772,6 +774,7 @@ def resolve_parameters(jobs: Sequence[Job], *, common: Mapping[str, Any],
             problems.append(f"job {job.name}: {fixed} are set by the runner (--period, --data, --config), "
                             f"not by a job's parameters.")
         values = dict(common)
+        values.update({k: v for k, v in (optional or {}).items() if k in declared})
         values.update({k: v for k, v in job.parameters.items() if k not in RUNNER_PARAMETERS})
         for key, value in overrides.items():
             if key.split(":")[-1] in RUNNER_PARAMETERS:
@@ -1628,7 +1631,7 @@ def run(config_path: str | os.PathLike | None = "workbook.yml", *, period: str |
         raise ParameterError("-p locale: use --locale (it also sets the language of the index page).")
     if locale:  # an explicit --locale beats a job's own locale parameter
         overrides = {"locale": locale, **overrides}
-    params = resolve_parameters(plan, common=common, overrides=overrides)
+    params = resolve_parameters(plan, common=common, overrides=overrides, optional={"allow_partial": allow})
     skips = {j.name: why for j in plan
              if (why := skip_reason(notebook_requirements(j.notebook), wb, _with_defaults(j, params[j.name])))}
     if skips and len(skips) == len(plan):
