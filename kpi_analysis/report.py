@@ -1070,14 +1070,13 @@ def _logo_data_uri(path: str | None) -> str:
 
 
 def render_index(manifest: Mapping, *, locale: str = "en") -> str:
-    """The report's ``index.html``: one row per notebook with status, duration and headline numbers.
+    """The report's ``index.html``: the month at a glance (:mod:`kpi_analysis.overview`), then one row
+    per notebook with its status and answer, and every recorded number folded below it.
 
     Every piece of text is escaped (Jinja autoescape), so a rep called ``<script>`` stays text.
     """
-    import jinja2
+    from . import overview
 
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(_TEMPLATES)), autoescape=True,
-                             keep_trailing_newline=True)
     notebooks = []
     for entry in manifest["notebooks"]:
         error = entry.get("error") or {}
@@ -1126,18 +1125,19 @@ def render_index(manifest: Mapping, *, locale: str = "en") -> str:
         generated = _t("started", locale, when=when_text(manifest["started_at"], locale))
     else:
         generated = ""
-    return env.get_template("index.html.j2").render(
-        lang=locale, title=_t("title", locale, period=period),
-        company=company.get("name") or "", logo=_logo_data_uri(company.get("logo")),
-        logo_alt=_t("logo_alt", locale),
-        generated=generated, overall=overall, look=look, notebooks=notebooks,
-        notice=partial_notice(manifest.get("coverage"), locale),
-        previous=_previous_view(manifest, locale), archive_link=_t("archive_link", locale),
-        cols={k: _t(f"col_{k}", locale) for k in ("notebook", "status", "duration", "answer")},
-        all_numbers=lambda n: _t("all_numbers", locale, n=n),
-        none_text=_t("none", locale), notebook_link=_t("notebook_link", locale),
-        manifest_link=_t("manifest_link", locale),
-    )
+    base = {
+        "title": _t("title", locale, period=period),
+        "company": company.get("name") or "", "logo": _logo_data_uri(company.get("logo")),
+        "logo_alt": _t("logo_alt", locale),
+        "generated": generated, "overall": overall, "look": look, "notebooks": notebooks,
+        "notice": partial_notice(manifest.get("coverage"), locale),
+        "previous": _previous_view(manifest, locale), "archive_link": _t("archive_link", locale),
+        "cols": {k: _t(f"col_{k}", locale) for k in ("notebook", "status", "duration", "answer")},
+        "all_numbers": lambda n: _t("all_numbers", locale, n=n),
+        "none_text": _t("none", locale), "notebook_link": _t("notebook_link", locale),
+        "manifest_link": _t("manifest_link", locale),
+    }
+    return overview.render_index(manifest, locale=locale, base=base)
 
 
 def _previous_view(manifest: Mapping, locale: str) -> dict | None:
