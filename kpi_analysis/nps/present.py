@@ -109,6 +109,8 @@ _note = i18n.catalog("nps.notes", {
                      "vi": "dưới {min_n} câu trả lời: cần thận trọng khi đọc"},
     "ci_clipped": {"en": "interval clipped to the possible range",
                    "vi": "khoảng tin cậy đã được cắt về phạm vi có thể"},
+    "ci_widened": {"en": "interval stretched to include the observed score (very few answers)",
+                   "vi": "khoảng tin cậy được nới rộng để chứa điểm quan sát được (rất ít câu trả lời)"},
     "zero_variance": {"en": "all answers fall in one category, so this interval is undefined "
                             "(the adjusted Wald method handles this case)",
                       "vi": "mọi câu trả lời thuộc cùng một loại nên khoảng tin cậy này không xác định "

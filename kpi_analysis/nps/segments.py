@@ -65,9 +65,10 @@ def _segment_table(c: np.ndarray, *, reference, adjust, min_n, **settings) -> pd
         "small_sample": small,
         "impact": stats.point(total.reshape(1, 3))[0] * 100 - stats.point(total - c) * 100,
     })
-    tab["notes"] = [",".join(code for code, flag in (("small_sample", s), ("zero_variance", z), ("ci_clipped", cl))
-                             if flag)
-                    for s, z, cl in zip(small, single["zero_variance"], single["clipped"], strict=True)]
+    tab["notes"] = [",".join(code for code, flag in (("small_sample", s), ("zero_variance", z), ("ci_clipped", cl),
+                                                      ("ci_widened", w)) if flag)
+                    for s, z, cl, w in zip(small, single["zero_variance"], single["clipped"], single["widened"],
+                                           strict=True)]
     return tab
 
 

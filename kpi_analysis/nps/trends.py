@@ -48,8 +48,10 @@ def _trend_table(grouped: pd.DataFrame, *, adjust, min_n, **settings) -> pd.Data
     tab["significant"] = np.isfinite(tab["p_adj"]) & (tab["p_adj"] < 1 - settings["confidence"])
     tab["small_sample"] = small
     tab["notes"] = [",".join(code for code, flag in (("no_answers", m == 0), ("small_sample", 0 < m < min_n),
-                                                      ("zero_variance", z), ("ci_clipped", cl)) if flag)
-                    for m, z, cl in zip(n, single["zero_variance"], single["clipped"], strict=True)]
+                                                      ("zero_variance", z), ("ci_clipped", cl),
+                                                      ("ci_widened", w)) if flag)
+                    for m, z, cl, w in zip(n, single["zero_variance"], single["clipped"], single["widened"],
+                                           strict=True)]
     return tab
 
 
