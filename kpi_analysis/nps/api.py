@@ -19,7 +19,7 @@ from ..core.deprecation import renamed
 from ..core.results import excluded as excluded_item
 from ..core.results import note
 from . import stats
-from .checks import as_list, band_labels, check_common, parse_scores, tenure_days
+from .checks import as_list, band_labels, check_common, iso_day, month_bounds, parse_scores, tenure_days
 from .constants import (
     CATEGORIES,
     COUNT_COLUMNS,
@@ -404,8 +404,9 @@ def what_if(data, *, share: float = 0.1, to: str = "passive", by=None, **policie
         tab["impact"] = nps_now - stats.point(total - c) * 100
         tab["gain"] = weight * share * c[:, 0] / n * 100
         tab["total_if"] = nps_now + tab["gain"]
+    lo, hi = month_bounds(policies.get("start"), policies.get("end"))
     return NPSWhatIf(nps=nps_now, nps_if=float(nps_if), gain=float(nps_if - nps_now), share=share, to=to,
-                     n=int(n), by=tuple(keys), table=tab)
+                     n=int(n), by=tuple(keys), table=tab, start=iso_day(lo), end=iso_day(hi))
 
 
 def sample_size(margin: float, *, promoters: float = 1 / 3, detractors: float = 1 / 3,

@@ -11,15 +11,20 @@ import pandas as pd
 
 from .. import i18n
 from ..core.checks import check_choice
-from .constants import COUNT_COLUMNS
+from .constants import COUNT_COLUMNS, TRAILING_MONTHS, TRAILING_WEEKS
 
 __all__ = ["comparison_summary", "estimate_line", "estimate_summary", "excluded_line", "method_text", "notes_line",
-           "period_label", "plot_comparison", "plot_distribution", "plot_estimate", "plot_segments", "plot_trend",
-           "plot_whatif", "segment_label", "segments_summary", "trend_summary", "whatif_summary"]
+           "period_label", "period_summary", "plot_comparison", "plot_distribution", "plot_estimate", "plot_segments", "plot_trend",
+           "plot_whatif", "segment_label", "segments_summary", "trend_summary", "whatif_summary", "window_words"]
 
 _t = i18n.catalog("nps", {
     "overall": {"en": "Overall NPS {nps} ({ci}; {n} answers; {method}).",
                 "vi": "NPS chung {nps} ({ci}; {n} câu trả lời; {method})."},
+    "overall_in": {"en": "{window}: overall NPS {nps} ({ci}; {n} answers; {method}).",
+                   "vi": "{window}: NPS chung {nps} ({ci}; {n} câu trả lời; {method})."},
+    "window_both": {"en": "Answers from {start} to {end}", "vi": "Câu trả lời từ {start} đến {end}"},
+    "window_from": {"en": "Answers from {start} on", "vi": "Câu trả lời từ {start} trở đi"},
+    "window_to": {"en": "Answers up to {end}", "vi": "Câu trả lời đến hết {end}"},
     "estimate": {"en": "NPS {nps} ({ci}; {n} answers; {method}).",
                  "vi": "NPS {nps} ({ci}; {n} câu trả lời; {method})."},
     "method_adjusted_wald": {"en": "adjusted Wald interval (Rocks 2016)",
@@ -74,12 +79,27 @@ _t = i18n.catalog("nps", {
                              "({k} changes tested).",
                        "vi": "Không có thay đổi nào giữa hai kỳ liên tiếp có ý nghĩa thống kê sau hiệu chỉnh "
                              "{adjust} ({k} thay đổi được kiểm định)."},
+    "period_own": {"en": "{period}: NPS {nps} ({ci}; {n} answers; {method}).",
+                   "vi": "{period}: NPS {nps} ({ci}; {n} câu trả lời; {method})."},
+    "period_trailing": {"en": "{period}: {period_n} answers, too few for an NPS of their own (fewer than {min_n}); "
+                              "over the trailing {length} ({start} to {end}) NPS {nps} ({ci}; {n} answers; "
+                              "{method}).",
+                        "vi": "{period}: {period_n} câu trả lời, quá ít để tính NPS riêng (dưới {min_n}); trong "
+                              "{length} gần nhất ({start} đến {end}) NPS {nps} ({ci}; {n} câu trả lời; "
+                              "{method})."},
+    "length_months": {"en": "{k} months", "vi": "{k} tháng"},
+    "week_of": {"en": "week of {date}", "vi": "tuần từ {date}"},
+    "length_weeks": {"en": "{k} weeks", "vi": "{k} tuần"},
     "compare": {"en": "Difference {diff} NPS points ({ci}; p {p}; {verdict}; {method}).",
                 "vi": "Chênh lệch {diff} điểm NPS ({ci}; p {p}; {verdict}; {method})."},
     "whatif": {"en": "If {share} of detractors became {to}, the NPS would move from {nps} to {nps_if} "
                      "({gain} points).",
                "vi": "Nếu {share} người phản đối trở thành {to}, NPS sẽ thay đổi từ {nps} thành {nps_if} "
                      "({gain} điểm)."},
+    "whatif_in": {"en": "{window}: if {share} of detractors became {to}, the NPS would move from {nps} to "
+                        "{nps_if} ({gain} points).",
+                  "vi": "{window}: nếu {share} người phản đối trở thành {to}, NPS sẽ thay đổi từ {nps} thành "
+                        "{nps_if} ({gain} điểm)."},
     "whatif_best": {"en": "Acting on {segment} alone would add the most: {gain} points to the total.",
                     "vi": "Tác động riêng vào {segment} sẽ mang lại nhiều nhất: {gain} điểm cho NPS chung."},
     "to_passive": {"en": "passives", "vi": "người trung lập"},
@@ -116,6 +136,10 @@ _note = i18n.catalog("nps.notes", {
                       "vi": "mọi câu trả lời thuộc cùng một loại nên khoảng tin cậy này không xác định "
                             "(phương pháp Wald hiệu chỉnh xử lý được trường hợp này)"},
     "no_answers": {"en": "no answers", "vi": "không có câu trả lời"},
+    "few_period_answers": {"en": "fewer than {min_period_n} answers, the fewest a period's NPS should rest on: "
+                                 "read with care",
+                           "vi": "dưới {min_period_n} câu trả lời, mức tối thiểu cho NPS của một kỳ: cần thận "
+                                 "trọng khi đọc"},
     "no_between_variation": {"en": "segments differ no more than chance would make them: shrunken "
                                    "estimates equal the overall NPS",
                              "vi": "các nhóm không khác nhau hơn mức ngẫu nhiên: ước lượng co rút "
@@ -131,8 +155,8 @@ _excluded = i18n.catalog("nps.excluded", {
                           "vi": "{n} câu trả lời cũ của khách hàng đã trả lời lại"},
     "early_answer": {"en": "{n} answer(s) given within {days} days of becoming a customer",
                      "vi": "{n} câu trả lời trong vòng {days} ngày kể từ khi trở thành khách hàng"},
-    "outside_period": {"en": "{n} answer(s) outside the period range",
-                       "vi": "{n} câu trả lời ngoài khoảng thời gian"},
+    "outside_period": {"en": "{n} answer(s) dated outside the window read",
+                       "vi": "{n} câu trả lời nằm ngoài khoảng thời gian được đọc"},
 })
 
 
@@ -170,6 +194,32 @@ def estimate_line(est, locale: str, key: str = "estimate") -> str:
               method=method_text(est.method, locale, n_boot=est.n_boot, seed=est.seed))
 
 
+def _period_words(period: str, locale: str) -> str:
+    from ..core.periods import period_label as report_period_label
+
+    label = report_period_label(period, locale)
+    return label[:1].upper() + label[1:]
+
+
+def period_summary(res, locale: str) -> str:
+    """The report period's NPS: its own answers, or, beside their count, the trailing window's; then the
+    notes and the exclusions."""
+    est = res.estimate
+    values = {"period": _period_words(res.period, locale), "nps": i18n.points(est.nps, locale),
+              "ci": i18n.ci(est.ci_low, est.ci_high, est.confidence, locale), "n": i18n.number(est.n, locale),
+              "method": method_text(est.method, locale, n_boot=est.n_boot, seed=est.seed)}
+    if res.window == "trailing":
+        length = (_t("length_weeks", locale, k=TRAILING_WEEKS) if res.kind == "week"
+                  else _t("length_months", locale, k=TRAILING_MONTHS))
+        line = _t("period_trailing", locale, period_n=i18n.number(res.period_n, locale), min_n=res.min_period_n,
+                  length=length, start=i18n.date(res.window_start, locale), end=i18n.date(res.window_end, locale),
+                  **values)
+    else:
+        line = _t("period_own", locale, **values)
+    lines = [line, notes_line([*res.notes, *est.notes], locale), excluded_line(res.excluded, locale)]
+    return "\n".join(text for text in lines if text)
+
+
 def estimate_summary(est, locale: str) -> str:
     lines = [estimate_line(est, locale), notes_line(est.notes, locale), excluded_line(est.excluded, locale)]
     return "\n".join(line for line in lines if line)
@@ -191,12 +241,31 @@ def _segment_items(res, rows: pd.DataFrame, locale: str) -> str:
                      for _, r in rows.iterrows())
 
 
+def window_words(start, end, locale: str) -> str:
+    """"Answers from 1 Nov 2025 to 31 Oct 2026" (or from / up to one date); "" without either."""
+    if start and end:
+        return _t("window_both", locale, start=i18n.date(start, locale), end=i18n.date(end, locale))
+    if start:
+        return _t("window_from", locale, start=i18n.date(start, locale))
+    if end:
+        return _t("window_to", locale, end=i18n.date(end, locale))
+    return ""
+
+
 def segments_summary(res, locale: str) -> str:
-    """The overall NPS, the segments found below / above the others, the small ones, the largest drag on
-    the total, the shrinkage, the early answers, the notes and the exclusions."""
+    """The overall NPS (naming the answers' dates when bounded), the segments found below / above the
+    others, the small ones, the largest drag on the total, the shrinkage, the early answers, the notes
+    and the exclusions."""
     t = res.table
     adjust = _t(f"adjust_{res.adjust}", locale)
-    lines = [estimate_line(res.overall, locale, key="overall")]
+    window = window_words(res.start, res.end, locale)
+    if window:
+        o = res.overall
+        lines = [_t("overall_in", locale, window=window, nps=i18n.points(o.nps, locale),
+                    ci=i18n.ci(o.ci_low, o.ci_high, o.confidence, locale), n=i18n.number(o.n, locale),
+                    method=method_text(o.method, locale, n_boot=o.n_boot, seed=o.seed))]
+    else:
+        lines = [estimate_line(res.overall, locale, key="overall")]
     below = t.loc[t["significant"] & (t["direction"] == "below")].sort_values("difference")
     above = t.loc[t["significant"] & (t["direction"] == "above")].sort_values("difference", ascending=False)
     if len(below):
@@ -225,13 +294,16 @@ def segments_summary(res, locale: str) -> str:
 
 
 def period_label(freq: str, period, locale: str) -> str:
-    """A trend period in words: its month, its first and last month (quarters) or its first day."""
+    """A trend period in words: its month, its first and last month (quarters), "week of" its first day
+    (weeks) or its first day."""
     ts = pd.Timestamp(period)
     if freq.startswith("M"):
         return i18n.month(ts, locale)
     if freq.startswith("Q"):
         end = pd.Period(ts, freq=freq).end_time
         return f"{i18n.month(ts, locale)} – {i18n.month(end.normalize(), locale)}"
+    if freq.startswith("W"):
+        return _t("week_of", locale, date=i18n.date(ts, locale))
     return i18n.date(ts, locale)
 
 
@@ -240,6 +312,7 @@ def trend_summary(res, locale: str) -> str:
     t = res.table
     last = t.iloc[-1]
     label = period_label(res.freq, last["period"], locale)
+    label = label[:1].upper() + label[1:]  # it starts the sentence
     ci = i18n.ci(last["ci_low"], last["ci_high"], res.confidence, locale)
     k = int(t["p_value"].notna().sum())
     adjust = _t(f"adjust_{res.adjust}", locale)
@@ -254,6 +327,8 @@ def trend_summary(res, locale: str) -> str:
     else:
         lines = [_t("trend_first", locale, period=label, nps=i18n.points(last["nps"], locale), ci=ci,
                     n=i18n.number(last["n"], locale))]
+    # the latest period's own notes (too few answers, none at all, ...) right after its sentence
+    lines.append(notes_line([{"code": c, "min_n": res.min_n} for c in str(last["notes"]).split(",") if c], locale))
     sig = t.loc[t["significant"]]
     if len(sig):
         lines.append(_t("trend_sig", locale, adjust=adjust, k=k, items="; ".join(
@@ -268,9 +343,11 @@ def trend_summary(res, locale: str) -> str:
 
 
 def whatif_summary(res, locale: str) -> str:
-    lines = [_t("whatif", locale, share=i18n.percent(res.share, locale, digits=0), to=_t(f"to_{res.to}", locale),
-                nps=i18n.points(res.nps, locale), nps_if=i18n.points(res.nps_if, locale),
-                gain=i18n.points(res.gain, locale))]
+    values = {"share": i18n.percent(res.share, locale, digits=0), "to": _t(f"to_{res.to}", locale),
+              "nps": i18n.points(res.nps, locale), "nps_if": i18n.points(res.nps_if, locale),
+              "gain": i18n.points(res.gain, locale)}
+    window = window_words(res.start, res.end, locale)
+    lines = [_t("whatif_in", locale, window=window, **values) if window else _t("whatif", locale, **values)]
     if len(res.table) > 1:
         best = res.table.loc[res.table["gain"].idxmax()]
         lines.append(_t("whatif_best", locale, segment=best["segment"], gain=i18n.points(best["gain"], locale)))

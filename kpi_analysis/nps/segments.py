@@ -9,7 +9,7 @@ from ..core.checks import check_choice, check_not_empty
 from ..core.results import note
 from . import stats
 from .api import make_estimate
-from .checks import as_list, check_common
+from .checks import as_list, check_common, iso_day, month_bounds
 from .constants import ADJUSTS, COUNT_COLUMNS, DEFAULT_N_BOOT, DEFAULT_SEED, REFERENCES, TABLE
 from .present import segment_label
 from .reduce import reduced_table
@@ -165,7 +165,9 @@ def segment(data, *, by="region", method: str = "adjusted_wald", confidence: flo
     if shrink:
         tab, prior, notes = _shrinkage(tab, c, confidence=confidence, seed=seed)
     overall = make_estimate(c.sum(axis=0), min_n=min_n, excluded=excluded, **settings)
+    lo, hi = month_bounds(start, end)
     return NPSSegments(table=tab, overall=overall, by=tuple(keys), method=method, confidence=confidence,
                        adjust=adjust, reference=reference, min_n=min_n, seed=seed,
                        n_boot=n_boot if method == "bootstrap" else None, prior=prior, excluded=excluded,
-                       notes=Codes(notes), early=early_est, early_table=early_table, early_days=days)
+                       notes=Codes(notes), early=early_est, early_table=early_table, early_days=days,
+                       start=iso_day(lo), end=iso_day(hi))
