@@ -100,8 +100,36 @@ _t = i18n.catalog("nps", {
                         "{nps_if} ({gain} points).",
                   "vi": "{window}: nếu {share} người phản đối trở thành {to}, NPS sẽ thay đổi từ {nps} thành "
                         "{nps_if} ({gain} điểm)."},
-    "whatif_best": {"en": "Acting on {segment} alone would add the most: {gain} points to the total.",
-                    "vi": "Tác động riêng vào {segment} sẽ mang lại nhiều nhất: {gain} điểm cho NPS chung."},
+    "whatif_largest": {"en": "For the same share won back, {segment} would move the total most ({gain} points) "
+                             "because it has the most detractors ({d} of {total}): the gain follows a segment's "
+                             "size, not how low its score is, so it does not say where acting would pay.",
+                       "vi": "Với cùng một tỷ lệ được giành lại, {segment} làm NPS chung tăng nhiều nhất ({gain} "
+                             "điểm) vì có nhiều người phản đối nhất ({d} trên {total}): mức tăng theo quy mô của "
+                             "nhóm, không theo điểm thấp đến đâu, nên không cho biết tác động vào đâu sẽ hiệu quả."},
+    "whatif_low_one": {"en": "{items} is significantly below the other segments: the one to understand; the same "
+                             "share won back there adds less to the total only because it has fewer detractors.",
+                       "vi": "{items} thấp hơn các nhóm khác có ý nghĩa thống kê: đó là nhóm cần tìm hiểu; giành "
+                             "lại cùng tỷ lệ ở đó làm NPS chung tăng ít hơn chỉ vì nhóm có ít người phản đối hơn."},
+    "whatif_low_many": {"en": "{items} are significantly below the other segments: the ones to understand; the "
+                              "same share won back there adds less to the total only because they have fewer "
+                              "detractors.",
+                        "vi": "{items} thấp hơn các nhóm khác có ý nghĩa thống kê: đó là các nhóm cần tìm hiểu; "
+                              "giành lại cùng tỷ lệ ở đó làm NPS chung tăng ít hơn chỉ vì các nhóm này có ít "
+                              "người phản đối hơn."},
+    "whatif_low_top": {"en": "{segment} is also significantly below the other segments (NPS {nps}): the one to "
+                             "understand.",
+                       "vi": "{segment} cũng thấp hơn các nhóm khác có ý nghĩa thống kê (NPS {nps}): đó là nhóm "
+                             "cần tìm hiểu."},
+    "whatif_low_item": {"en": "{segment} (NPS {nps}; {gain} points to the total)",
+                        "vi": "{segment} (NPS {nps}; {gain} điểm cho NPS chung)"},
+    "whatif_low_none": {"en": "No segment is significantly below the others ({adjust} adjustment), so the "
+                              "answers point to no segment to understand first.",
+                        "vi": "Không nhóm nào thấp hơn các nhóm khác có ý nghĩa thống kê (hiệu chỉnh {adjust}), "
+                              "nên các câu trả lời không chỉ ra nhóm nào cần tìm hiểu trước."},
+    "whatif_untested": {"en": "Which segment to understand first is a different question: a segment significantly "
+                              "below the others in the segment comparison, whatever its size.",
+                        "vi": "Nên tìm hiểu nhóm nào trước là câu hỏi khác: nhóm thấp hơn các nhóm khác có ý "
+                              "nghĩa thống kê trong phần so sánh phân khúc, dù lớn hay nhỏ."},
     "to_passive": {"en": "passives", "vi": "người trung lập"},
     "to_promoter": {"en": "promoters", "vi": "người ủng hộ"},
     "notes": {"en": "Notes: {items}.", "vi": "Ghi chú: {items}."},
@@ -342,15 +370,38 @@ def trend_summary(res, locale: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def whatif_summary(res, locale: str) -> str:
+def whatif_summary(res, locale: str, segments=None) -> str:
+    """What the arithmetic says: the total if a share of detractors changed; which segment moves the total
+    most for the same share (the one with the most detractors: a matter of size); and, apart from it, the
+    segments significantly below the others (from ``segments``, an :class:`NPSSegments` by the same
+    columns), the ones to understand. No sentence recommends where to act: the counts cannot say what
+    winning detractors back would take in each segment."""
     values = {"share": i18n.percent(res.share, locale, digits=0), "to": _t(f"to_{res.to}", locale),
               "nps": i18n.points(res.nps, locale), "nps_if": i18n.points(res.nps_if, locale),
               "gain": i18n.points(res.gain, locale)}
     window = window_words(res.start, res.end, locale)
     lines = [_t("whatif_in", locale, window=window, **values) if window else _t("whatif", locale, **values)]
-    if len(res.table) > 1:
-        best = res.table.loc[res.table["gain"].idxmax()]
-        lines.append(_t("whatif_best", locale, segment=best["segment"], gain=i18n.points(best["gain"], locale)))
+    t = res.table
+    if len(t) > 1 and t["detractors"].sum() > 0:
+        top = t.loc[t["gain"].idxmax()]
+        lines.append(_t("whatif_largest", locale, segment=top["segment"], gain=i18n.points(top["gain"], locale),
+                        d=i18n.number(top["detractors"], locale), total=i18n.number(t["detractors"].sum(), locale)))
+        if segments is None:
+            lines.append(_t("whatif_untested", locale))
+        else:
+            below = [str(b) for b in segments.significant_below]
+            gains = dict(zip(t["segment"].astype(str), t["gain"], strict=True))
+            nps_of = dict(zip(segments.table["segment"].astype(str), segments.table["nps"], strict=True))
+            if str(top["segment"]) in below:
+                lines.append(_t("whatif_low_top", locale, segment=top["segment"],
+                                nps=i18n.points(nps_of[str(top["segment"])], locale)))
+            others = [b for b in below if b != str(top["segment"])]
+            if others:
+                items = "; ".join(_t("whatif_low_item", locale, segment=b, nps=i18n.points(nps_of[b], locale),
+                                     gain=i18n.points(gains.get(b, float("nan")), locale)) for b in others)
+                lines.append(_t("whatif_low_one" if len(others) == 1 else "whatif_low_many", locale, items=items))
+            if not below:
+                lines.append(_t("whatif_low_none", locale, adjust=_t(f"adjust_{segments.adjust}", locale)))
     return "\n".join(lines)
 
 

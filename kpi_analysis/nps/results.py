@@ -379,8 +379,18 @@ class NPSWhatIf(ResultMixin):
                          "gain_by_segment": dict(zip(self.table["segment"], self.table["gain"].round(2)))
                          if len(self.table) else {}, "start": self.start, "end": self.end})
 
-    def summary(self, locale: str = "en") -> str:
-        return present.whatif_summary(self, locale)
+    def summary(self, locale: str = "en", *, segments: NPSSegments | None = None) -> str:
+        """The sentences; with ``segments`` (an :class:`NPSSegments` of the same answers by the same
+        columns) they also name the segments significantly below the others: the ones to understand,
+        whatever their size."""
+        if segments is not None:
+            if not isinstance(segments, NPSSegments):
+                raise TypeError(f"segments must be an NPSSegments (from nps.segment); got {type(segments).__name__}.")
+            if tuple(segments.by) != tuple(self.by) or (segments.start, segments.end) != (self.start, self.end):
+                raise ValueError(f"segments must cover the same answers by the same columns as the what-if: by "
+                                 f"{list(segments.by)} from {segments.start} to {segments.end}, against by "
+                                 f"{list(self.by)} from {self.start} to {self.end}.")
+        return present.whatif_summary(self, locale, segments=segments)
 
     def plot(self, ax=None, locale: str = "en", **kwargs):
         return present.plot_whatif(self, ax=ax, locale=locale, **kwargs)
