@@ -249,7 +249,7 @@ _t_nps = _i18n.catalog("widgets_nps", {
 
 
 def nps_explorer(responses, *, segment_columns=None, by=("region",), locale: str = "en",
-                 method: str = "adjusted_wald", confidence: float = 0.95, min_n: int = 30):
+                 method: str = "adjusted_wald", confidence: float = 0.95, min_n: int = 30, start=None, end=None):
     """Explore NPS by segment: choose segment columns, a month range, the method and the confidence.
 
     Parameters
@@ -265,6 +265,10 @@ def nps_explorer(responses, *, segment_columns=None, by=("region",), locale: str
         Language of the summary and chart labels.
     method, confidence, min_n
         Starting values of the controls (see ``nps.segment``).
+    start, end : str, optional
+        A report's window: the month range starts at ``start``'s month, and answers after ``end``
+        (a day, "2026-10-25", or a month) are left out, so the explorer never reads past the report
+        period. The summary's first sentence names the answers' dates.
 
     Returns
     -------
@@ -289,11 +293,18 @@ def nps_explorer(responses, *, segment_columns=None, by=("region",), locale: str
                             and 2 <= responses[c].nunique() <= 30]
         if {"responded_at", "customer_since"} <= set(responses.columns):
             segment_columns.append("tenure_band")
-    months = sorted(pd.to_datetime(responses["responded_at"]).dt.to_period("M").astype(str).unique())
+    answered = pd.to_datetime(responses["responded_at"])
+    last_day = None
+    if end not in (None, ""):
+        last_day = pd.Timestamp(str(end)) if len(str(end)) > 7 else pd.Period(str(end), freq="M").end_time.normalize()
+        responses = responses.loc[answered < last_day + pd.Timedelta(days=1)]
+        answered = answered.loc[responses.index]
+    months = sorted(answered.dt.to_period("M").astype(str).unique())
+    first = months.index(str(start)[:7]) if start not in (None, "") and str(start)[:7] in months else 0
     labels = {k: _t_nps(k, locale) for k in ("segments", "period", "method", "confidence")}
     seg = w.SelectMultiple(options=list(segment_columns), value=tuple(b for b in by if b in segment_columns)
                            or tuple(segment_columns[:1]), description=labels["segments"], rows=4)
-    period = w.SelectionRangeSlider(options=months, index=(0, len(months) - 1), description=labels["period"],
+    period = w.SelectionRangeSlider(options=months, index=(first, len(months) - 1), description=labels["period"],
                                     layout=w.Layout(width="95%"), continuous_update=False)
     meth = w.Dropdown(options=list(nps.METHODS), value=method, description=labels["method"])
     conf = w.SelectionSlider(options=[0.8, 0.9, 0.95, 0.99], value=confidence, description=labels["confidence"],
@@ -302,8 +313,11 @@ def nps_explorer(responses, *, segment_columns=None, by=("region",), locale: str
     def draw():
         if not seg.value:
             return None, [i18n.text("common", "no_data", locale)]
+        last = period.value[1]  # the last month, or the report's last day inside it
+        if last_day is not None and last_day.strftime("%Y-%m") == last:
+            last = str(last_day.date())
         res = nps.segment(responses, by=list(seg.value), method=meth.value, confidence=conf.value,
-                          min_n=min_n, start=period.value[0], end=period.value[1])
+                          min_n=min_n, start=period.value[0], end=last)
         fig, axes = _figure(12, 1.5 + 0.35 * len(res.table), 1, 2)
         res.plot(ax=axes[0], locale=locale)
         res.plot(ax=axes[1], kind="distribution", locale=locale)

@@ -604,10 +604,14 @@ def test_notebook_runs_on_the_sample_data_and_records_headlines(sample_table, tm
                         progress_bar=False)
     rec = read_records(out)
     assert rec["nps_significant_below"] == ["Miền Trung"] and rec["nps_significant_above"] == []
-    assert 15 < rec["nps"] < 40 and rec["nps_ci"][0] < rec["nps"] < rec["nps_ci"][1]
+    # the headline is October 2026's 360 answers (the scorecard's October NPS), not every answer since 2023
+    assert rec["nps"] == pytest.approx(100 * (201 - 50) / 360) and rec["nps_answers"] == 360
+    assert rec["nps_ci"][0] < rec["nps"] < rec["nps_ci"][1]
     bands = rec["nps_by_tenure_band"]
     assert bands["0-89"] < min(v for k, v in bands.items() if k != "0-89")
-    assert rec["nps_trend"]["latest_period"] == "2026-08-01" and rec["nps_latest_change"] > 0
+    # a monthly report's trend is monthly and ends with the report's month (a flat October after the July step)
+    assert rec["nps_trend"]["latest_period"] == "2026-10-01" and rec["nps_trend"]["freq"] == "M"
+    assert rec["nps_trend"]["latest_nps"] == rec["nps"] and not rec["nps_trend"]["latest_significant"]
     assert rec["nps_responses_for_5_points"] == 1022
     assert rec["nps_segments"]["excluded"]["blank_score"] > 0
     text = out.read_text(encoding="utf-8")

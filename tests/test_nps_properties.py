@@ -53,10 +53,15 @@ def test_adjusted_wald_interval_is_never_wider_than_the_bounds_need(d, p, r, con
     centre = pro - det
     half = norm.ppf(0.5 + confidence / 2) * math.sqrt((pro + det - centre ** 2) / a_n)
     lo, hi = 100 * (centre - half), 100 * (centre + half)
+    observed = 100 * (r - d) / n
+    # stretched to the observed score when the adjusted centre leaves it outside (1 answer at 95%)
+    assert ("ci_widened" in est.notes) == (observed < lo or observed > hi)
+    lo, hi = min(lo, observed), max(hi, observed)
     assert est.ci_low == pytest.approx(max(lo, -100.0), abs=1e-9)
     assert est.ci_high == pytest.approx(min(hi, 100.0), abs=1e-9)
     assert ("ci_clipped" in est.notes) == (lo < -100 or hi > 100)
     assert est.ci_low < est.ci_high  # never a zero-width interval, even for 1 answer
+    assert est.ci_low <= est.nps <= est.ci_high  # the interval holds its estimate
 
 
 @FAST

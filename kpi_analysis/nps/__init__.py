@@ -45,10 +45,11 @@ from .constants import (  # noqa: F401  (the names outside __all__ were module c
     TENURE_BANDS,
 )
 from .reduce import reduce
-from .results import NPSComparison, NPSEstimate, NPSSegments, NPSTrend, NPSWhatIf
+from .results import NPSComparison, NPSEstimate, NPSPeriod, NPSSegments, NPSTrend, NPSWhatIf
 from .segments import segment
 from .stats import fit_prior
 from .trends import trend
+from .windows import for_period, trailing_window
 
 __all__ = [
     "CATEGORIES",
@@ -59,6 +60,7 @@ __all__ = [
     "TENURE_BANDS",
     "NPSComparison",
     "NPSEstimate",
+    "NPSPeriod",
     "NPSSegments",
     "NPSTrend",
     "NPSWhatIf",
@@ -67,11 +69,13 @@ __all__ = [
     "counts",
     "estimate",
     "fit_prior",
+    "for_period",
     "from_counts",
     "reduce",
     "sample_size",
     "segment",
     "tenure_band",
+    "trailing_window",
     "trend",
     "what_if",
 ]

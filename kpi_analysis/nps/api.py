@@ -19,7 +19,7 @@ from ..core.deprecation import renamed
 from ..core.results import excluded as excluded_item
 from ..core.results import note
 from . import stats
-from .checks import as_list, band_labels, check_common, parse_scores, tenure_days
+from .checks import as_list, band_labels, check_common, iso_day, month_bounds, parse_scores, tenure_days
 from .constants import (
     CATEGORIES,
     COUNT_COLUMNS,
@@ -143,7 +143,8 @@ def counts(*args, **kwargs) -> pd.DataFrame:
 
 def make_estimate(c: np.ndarray, *, method, confidence, seed, n_boot, min_n, excluded=()) -> NPSEstimate:
     """The :class:`NPSEstimate` of one row of counts ``c`` (detractors, passives, promoters), with its note
-    codes (``no_answers``, ``small_sample``, ``zero_variance``, ``ci_clipped``) and ``excluded``."""
+    codes (``no_answers``, ``small_sample``, ``zero_variance``, ``ci_clipped``, ``ci_widened``) and
+    ``excluded``."""
     r = stats.intervals(c.reshape(1, 3), method=method, confidence=confidence, seed=seed, n_boot=n_boot)
     n = int(c.sum())
     notes = []
@@ -155,6 +156,8 @@ def make_estimate(c: np.ndarray, *, method, confidence, seed, n_boot, min_n, exc
         notes.append(note("zero_variance"))
     if r["clipped"][0]:
         notes.append(note("ci_clipped"))
+    if r["widened"][0]:
+        notes.append(note("ci_widened"))
     random = method == "bootstrap"
     return NPSEstimate(nps=plain(r["nps"][0]), se=plain(r["se"][0]), ci_low=plain(r["ci_low"][0]),
                        ci_high=plain(r["ci_high"][0]), n=n, detractors=int(c[0]), passives=int(c[1]),
@@ -196,7 +199,10 @@ def from_counts(detractors, passives, promoters, *, method: str = "adjusted_wald
     n + 3. Checked against the tests of the R package ``NPS`` (Rocks): counts (1, 2, 3) give NPS 33.3
     and SE 30.4. When every answer falls in one category, the Wald and bootstrap intervals collapse
     to a point: they are reported as NaN with the note ``zero_variance`` rather than as a zero-width
-    interval.
+    interval. Without answers there is no estimate: NPS, SE and interval are NaN (note
+    ``no_answers``). The adjusted interval is centred towards 0 from the observed score; when that
+    leaves the observed score outside (a single answer, at 95%), the interval is stretched to it
+    (note ``ci_widened``), so an interval always holds its estimate.
 
     References
     ----------
@@ -210,6 +216,9 @@ def from_counts(detractors, passives, promoters, *, method: str = "adjusted_wald
     (33.33, 30.4, ['small_sample'])
     >>> round(from_counts(20, 30, 50).ci_low, 1)
     14.1
+    >>> one = from_counts(0, 0, 1)
+    >>> one.nps, round(one.ci_low, 1), one.ci_high, one.notes.codes()
+    (100.0, -48.5, 100.0, ['small_sample', 'ci_widened'])
     """
     confidence, seed, n_boot, min_n = check_common(method, confidence, seed, n_boot, min_n)
     values = []
@@ -395,8 +404,9 @@ def what_if(data, *, share: float = 0.1, to: str = "passive", by=None, **policie
         tab["impact"] = nps_now - stats.point(total - c) * 100
         tab["gain"] = weight * share * c[:, 0] / n * 100
         tab["total_if"] = nps_now + tab["gain"]
+    lo, hi = month_bounds(policies.get("start"), policies.get("end"))
     return NPSWhatIf(nps=nps_now, nps_if=float(nps_if), gain=float(nps_if - nps_now), share=share, to=to,
-                     n=int(n), by=tuple(keys), table=tab)
+                     n=int(n), by=tuple(keys), table=tab, start=iso_day(lo), end=iso_day(hi))
 
 
 def sample_size(margin: float, *, promoters: float = 1 / 3, detractors: float = 1 / 3,

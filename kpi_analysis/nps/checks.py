@@ -14,7 +14,8 @@ import pandas as pd
 from ..core.checks import check_choice, check_confidence, reject_rows, require_columns
 from .constants import BLANK_POLICIES, METHODS, TABLE
 
-__all__ = ["as_list", "band_labels", "check_common", "check_int", "month_bounds", "parse_scores", "tenure_days"]
+__all__ = ["as_list", "band_labels", "check_common", "check_int", "iso_day", "month_bounds", "parse_scores",
+           "tenure_days"]
 
 
 def as_list(by) -> list[str]:
@@ -64,6 +65,11 @@ def month_bounds(start, end) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
     if lo is not None and hi is not None and lo > hi:
         raise ValueError(f"start {start!r} is after end {end!r}.")
     return lo, hi
+
+
+def iso_day(when) -> str | None:
+    """The ISO date of a timestamp ("2026-10-31"), None for None."""
+    return None if when is None else str(pd.Timestamp(when).date())
 
 
 def parse_scores(scores: pd.Series, *, blank: str, table: str = TABLE, column: str = "score",

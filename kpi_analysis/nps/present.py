@@ -11,15 +11,20 @@ import pandas as pd
 
 from .. import i18n
 from ..core.checks import check_choice
-from .constants import COUNT_COLUMNS
+from .constants import COUNT_COLUMNS, TRAILING_MONTHS, TRAILING_WEEKS
 
 __all__ = ["comparison_summary", "estimate_line", "estimate_summary", "excluded_line", "method_text", "notes_line",
-           "period_label", "plot_comparison", "plot_distribution", "plot_estimate", "plot_segments", "plot_trend",
-           "plot_whatif", "segment_label", "segments_summary", "trend_summary", "whatif_summary"]
+           "period_label", "period_summary", "plot_comparison", "plot_distribution", "plot_estimate", "plot_segments", "plot_trend",
+           "plot_whatif", "segment_label", "segments_summary", "trend_summary", "whatif_summary", "window_words"]
 
 _t = i18n.catalog("nps", {
     "overall": {"en": "Overall NPS {nps} ({ci}; {n} answers; {method}).",
                 "vi": "NPS chung {nps} ({ci}; {n} câu trả lời; {method})."},
+    "overall_in": {"en": "{window}: overall NPS {nps} ({ci}; {n} answers; {method}).",
+                   "vi": "{window}: NPS chung {nps} ({ci}; {n} câu trả lời; {method})."},
+    "window_both": {"en": "Answers from {start} to {end}", "vi": "Câu trả lời từ {start} đến {end}"},
+    "window_from": {"en": "Answers from {start} on", "vi": "Câu trả lời từ {start} trở đi"},
+    "window_to": {"en": "Answers up to {end}", "vi": "Câu trả lời đến hết {end}"},
     "estimate": {"en": "NPS {nps} ({ci}; {n} answers; {method}).",
                  "vi": "NPS {nps} ({ci}; {n} câu trả lời; {method})."},
     "method_adjusted_wald": {"en": "adjusted Wald interval (Rocks 2016)",
@@ -74,14 +79,57 @@ _t = i18n.catalog("nps", {
                              "({k} changes tested).",
                        "vi": "Không có thay đổi nào giữa hai kỳ liên tiếp có ý nghĩa thống kê sau hiệu chỉnh "
                              "{adjust} ({k} thay đổi được kiểm định)."},
+    "period_own": {"en": "{period}: NPS {nps} ({ci}; {n} answers; {method}).",
+                   "vi": "{period}: NPS {nps} ({ci}; {n} câu trả lời; {method})."},
+    "period_trailing": {"en": "{period}: {period_n} answers, too few for an NPS of their own (fewer than {min_n}); "
+                              "over the trailing {length} ({start} to {end}) NPS {nps} ({ci}; {n} answers; "
+                              "{method}).",
+                        "vi": "{period}: {period_n} câu trả lời, quá ít để tính NPS riêng (dưới {min_n}); trong "
+                              "{length} gần nhất ({start} đến {end}) NPS {nps} ({ci}; {n} câu trả lời; "
+                              "{method})."},
+    "length_months": {"en": "{k} months", "vi": "{k} tháng"},
+    "week_of": {"en": "week of {date}", "vi": "tuần từ {date}"},
+    "length_weeks": {"en": "{k} weeks", "vi": "{k} tuần"},
     "compare": {"en": "Difference {diff} NPS points ({ci}; p {p}; {verdict}; {method}).",
                 "vi": "Chênh lệch {diff} điểm NPS ({ci}; p {p}; {verdict}; {method})."},
     "whatif": {"en": "If {share} of detractors became {to}, the NPS would move from {nps} to {nps_if} "
                      "({gain} points).",
                "vi": "Nếu {share} người phản đối trở thành {to}, NPS sẽ thay đổi từ {nps} thành {nps_if} "
                      "({gain} điểm)."},
-    "whatif_best": {"en": "Acting on {segment} alone would add the most: {gain} points to the total.",
-                    "vi": "Tác động riêng vào {segment} sẽ mang lại nhiều nhất: {gain} điểm cho NPS chung."},
+    "whatif_in": {"en": "{window}: if {share} of detractors became {to}, the NPS would move from {nps} to "
+                        "{nps_if} ({gain} points).",
+                  "vi": "{window}: nếu {share} người phản đối trở thành {to}, NPS sẽ thay đổi từ {nps} thành "
+                        "{nps_if} ({gain} điểm)."},
+    "whatif_largest": {"en": "For the same share won back, {segment} would move the total most ({gain} points) "
+                             "because it has the most detractors ({d} of {total}): the gain follows a segment's "
+                             "size, not how low its score is, so it does not say where acting would pay.",
+                       "vi": "Với cùng một tỷ lệ được giành lại, {segment} làm NPS chung tăng nhiều nhất ({gain} "
+                             "điểm) vì có nhiều người phản đối nhất ({d} trên {total}): mức tăng theo quy mô của "
+                             "nhóm, không theo điểm thấp đến đâu, nên không cho biết tác động vào đâu sẽ hiệu quả."},
+    "whatif_low_one": {"en": "{items} is significantly below the other segments: the one to understand; the same "
+                             "share won back there adds less to the total only because it has fewer detractors.",
+                       "vi": "{items} thấp hơn các nhóm khác có ý nghĩa thống kê: đó là nhóm cần tìm hiểu; giành "
+                             "lại cùng tỷ lệ ở đó làm NPS chung tăng ít hơn chỉ vì nhóm có ít người phản đối hơn."},
+    "whatif_low_many": {"en": "{items} are significantly below the other segments: the ones to understand; the "
+                              "same share won back there adds less to the total only because they have fewer "
+                              "detractors.",
+                        "vi": "{items} thấp hơn các nhóm khác có ý nghĩa thống kê: đó là các nhóm cần tìm hiểu; "
+                              "giành lại cùng tỷ lệ ở đó làm NPS chung tăng ít hơn chỉ vì các nhóm này có ít "
+                              "người phản đối hơn."},
+    "whatif_low_top": {"en": "{segment} is also significantly below the other segments (NPS {nps}): the one to "
+                             "understand.",
+                       "vi": "{segment} cũng thấp hơn các nhóm khác có ý nghĩa thống kê (NPS {nps}): đó là nhóm "
+                             "cần tìm hiểu."},
+    "whatif_low_item": {"en": "{segment} (NPS {nps}; {gain} points to the total)",
+                        "vi": "{segment} (NPS {nps}; {gain} điểm cho NPS chung)"},
+    "whatif_low_none": {"en": "No segment is significantly below the others ({adjust} adjustment), so the "
+                              "answers point to no segment to understand first.",
+                        "vi": "Không nhóm nào thấp hơn các nhóm khác có ý nghĩa thống kê (hiệu chỉnh {adjust}), "
+                              "nên các câu trả lời không chỉ ra nhóm nào cần tìm hiểu trước."},
+    "whatif_untested": {"en": "Which segment to understand first is a different question: a segment significantly "
+                              "below the others in the segment comparison, whatever its size.",
+                        "vi": "Nên tìm hiểu nhóm nào trước là câu hỏi khác: nhóm thấp hơn các nhóm khác có ý "
+                              "nghĩa thống kê trong phần so sánh phân khúc, dù lớn hay nhỏ."},
     "to_passive": {"en": "passives", "vi": "người trung lập"},
     "to_promoter": {"en": "promoters", "vi": "người ủng hộ"},
     "notes": {"en": "Notes: {items}.", "vi": "Ghi chú: {items}."},
@@ -109,11 +157,17 @@ _note = i18n.catalog("nps.notes", {
                      "vi": "dưới {min_n} câu trả lời: cần thận trọng khi đọc"},
     "ci_clipped": {"en": "interval clipped to the possible range",
                    "vi": "khoảng tin cậy đã được cắt về phạm vi có thể"},
+    "ci_widened": {"en": "interval stretched to include the observed score (very few answers)",
+                   "vi": "khoảng tin cậy được nới rộng để chứa điểm quan sát được (rất ít câu trả lời)"},
     "zero_variance": {"en": "all answers fall in one category, so this interval is undefined "
                             "(the adjusted Wald method handles this case)",
                       "vi": "mọi câu trả lời thuộc cùng một loại nên khoảng tin cậy này không xác định "
                             "(phương pháp Wald hiệu chỉnh xử lý được trường hợp này)"},
     "no_answers": {"en": "no answers", "vi": "không có câu trả lời"},
+    "few_period_answers": {"en": "fewer than {min_period_n} answers, the fewest a period's NPS should rest on: "
+                                 "read with care",
+                           "vi": "dưới {min_period_n} câu trả lời, mức tối thiểu cho NPS của một kỳ: cần thận "
+                                 "trọng khi đọc"},
     "no_between_variation": {"en": "segments differ no more than chance would make them: shrunken "
                                    "estimates equal the overall NPS",
                              "vi": "các nhóm không khác nhau hơn mức ngẫu nhiên: ước lượng co rút "
@@ -129,8 +183,8 @@ _excluded = i18n.catalog("nps.excluded", {
                           "vi": "{n} câu trả lời cũ của khách hàng đã trả lời lại"},
     "early_answer": {"en": "{n} answer(s) given within {days} days of becoming a customer",
                      "vi": "{n} câu trả lời trong vòng {days} ngày kể từ khi trở thành khách hàng"},
-    "outside_period": {"en": "{n} answer(s) outside the period range",
-                       "vi": "{n} câu trả lời ngoài khoảng thời gian"},
+    "outside_period": {"en": "{n} answer(s) dated outside the window read",
+                       "vi": "{n} câu trả lời nằm ngoài khoảng thời gian được đọc"},
 })
 
 
@@ -168,6 +222,32 @@ def estimate_line(est, locale: str, key: str = "estimate") -> str:
               method=method_text(est.method, locale, n_boot=est.n_boot, seed=est.seed))
 
 
+def _period_words(period: str, locale: str) -> str:
+    from ..core.periods import period_label as report_period_label
+
+    label = report_period_label(period, locale)
+    return label[:1].upper() + label[1:]
+
+
+def period_summary(res, locale: str) -> str:
+    """The report period's NPS: its own answers, or, beside their count, the trailing window's; then the
+    notes and the exclusions."""
+    est = res.estimate
+    values = {"period": _period_words(res.period, locale), "nps": i18n.points(est.nps, locale),
+              "ci": i18n.ci(est.ci_low, est.ci_high, est.confidence, locale), "n": i18n.number(est.n, locale),
+              "method": method_text(est.method, locale, n_boot=est.n_boot, seed=est.seed)}
+    if res.window == "trailing":
+        length = (_t("length_weeks", locale, k=TRAILING_WEEKS) if res.kind == "week"
+                  else _t("length_months", locale, k=TRAILING_MONTHS))
+        line = _t("period_trailing", locale, period_n=i18n.number(res.period_n, locale), min_n=res.min_period_n,
+                  length=length, start=i18n.date(res.window_start, locale), end=i18n.date(res.window_end, locale),
+                  **values)
+    else:
+        line = _t("period_own", locale, **values)
+    lines = [line, notes_line([*res.notes, *est.notes], locale), excluded_line(res.excluded, locale)]
+    return "\n".join(text for text in lines if text)
+
+
 def estimate_summary(est, locale: str) -> str:
     lines = [estimate_line(est, locale), notes_line(est.notes, locale), excluded_line(est.excluded, locale)]
     return "\n".join(line for line in lines if line)
@@ -189,12 +269,31 @@ def _segment_items(res, rows: pd.DataFrame, locale: str) -> str:
                      for _, r in rows.iterrows())
 
 
+def window_words(start, end, locale: str) -> str:
+    """"Answers from 1 Nov 2025 to 31 Oct 2026" (or from / up to one date); "" without either."""
+    if start and end:
+        return _t("window_both", locale, start=i18n.date(start, locale), end=i18n.date(end, locale))
+    if start:
+        return _t("window_from", locale, start=i18n.date(start, locale))
+    if end:
+        return _t("window_to", locale, end=i18n.date(end, locale))
+    return ""
+
+
 def segments_summary(res, locale: str) -> str:
-    """The overall NPS, the segments found below / above the others, the small ones, the largest drag on
-    the total, the shrinkage, the early answers, the notes and the exclusions."""
+    """The overall NPS (naming the answers' dates when bounded), the segments found below / above the
+    others, the small ones, the largest drag on the total, the shrinkage, the early answers, the notes
+    and the exclusions."""
     t = res.table
     adjust = _t(f"adjust_{res.adjust}", locale)
-    lines = [estimate_line(res.overall, locale, key="overall")]
+    window = window_words(res.start, res.end, locale)
+    if window:
+        o = res.overall
+        lines = [_t("overall_in", locale, window=window, nps=i18n.points(o.nps, locale),
+                    ci=i18n.ci(o.ci_low, o.ci_high, o.confidence, locale), n=i18n.number(o.n, locale),
+                    method=method_text(o.method, locale, n_boot=o.n_boot, seed=o.seed))]
+    else:
+        lines = [estimate_line(res.overall, locale, key="overall")]
     below = t.loc[t["significant"] & (t["direction"] == "below")].sort_values("difference")
     above = t.loc[t["significant"] & (t["direction"] == "above")].sort_values("difference", ascending=False)
     if len(below):
@@ -223,13 +322,16 @@ def segments_summary(res, locale: str) -> str:
 
 
 def period_label(freq: str, period, locale: str) -> str:
-    """A trend period in words: its month, its first and last month (quarters) or its first day."""
+    """A trend period in words: its month, its first and last month (quarters), "week of" its first day
+    (weeks) or its first day."""
     ts = pd.Timestamp(period)
     if freq.startswith("M"):
         return i18n.month(ts, locale)
     if freq.startswith("Q"):
         end = pd.Period(ts, freq=freq).end_time
         return f"{i18n.month(ts, locale)} – {i18n.month(end.normalize(), locale)}"
+    if freq.startswith("W"):
+        return _t("week_of", locale, date=i18n.date(ts, locale))
     return i18n.date(ts, locale)
 
 
@@ -238,6 +340,7 @@ def trend_summary(res, locale: str) -> str:
     t = res.table
     last = t.iloc[-1]
     label = period_label(res.freq, last["period"], locale)
+    label = label[:1].upper() + label[1:]  # it starts the sentence
     ci = i18n.ci(last["ci_low"], last["ci_high"], res.confidence, locale)
     k = int(t["p_value"].notna().sum())
     adjust = _t(f"adjust_{res.adjust}", locale)
@@ -252,6 +355,8 @@ def trend_summary(res, locale: str) -> str:
     else:
         lines = [_t("trend_first", locale, period=label, nps=i18n.points(last["nps"], locale), ci=ci,
                     n=i18n.number(last["n"], locale))]
+    # the latest period's own notes (too few answers, none at all, ...) right after its sentence
+    lines.append(notes_line([{"code": c, "min_n": res.min_n} for c in str(last["notes"]).split(",") if c], locale))
     sig = t.loc[t["significant"]]
     if len(sig):
         lines.append(_t("trend_sig", locale, adjust=adjust, k=k, items="; ".join(
@@ -265,13 +370,38 @@ def trend_summary(res, locale: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def whatif_summary(res, locale: str) -> str:
-    lines = [_t("whatif", locale, share=i18n.percent(res.share, locale, digits=0), to=_t(f"to_{res.to}", locale),
-                nps=i18n.points(res.nps, locale), nps_if=i18n.points(res.nps_if, locale),
-                gain=i18n.points(res.gain, locale))]
-    if len(res.table) > 1:
-        best = res.table.loc[res.table["gain"].idxmax()]
-        lines.append(_t("whatif_best", locale, segment=best["segment"], gain=i18n.points(best["gain"], locale)))
+def whatif_summary(res, locale: str, segments=None) -> str:
+    """What the arithmetic says: the total if a share of detractors changed; which segment moves the total
+    most for the same share (the one with the most detractors: a matter of size); and, apart from it, the
+    segments significantly below the others (from ``segments``, an :class:`NPSSegments` by the same
+    columns), the ones to understand. No sentence recommends where to act: the counts cannot say what
+    winning detractors back would take in each segment."""
+    values = {"share": i18n.percent(res.share, locale, digits=0), "to": _t(f"to_{res.to}", locale),
+              "nps": i18n.points(res.nps, locale), "nps_if": i18n.points(res.nps_if, locale),
+              "gain": i18n.points(res.gain, locale)}
+    window = window_words(res.start, res.end, locale)
+    lines = [_t("whatif_in", locale, window=window, **values) if window else _t("whatif", locale, **values)]
+    t = res.table
+    if len(t) > 1 and t["detractors"].sum() > 0:
+        top = t.loc[t["gain"].idxmax()]
+        lines.append(_t("whatif_largest", locale, segment=top["segment"], gain=i18n.points(top["gain"], locale),
+                        d=i18n.number(top["detractors"], locale), total=i18n.number(t["detractors"].sum(), locale)))
+        if segments is None:
+            lines.append(_t("whatif_untested", locale))
+        else:
+            below = [str(b) for b in segments.significant_below]
+            gains = dict(zip(t["segment"].astype(str), t["gain"], strict=True))
+            nps_of = dict(zip(segments.table["segment"].astype(str), segments.table["nps"], strict=True))
+            if str(top["segment"]) in below:
+                lines.append(_t("whatif_low_top", locale, segment=top["segment"],
+                                nps=i18n.points(nps_of[str(top["segment"])], locale)))
+            others = [b for b in below if b != str(top["segment"])]
+            if others:
+                items = "; ".join(_t("whatif_low_item", locale, segment=b, nps=i18n.points(nps_of[b], locale),
+                                     gain=i18n.points(gains.get(b, float("nan")), locale)) for b in others)
+                lines.append(_t("whatif_low_one" if len(others) == 1 else "whatif_low_many", locale, items=items))
+            if not below:
+                lines.append(_t("whatif_low_none", locale, adjust=_t(f"adjust_{segments.adjust}", locale)))
     return "\n".join(lines)
 
 

@@ -14,7 +14,7 @@ import pandas as pd
 from ..core.results import ResultMixin, jsonable
 from . import present
 
-__all__ = ["Codes", "NPSComparison", "NPSEstimate", "NPSSegments", "NPSTrend", "NPSWhatIf"]
+__all__ = ["Codes", "NPSComparison", "NPSEstimate", "NPSPeriod", "NPSSegments", "NPSTrend", "NPSWhatIf"]
 
 
 class Codes(tuple):
@@ -128,6 +128,80 @@ class NPSEstimate(ResultMixin):
 
 
 @dataclass(frozen=True)
+class NPSPeriod(ResultMixin):
+    """The NPS of a report period: the period's own answers, or the trailing window's when it has too few.
+
+    ``period`` ("2026-W43"), ``kind``, ``start`` and ``end`` (its first and last day, ISO dates),
+    ``period_n`` (the period's own answers), ``window`` ("period": the headline is the period's own
+    answers; "trailing": the trailing 3 months', 13 weeks' for a week), ``window_start``,
+    ``window_end`` (the answers the headline uses), ``estimate`` (the headline :class:`NPSEstimate`),
+    ``period_estimate`` (the period's own answers, kept for the detail table; not a headline when the
+    window is trailing), ``notes`` (``few_period_answers``), ``excluded`` (codes).
+    """
+    period: str
+    kind: str
+    start: str
+    end: str
+    period_n: int
+    window: str
+    window_start: str
+    window_end: str
+    min_period_n: int
+    estimate: NPSEstimate
+    period_estimate: NPSEstimate
+    notes: Codes = field(default_factory=Codes)
+    excluded: Codes = field(default_factory=Codes)
+
+    @property
+    def nps(self) -> float:
+        return self.estimate.nps
+
+    @property
+    def ci_low(self) -> float:
+        return self.estimate.ci_low
+
+    @property
+    def ci_high(self) -> float:
+        return self.estimate.ci_high
+
+    @property
+    def n(self) -> int:
+        return self.estimate.n
+
+    @property
+    def method(self) -> str:
+        return self.estimate.method
+
+    @property
+    def confidence(self) -> float:
+        return self.estimate.confidence
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """One row for the period's own answers and, when the headline uses it, one for the trailing window."""
+        rows = [("period", self.start, self.end, self.period_estimate)]
+        if self.window == "trailing":
+            rows.append(("trailing", self.window_start, self.window_end, self.estimate))
+        return pd.DataFrame([{"window": w, "start": a, "end": b, "n": e.n, "nps": e.nps, "ci_low": e.ci_low,
+                              "ci_high": e.ci_high, "headline": w == self.window} for w, a, b, e in rows])
+
+    def headline(self) -> dict:
+        return jsonable({
+            "period": self.period, "nps": self.nps, "ci_low": self.ci_low, "ci_high": self.ci_high, "n": self.n,
+            "period_n": self.period_n, "window": self.window, "window_start": self.window_start,
+            "window_end": self.window_end, "min_period_n": self.min_period_n, "method": self.method,
+            "confidence": self.confidence, "excluded": Codes.of(self.excluded).as_dict(),
+            "notes": Codes.of(self.notes).codes() + Codes.of(self.estimate.notes).codes(),
+        })
+
+    def summary(self, locale: str = "en") -> str:
+        return present.period_summary(self, locale)
+
+    def plot(self, ax=None, locale: str = "en"):
+        return present.plot_estimate(self.estimate, ax=ax, locale=locale)
+
+
+@dataclass(frozen=True)
 class NPSComparison(ResultMixin):
     """NPS(a) - NPS(b) for two independent groups of answers, in points."""
     difference: float
@@ -173,7 +247,8 @@ class NPSSegments(ResultMixin):
     ``p_value``, ``p_adj``, ``significant``, ``direction`` ("below" / "above" / ""),
     ``small_sample``, ``impact`` (overall NPS minus the overall NPS without the segment, points),
     ``nps_shrunk``, ``shrunk_low``, ``shrunk_high`` (empirical Bayes, points), ``notes`` (the segment's
-    note codes, comma-separated).
+    note codes, comma-separated). ``start`` and ``end`` (ISO dates, or None) bound the answers read;
+    the summary's first sentence names them.
     """
     table: pd.DataFrame
     overall: NPSEstimate
@@ -191,6 +266,8 @@ class NPSSegments(ResultMixin):
     early: NPSEstimate | None = None
     early_table: pd.DataFrame | None = None
     early_days: int = 90
+    start: str | None = None
+    end: str | None = None
 
     @property
     def significant_below(self) -> list[str]:
@@ -214,6 +291,7 @@ class NPSSegments(ResultMixin):
             "reference": self.reference, "seed": self.seed if self.method == "bootstrap" else None,
             "excluded": Codes.of(self.excluded).as_dict(),
             "early_nps": None if self.early is None else self.early.nps,
+            "start": self.start, "end": self.end,
             "notes": Codes.of(self.notes).codes(),
         })
 
@@ -282,6 +360,7 @@ class NPSWhatIf(ResultMixin):
     ``table`` columns: the ``by`` columns, ``segment``, ``n``, ``detractors``, ``nps`` (segment now),
     ``nps_if`` (segment after the change), ``impact`` (overall NPS minus the NPS without the segment),
     ``total_if`` (overall NPS if only this segment's detractors changed), ``gain`` (total_if - overall).
+    ``start`` and ``end`` (ISO dates, or None) bound the answers read; the summary names them.
     """
     nps: float
     nps_if: float
@@ -291,15 +370,27 @@ class NPSWhatIf(ResultMixin):
     n: int
     by: tuple
     table: pd.DataFrame
+    start: str | None = None
+    end: str | None = None
 
     def headline(self) -> dict:
         return jsonable({"nps": self.nps, "nps_if": self.nps_if, "gain": self.gain, "share": self.share,
                          "to": self.to, "n": self.n, "by": list(self.by),
                          "gain_by_segment": dict(zip(self.table["segment"], self.table["gain"].round(2)))
-                         if len(self.table) else {}})
+                         if len(self.table) else {}, "start": self.start, "end": self.end})
 
-    def summary(self, locale: str = "en") -> str:
-        return present.whatif_summary(self, locale)
+    def summary(self, locale: str = "en", *, segments: NPSSegments | None = None) -> str:
+        """The sentences; with ``segments`` (an :class:`NPSSegments` of the same answers by the same
+        columns) they also name the segments significantly below the others: the ones to understand,
+        whatever their size."""
+        if segments is not None:
+            if not isinstance(segments, NPSSegments):
+                raise TypeError(f"segments must be an NPSSegments (from nps.segment); got {type(segments).__name__}.")
+            if tuple(segments.by) != tuple(self.by) or (segments.start, segments.end) != (self.start, self.end):
+                raise ValueError(f"segments must cover the same answers by the same columns as the what-if: by "
+                                 f"{list(segments.by)} from {segments.start} to {segments.end}, against by "
+                                 f"{list(self.by)} from {self.start} to {self.end}.")
+        return present.whatif_summary(self, locale, segments=segments)
 
     def plot(self, ax=None, locale: str = "en", **kwargs):
         return present.plot_whatif(self, ax=ax, locale=locale, **kwargs)

@@ -9,7 +9,7 @@ from ..core.checks import check_choice, check_not_empty
 from ..core.results import note
 from . import stats
 from .api import make_estimate
-from .checks import as_list, check_common
+from .checks import as_list, check_common, iso_day, month_bounds
 from .constants import ADJUSTS, COUNT_COLUMNS, DEFAULT_N_BOOT, DEFAULT_SEED, REFERENCES, TABLE
 from .present import segment_label
 from .reduce import reduced_table
@@ -65,9 +65,10 @@ def _segment_table(c: np.ndarray, *, reference, adjust, min_n, **settings) -> pd
         "small_sample": small,
         "impact": stats.point(total.reshape(1, 3))[0] * 100 - stats.point(total - c) * 100,
     })
-    tab["notes"] = [",".join(code for code, flag in (("small_sample", s), ("zero_variance", z), ("ci_clipped", cl))
-                             if flag)
-                    for s, z, cl in zip(small, single["zero_variance"], single["clipped"], strict=True)]
+    tab["notes"] = [",".join(code for code, flag in (("small_sample", s), ("zero_variance", z), ("ci_clipped", cl),
+                                                      ("ci_widened", w)) if flag)
+                    for s, z, cl, w in zip(small, single["zero_variance"], single["clipped"], single["widened"],
+                                           strict=True)]
     return tab
 
 
@@ -164,7 +165,9 @@ def segment(data, *, by="region", method: str = "adjusted_wald", confidence: flo
     if shrink:
         tab, prior, notes = _shrinkage(tab, c, confidence=confidence, seed=seed)
     overall = make_estimate(c.sum(axis=0), min_n=min_n, excluded=excluded, **settings)
+    lo, hi = month_bounds(start, end)
     return NPSSegments(table=tab, overall=overall, by=tuple(keys), method=method, confidence=confidence,
                        adjust=adjust, reference=reference, min_n=min_n, seed=seed,
                        n_boot=n_boot if method == "bootstrap" else None, prior=prior, excluded=excluded,
-                       notes=Codes(notes), early=early_est, early_table=early_table, early_days=days)
+                       notes=Codes(notes), early=early_est, early_table=early_table, early_days=days,
+                       start=iso_day(lo), end=iso_day(hi))

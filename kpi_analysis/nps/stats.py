@@ -86,15 +86,26 @@ def _boot_draws(c: np.ndarray, seed: int, n_boot: int, salt: int) -> list[np.nda
 
 
 def intervals(c: np.ndarray, *, method: str, confidence: float, seed: int, n_boot: int) -> dict:
-    """NPS, SE and interval per row of counts, in points, with clip / zero-variance flags.
+    """NPS, SE and interval per row of counts, in points, with clip / zero-variance / widened flags.
 
     Returns ``nps``, ``se``, ``ci_low``, ``ci_high`` (clipped to -100..100), ``clipped`` (the formula
     went past the bounds), ``zero_variance`` (every answer in one category, so the Wald and bootstrap
-    intervals are undefined: NaN), ``n``.
+    intervals are undefined: NaN), ``widened`` (the interval was stretched to hold the observed NPS),
+    ``n``. A row without answers has no estimate and no interval: NaN everywhere, whatever the method
+    (the adjusted Wald pseudo-counts alone would give 0 with -80..+80).
+
+    The adjusted Wald interval is centred on the pseudo-count adjusted score, pulled towards 0; with
+    very few answers all in one category (1 promoter at 95%; up to 7 at 80%) it can end before the
+    observed score. An interval that does not hold its own estimate reads as a contradiction, so it
+    is stretched to the observed score and flagged (``widened``); its coverage can only rise.
 
     >>> r = intervals(np.array([[1.0, 2, 3]]), method="wald", confidence=0.95, seed=1, n_boot=100)
     >>> round(float(r["nps"][0]), 2), round(float(r["se"][0]), 1)
     (33.33, 30.4)
+    >>> r = intervals(np.array([[0.0, 0, 1], [0, 0, 0]]), method="adjusted_wald", confidence=0.95, seed=1,
+    ...               n_boot=100)
+    >>> r["ci_low"].round(1).tolist(), r["ci_high"].round(1).tolist(), r["widened"].tolist()
+    ([-48.5, nan], [100.0, nan], [True, False])
     """
     c = np.asarray(c, dtype="float64")
     n = c.sum(axis=1)
@@ -112,12 +123,17 @@ def intervals(c: np.ndarray, *, method: str, confidence: float, seed: int, n_boo
         z = z_value(confidence)
         lo, hi = centre - z * se, centre + z * se
         undefined = zero_var if method == "wald" else np.zeros(len(c), dtype=bool)
+    zero_variance = undefined & (n > 0)
+    undefined = undefined | (n == 0)
     lo, hi = np.where(undefined, np.nan, lo), np.where(undefined, np.nan, hi)
     se = np.where(undefined, np.nan, se)
+    with np.errstate(invalid="ignore"):
+        widened = (lo > est) | (hi < est)  # False where either is NaN
+    lo, hi = np.where(lo > est, est, lo), np.where(hi < est, est, hi)
     clipped = (lo < -1) | (hi > 1)
     return {"nps": est * 100, "se": se * 100, "ci_low": np.clip(lo, -1, 1) * 100,
-            "ci_high": np.clip(hi, -1, 1) * 100, "clipped": clipped, "zero_variance": undefined & (n > 0),
-            "n": n}
+            "ci_high": np.clip(hi, -1, 1) * 100, "clipped": clipped, "zero_variance": zero_variance,
+            "widened": widened, "n": n}
 
 
 def difference(ca: np.ndarray, cb: np.ndarray, *, method: str, confidence: float, seed: int,
