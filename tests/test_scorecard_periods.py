@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kpi_analysis import scorecard
+from kpi_analysis import nps, scorecard
 from kpi_analysis.core.periods import parse_period
 
 NAMES = ["leads", "sales", "nps_responses", "marketing_spend", "competitor_prices", "client_activity",
@@ -51,7 +51,7 @@ def _table_target(targets, kpi, periods) -> list[float]:
     ("2026-W43", "2026-W42", "2025-W43"), ("2026-Q3", "2026-Q2", "2025-Q3"), ("2025", "2024", "2024"),
     ("2026-10", "2026-09", "2025-10")])
 def test_each_kind_of_period_equals_the_sums_of_its_days(tables, period, previous, last_year):
-    card = scorecard.build(tables, period=period)
+    card = scorecard.build(tables, period=period, nps_min_n=1)  # the period's own answers, however few
     assert (card.period, card.previous, card.last_year) == (period, previous, last_year)
     assert card.freq == parse_period(period).freq
     sales, leads, answers = tables["sales"], tables["leads"], tables["nps_responses"]
@@ -260,3 +260,29 @@ def test_report_run_of_a_partial_quarter_says_its_targets_are_prorated(root, tmp
     october = _table_target(pd.read_csv(root / "data" / "sample" / "kpi_targets.csv"), "revenue", ["2026-10"])[0]
     assert kpis["revenue"]["target"] == pytest.approx(october)
     assert "pro-rated to the 31 of its 92 days that the data cover" in page
+
+
+@pytest.mark.parametrize("period", ["2026-W43", "2026-10", "2026-Q3"])
+def test_nps_is_the_nps_pages_number_for_every_kind_of_period(tables, period):
+    """One concept, one value on the report: under 100 answers a week or month shows the trailing window's
+    NPS, exactly as nps.for_period (the NPS page), and the notes say which days it covers."""
+    card = scorecard.build(tables, period=period)
+    page = nps.for_period(tables["nps_responses"], period=period)
+    row = _row(card, "nps")
+    assert row["value"] == pytest.approx(page.nps, rel=1e-12) and row["n"] == page.n
+    trailing = [n for n in card.notes if n.get("code") == "nps_trailing"]
+    assert bool(trailing) == (page.window == "trailing")
+    if trailing:
+        assert trailing[0]["n_period"] == page.period_n and trailing[0]["n"] == page.n
+        assert np.isnan(row["p_value"])  # two overlapping windows: their change is not tested
+        en, vi = " ".join(card.note_lines("en")), " ".join(card.note_lines("vi"))
+        assert f"{page.period_n} answers" in en and "như trên trang NPS" in vi
+
+
+def test_nps_min_n_is_a_setting(tables):
+    own = scorecard.build(tables, period="2026-W43", nps_min_n=1)
+    answers = tables["nps_responses"]
+    week = answers.loc[_days(answers["responded_at"], "2026-W43"), "score"]
+    assert _row(own, "nps")["value"] == pytest.approx(_nps(week))
+    with pytest.raises(ValueError, match="nps_min_n must be a whole number"):
+        scorecard.build(tables, period="2026-W43", nps_min_n=0)

@@ -9,16 +9,82 @@ read nanoseconds, pandas' default), and are read by Spark and by DuckDB from the
 """
 from __future__ import annotations
 
+import math
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-from test_engine import CASES, NPS_OPTIONS, REP_OPTIONS, SAMPLE, TABLE_OF, TABLES, same_frame, same_result
 
-from kpi_analysis import backend, config, data, engine, nps, reps, scorecard
+from kpi_analysis import backend, config, data, feasibility, nps, promo, reps, scorecard
 from kpi_analysis.core.checks import DataValidationError
 from kpi_analysis.core.reduction import count_if
+from tests.oracles import feasibility as feasibility_oracle
+from tests.oracles import nps as nps_oracle
+from tests.oracles import promo as promo_oracle
+from tests.oracles import reps as reps_oracle
+from tests.oracles import scorecard as scorecard_oracle
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "data" / "sample"
+TABLES = ["leads", "sales", "nps_responses", "marketing_spend", "competitor_prices", "client_activity",
+          "employee_survey"]
+RTOL = 1e-9  # sums may differ in the last bits: each engine adds in its own order
+
+# name: (table, the analysis's reduce, the pandas oracle, options, the analysis on a reduced table)
+CASES = {
+    "nps": ("nps_responses", nps.reduce, nps_oracle.counts, {"by": "region", "freq": "M"},
+            lambda d: nps.segment(d, by="region")),
+    "nps_latest": ("nps_responses", nps.reduce, nps_oracle.counts,
+                   {"by": "tenure_band", "latest_only": True, "freq": "Q", "end": "2026-10"},
+                   lambda d: nps.segment(d, by="tenure_band")),
+    "reps": ("leads", reps.reduce, reps_oracle.counts, {}, lambda d: reps.compare(d, period="2026-10")),
+    "reps_quarters": ("leads", reps.reduce, reps_oracle.counts, {"freq": "Q", "strata": None}, None),
+    "promo": ("sales", promo.reduce, promo_oracle.daily_sums, {},
+              lambda d: promo.analyze(d, schedule=pd.read_csv(SAMPLE / "promotions.csv"), baseline="2026-01")),
+    "feasibility": ("leads", feasibility.reduce, feasibility_oracle.monthly_drivers, {},
+                    lambda d: feasibility.assess(d, target=0.2, target_period="2026-Q4", period="2026-09",
+                                                 n_paths=400, backtest_origins=0)),
+}
+
+
+def same_frame(a: pd.DataFrame, b: pd.DataFrame) -> None:
+    """Counts and keys exact (integer columns compare exactly under assert_frame_equal), floats to 1e-9."""
+    pd.testing.assert_frame_equal(a.reset_index(drop=True), b.reset_index(drop=True), check_exact=False,
+                                  rtol=RTOL)
+
+
+def same_value(a, b, path="") -> None:
+    if isinstance(a, dict):
+        assert isinstance(b, dict) and a.keys() == b.keys(), f"{path}: keys differ"
+        for k in a:
+            same_value(a[k], b[k], f"{path}.{k}")
+    elif isinstance(a, (list, tuple)):
+        assert len(a) == len(b), f"{path}: lengths differ"
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            same_value(x, y, f"{path}[{i}]")
+    elif isinstance(a, float) and isinstance(b, float):
+        assert (math.isnan(a) and math.isnan(b)) or math.isclose(a, b, rel_tol=RTOL, abs_tol=1e-9), \
+            f"{path}: {a} != {b}"
+    else:
+        assert a == b, f"{path}: {a!r} != {b!r}"
+
+
+def same_result(a, b) -> None:
+    """Same headline numbers, detail table and words in both languages."""
+    same_value(a.headline(), b.headline())
+    same_frame(a.table, b.table)
+    for locale in ("en", "vi"):
+        assert a.summary(locale) == b.summary(locale)
+
+
+def same_attrs(a: pd.DataFrame, b: pd.DataFrame) -> None:
+    """The reduction's notes (exclusions as {code: n}, thresholds) travel with it unchanged."""
+    norm = {k: (v.as_dict() if hasattr(v, "as_dict") else v) for k, v in a.attrs.items()}
+    got = {k: (v.as_dict() if hasattr(v, "as_dict") else v) for k, v in b.attrs.items()}
+    same_value(norm, got)
+
 
 US = {"coerce_timestamps": "us", "allow_truncated_timestamps": True}  # Parquet timestamps Spark can read
 
@@ -78,14 +144,15 @@ def on_duck(parquet):
 
 @pytest.fixture(scope="module")
 def from_reduced(rows):
-    out = {name: analysis(reduce_pandas(rows[TABLE_OF[name]], **kwargs))
-           for name, (reduce_pandas, _, kwargs, analysis) in CASES.items()}
-    out["scorecard"] = scorecard_result(scorecard.totals({t: rows[t] for t in TABLES}), rows["kpi_targets"])
+    """Each analysis on its oracle's reduction of the pandas rows: what Spark's reduction must reproduce."""
+    out = {name: analysis(oracle(rows[table], **kwargs))
+           for name, (table, _, oracle, kwargs, analysis) in CASES.items() if analysis is not None}
+    out["scorecard"] = scorecard_result(scorecard_oracle.totals({t: rows[t] for t in TABLES}), rows)
     return out
 
 
-def scorecard_result(totals, targets):
-    return scorecard.build(totals, period="2026-10", targets=targets)
+def scorecard_result(totals, rows):
+    return scorecard.build(totals, period="2026-10", targets=rows["kpi_targets"])
 
 
 # ------------------------------------------------------------------- the connection, without Spark
@@ -148,43 +215,35 @@ def test_count_if_is_zero_over_no_rows(on_spark):
 @pytest.mark.spark
 @pytest.mark.parametrize("name", list(CASES))
 def test_spark_gives_the_same_reduction_and_result(name, rows, on_spark, on_duck, from_reduced):
-    reduce_pandas, reduce_engine, kwargs, analysis = CASES[name]
-    table = TABLE_OF[name]
+    table, reduce, oracle, kwargs, analysis = CASES[name]
     started = time.perf_counter()
-    got = reduce_engine(on_spark[table], **kwargs)
+    got = reduce(on_spark[table], **kwargs)
     took = time.perf_counter() - started
-    expected = reduce_pandas(rows[table], **kwargs)
-    same_frame(expected, got)
-    assert got.attrs == expected.attrs
-    same_frame(reduce_engine(on_duck[table], **kwargs), got)
-    same_result(from_reduced[name], analysis(got))
+    same_frame(oracle(rows[table], **kwargs), got)
+    on_duckdb = reduce(on_duck[table], **kwargs)
+    same_frame(on_duckdb, got)
+    same_attrs(on_duckdb, got)
+    if analysis is not None:
+        same_result(from_reduced[name], analysis(got))
     print(f"{name}: reduced in Spark in {took:.2f} s")
 
 
 @pytest.mark.spark
-def test_spark_scorecard_totals(rows, on_spark, on_duck, from_reduced):
+def test_spark_scorecard_reduction(rows, on_spark, on_duck, from_reduced):
     started = time.perf_counter()
-    got = engine.kpi_totals(on_spark)
+    got = scorecard.reduce(on_spark)
     took = time.perf_counter() - started
-    same_frame(scorecard.totals({t: rows[t] for t in TABLES}), got)
-    same_frame(engine.kpi_totals(on_duck), got)
-    same_result(from_reduced["scorecard"], scorecard_result(got, rows["kpi_targets"]))
-    print(f"kpi_totals: reduced in Spark in {took:.2f} s")
+    same_frame(scorecard_oracle.totals({t: rows[t] for t in TABLES}), got)
+    same_frame(scorecard.reduce(on_duck), got)
+    same_result(from_reduced["scorecard"], scorecard_result(got, rows))
+    print(f"scorecard: reduced in Spark in {took:.2f} s")
 
 
 @pytest.mark.spark
-@pytest.mark.parametrize("kwargs", NPS_OPTIONS, ids=str)
-def test_spark_nps_counts_options(kwargs, rows, on_spark):
-    expected = nps.counts(rows["nps_responses"], **kwargs)
-    got = engine.nps_counts(on_spark["nps_responses"], **kwargs)
-    same_frame(expected, got)
-    assert got.attrs == expected.attrs
-
-
-@pytest.mark.spark
-@pytest.mark.parametrize("kwargs", REP_OPTIONS, ids=str)
-def test_spark_rep_counts_options(kwargs, rows, on_spark):
-    same_frame(reps.counts(rows["leads"], **kwargs), engine.rep_counts(on_spark["leads"], **kwargs))
+def test_spark_analyses_take_spark_tables_directly(rows, on_spark):
+    """An analysis given a Spark table reduces it in Spark and answers as from the pandas rows."""
+    same_result(reps.compare(rows["leads"], period="2026-10"), reps.compare(on_spark["leads"], period="2026-10"))
+    same_result(nps.segment(rows["nps_responses"], by="region"), nps.segment(on_spark["nps_responses"], by="region"))
 
 
 # ------------------------------------------------------------------------ the contract, in Spark
@@ -261,8 +320,8 @@ def test_nanosecond_parquet_is_explained(spark, tmp_path, rows):
 @pytest.mark.spark
 def test_sql_query_on_spark(spark, parquet, rows):
     query = f"SELECT * FROM parquet.`{parquet['sales']}` WHERE location = 'Hà Nội - Cầu Giấy'"
-    got = engine.daily_sums(backend.source("sales", query=query, con=spark))
-    same_frame(engine.daily_sums(rows["sales"].query("location == 'Hà Nội - Cầu Giấy'")), got)
+    got = promo.reduce(backend.source("sales", query=query, con=spark))
+    same_frame(promo_oracle.daily_sums(rows["sales"].query("location == 'Hà Nội - Cầu Giấy'")), got)
 
 
 @pytest.mark.spark
@@ -282,8 +341,8 @@ def test_workbook_on_spark(spark, tmp_path, parquet, rows):
     wb = config.open_workbook(tmp_path / "workbook.yml")
     assert wb.has("leads") and wb.has("sales")
     assert wb.table("leads")._find_backend().name == "pyspark"
-    same_frame(reps.counts(rows["leads"]), wb.reduce("reps"))
-    same_frame(engine.daily_sums(rows["sales"]), wb.reduce("promo"))
+    same_frame(reps_oracle.counts(rows["leads"]), reps.reduce(wb.table("leads")))
+    same_frame(promo_oracle.daily_sums(rows["sales"]), promo.reduce(wb.table("sales")))
     assert wb.date_coverage("sales", "date").last_complete == "2026-10"
     done = CliRunner().invoke(cli.cli, ["validate", "--config", str(tmp_path / "workbook.yml")],
                               catch_exceptions=False)

@@ -71,7 +71,7 @@ def build(data, *, period: str, targets: pd.DataFrame | None = None,
           channel_map: Mapping[str, str] | None = None, change_sd: float | None = None,
           history: int | None = None, confidence: float = 0.95,
           adjust: str = "holm", currency: str | None = None, allow_partial: bool = False,
-          freq: str | None = None) -> Scorecard:
+          nps_min_n: int | None = None, freq: str | None = None) -> Scorecard:
     """The KPI scorecard of one period (a week, month, quarter or year): value, target, status, change and
     trend of every KPI.
 
@@ -122,6 +122,10 @@ def build(data, *, period: str, targets: pd.DataFrame | None = None,
         table ends on 31 October is held to October's share of its fourth-quarter target), and the
         notes say so. Without it targets are never pro-rated; either way the change of a KPI whose data
         end early is not judged.
+    nps_min_n : int, default 100
+        A week or a month with fewer NPS answers shows the NPS of the trailing 13 weeks (3 months) ending
+        with it, as the NPS page does, and says so in the notes; its change is then not tested (two
+        trailing windows share most of their answers).
     freq : {"M", "Q", "W", "Y"}, optional
         Deprecated: the period says its kind. ``period="2026-10", freq="Q"`` still means the quarter
         holding October and ``freq="W"`` its last full week, with a ``DeprecationWarning``, for one release.
@@ -167,7 +171,8 @@ def build(data, *, period: str, targets: pd.DataFrame | None = None,
     plan = _check_arguments(period=period, freq=freq, config=config, kpis=kpis, tolerance=tolerance,
                             contact_days=contact_days, risk_days=risk_days, lost_days=lost_days,
                             channel_map=channel_map, change_sd=change_sd, history=history,
-                            confidence=confidence, adjust=adjust, currency=currency, allow_partial=allow_partial)
+                            nps_min_n=nps_min_n, confidence=confidence, adjust=adjust, currency=currency,
+                            allow_partial=allow_partial)
     notes: list[dict] = []
     reduced, targets, partial = _reduce_data(data, plan, targets, notes)
     book = _read_targets(targets, config, notes)
@@ -414,6 +419,42 @@ def _judge_change(kpi: str, s: pd.DataFrame, cur, before, change: float, plan: _
     return threshold, p_value, n_changes
 
 
+NPS_TRAILING = {"week": 13, "month": 3}  # periods in the window, ending with the report's own
+
+
+def _trailing_nps(kpi: str, s: pd.DataFrame, plan: _Plan):
+    """For NPS with fewer than ``nps_min_n`` answers (default 100) in a week or a month: (this window, the
+    previous window, a note).
+
+    The NPS page reads the trailing 13 weeks (3 months) then, and names it; the scorecard shows the same
+    number, so one concept has one value on the report.
+    """
+    if kpi != "nps" or plan.rp.kind not in NPS_TRAILING:
+        return None
+    own = to_float(s.loc[plan.p, "denominator"])
+    min_n = plan.settings["nps_min_n"]
+    if not is_missing(own) and own >= min_n:
+        return None
+    k = NPS_TRAILING[plan.rp.kind]
+
+    def window(q):
+        rows = s.loc[q - (k - 1):q]
+        counts = rows[["detractors", "passives", "promoters", "excluded"]].fillna(0).sum()
+        n = counts["detractors"] + counts["passives"] + counts["promoters"]
+        out = s.loc[q].copy()
+        out[["detractors", "passives", "promoters", "excluded"]] = counts
+        out["numerator"], out["denominator"] = counts["promoters"] - counts["detractors"], n
+        out["value"] = 100 * out["numerator"] / n if n else float("nan")
+        out["source_period"] = f"{period_text(q - (k - 1))}..{period_text(q)}"
+        return out
+
+    cur = window(plan.p)
+    first, last = parse_period(period_text(plan.p - (k - 1))), parse_period(period_text(plan.p))
+    return cur, window(plan.prev), note("nps_trailing", kpi=kpi, n_period=0 if is_missing(own) else int(own),
+                                         n=int(cur["denominator"]), start=str(first.start.date()),
+                                         end=str(last.end.date()), min_n=min_n)
+
+
 def _kpi_row(kpi: str, reduced: pd.DataFrame, book: TargetBook, plan: _Plan, notes: list, dropped: list,
              derived: dict, partial: dict) -> tuple[dict, list[dict]]:
     """The KPI's row of ``Scorecard.table`` and its rows of ``Scorecard.history``."""
@@ -436,6 +477,9 @@ def _kpi_row(kpi: str, reduced: pd.DataFrame, book: TargetBook, plan: _Plan, not
     tol = tolerance_for(kpi, plan.tolerance, plan.config, book.config)
     band = zero_band_for(kpi, book.config)
     cur, before = s.loc[p], s.loc[plan.prev]
+    if (trailing := _trailing_nps(kpi, s, plan)) is not None:
+        cur, before, window = trailing
+        notes.append(window)
     value = to_float(cur["value"])
     if is_missing(value):
         notes.append(note("no_value", kpi=kpi, period=plan.rp.text))
@@ -448,7 +492,10 @@ def _kpi_row(kpi: str, reduced: pd.DataFrame, book: TargetBook, plan: _Plan, not
     previous = to_float(before["value"])
     last_year = to_float(s.loc[plan.ly, "value"]) if plan.ly in s.index else float("nan")
     change = value - previous
-    threshold, p_value, n_changes = _judge_change(kpi, s, cur, before, change, plan, notes)
+    if trailing is None:
+        threshold, p_value, n_changes = _judge_change(kpi, s, cur, before, change, plan, notes)
+    else:  # two trailing windows share most of their answers: no test of their difference
+        threshold, p_value, n_changes = float("nan"), float("nan"), 0
     target = book.target(kpi, p, until=until)
     if target.how and target.how != "table":
         derived.setdefault((target.how, target.of, target.days, target.total), []).append(kpi)

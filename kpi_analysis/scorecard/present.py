@@ -147,6 +147,10 @@ note_words = i18n.catalog("scorecard.notes", {
     "not_in_totals": {"en": "{kpis} not shown: the KPI totals have no rows for them.",
                       "vi": "Không hiển thị {kpis}: bảng tổng hợp KPI không có dòng nào cho chúng."},
     "no_value": {"en": "{kpi}: no data for {period}.", "vi": "{kpi}: không có dữ liệu cho {period}."},
+    "nps_trailing": {"en": "{kpi}: the period has {n_period} answers, too few for an NPS of its own (fewer than "
+                           "{min_n}); the value is for {start} to {end} ({n} answers), as on the NPS page.",
+                     "vi": "{kpi}: kỳ này có {n_period} câu trả lời, quá ít để tính NPS riêng (dưới {min_n}); giá trị "
+                           "tính từ {start} đến {end} ({n} câu trả lời), như trên trang NPS."},
     "carried": {"en": "{kpi}: latest survey is from {source}; its value is shown for {period}.",
                 "vi": "{kpi}: khảo sát gần nhất là {source}; giá trị đó được dùng cho {period}."},
     "incomplete": {"en": "{table} ends on {date}, before the end of {period}: {kpis} cover part "
@@ -338,13 +342,14 @@ def note_lines(result, locale: str = "en") -> list[str]:
         for pk in ("period", "source", "previous"):
             if pk in v and isinstance(v[pk], str):
                 v[pk] = period_label(_report_period(v[pk], result.freq), locale)
-        for nk in ("n", "min_n", "days", "total"):
+        for nk in ("n", "min_n", "days", "total", "n_period"):
             if nk in v:
                 v[nk] = i18n.number(v[nk], locale)
         if "of" in v and "how" not in v:
             v["of"] = _periods_in_words(v["of"], locale)
-        if "date" in v:
-            v["date"] = i18n.date(v["date"], locale)
+        for dk in ("date", "start", "end"):
+            if dk in v:
+                v[dk] = i18n.date(v[dk], locale)
         if "sources" in v:
             v["sources"] = ", ".join(v["sources"])
         if "direction" in v:

@@ -83,7 +83,8 @@ SURVEY_KPIS = ("employee_satisfaction", "enps")
 FREQS = ("M", "Q", "W", "Y")
 PER_YEAR = {"M": 12, "Q": 4, "W": 52, "Y": 1}
 DEFAULTS = {"tolerance": 0.05, "contact_days": 3, "risk_days": 60, "lost_days": 120, "change_sd": 2.0,
-            "history": 24, "min_history": 6, "survey_max_age_days": 92, "sparkline_periods": 12}
+            "history": 24, "min_history": 6, "survey_max_age_days": 92, "sparkline_periods": 12,
+            "nps_min_n": 100}
 
 
 def is_missing(x) -> bool:
@@ -198,7 +199,8 @@ def resolve_settings(config, **given) -> dict:
                              f"{closest(key, out)}? Settings: {sorted(out)}.")
         out[key] = value
     out.update({k: v for k, v in given.items() if v is not None})
-    for key in ("contact_days", "risk_days", "lost_days", "history", "min_history", "sparkline_periods"):
+    for key in ("contact_days", "risk_days", "lost_days", "history", "min_history", "sparkline_periods",
+                "nps_min_n"):
         if not isinstance(out[key], (int, np.integer)) or isinstance(out[key], bool) or out[key] < 1:
             raise ValueError(f"{key} must be a whole number >= 1; got {out[key]!r}.")
     for key in ("change_sd", "survey_max_age_days"):
