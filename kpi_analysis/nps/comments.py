@@ -18,15 +18,13 @@ from .checks import as_list, check_int, iso_day, month_bounds, parse_scores
 from .constants import ADJUSTS, CATEGORIES, DEFAULT_SEED, TABLE
 from .results import Codes
 
-__all__ = ["DEFAULT_PRIOR", "NPSComments", "comments", "term_differences"]
+__all__ = ["NPSComments", "comments", "term_differences"]
 
-#: strength of the informative prior, in comments (see :func:`term_differences`)
-DEFAULT_PRIOR = 10.0
 _LABEL = "segment"
 
 
-def term_differences(counts: pd.DataFrame, *, prior: float = DEFAULT_PRIOR, confidence: float = 0.95,
-                     adjust: str = "holm", family=None) -> pd.DataFrame:
+def term_differences(counts: pd.DataFrame, *, confidence: float = 0.95, adjust: str = "holm",
+                     family=None) -> pd.DataFrame:
     """How much more (or less) often a group's comments use a term than the other comments do.
 
     Parameters
@@ -35,12 +33,8 @@ def term_differences(counts: pd.DataFrame, *, prior: float = DEFAULT_PRIOR, conf
         One row per group and term with ``mentions`` (the group's comments that use the term),
         ``comments`` (the group's comments), ``mentions_all`` and ``comments_all`` (the same over every
         comment, the group's included); other columns (the group's keys, the term) are kept.
-    prior : float, default 10
-        Strength of the informative Beta prior, in comments: each of the two groups compared gets
-        ``prior * s`` comments using the term and ``prior * (1 - s)`` not using it, where ``s`` is the
-        term's share of all comments. 0 gives the plain sample log-odds ratio.
     confidence : float, default 0.95
-        Level of the interval of the log-odds ratio and of the test.
+        Level of the interval of the difference and of the test.
     adjust : {"holm", "fdr_bh", "bonferroni", "none"}, default "holm"
         Correction of the p-values for testing many terms, within each ``family``.
     family : str or list of str, optional
@@ -50,50 +44,54 @@ def term_differences(counts: pd.DataFrame, *, prior: float = DEFAULT_PRIOR, conf
     -------
     pandas.DataFrame
         ``counts`` with ``share`` (mentions / comments), ``share_rest`` (the other comments' share),
-        ``difference`` (share - share_rest, a fraction), ``log_odds`` (log-odds ratio of using the term,
-        the group against the rest, with the prior's pseudo-counts), ``se``, ``ci_low``, ``ci_high``,
-        ``statistic`` (z), ``p_value``, ``p_adj``, ``significant`` and ``direction`` ("more" / "less"
-        when significant, else "").
+        ``difference`` (share - share_rest, a fraction), ``ci_low``, ``ci_high`` (interval of the
+        difference), ``statistic`` (z), ``p_value``, ``p_adj``, ``significant`` and ``direction``
+        ("more" / "less" when significant, else ""). A group holding every comment has nothing to be
+        compared with: NaN.
 
     Notes
     -----
-    With ``k`` of the group's ``n`` comments using the term, ``k'`` of the other ``n'`` comments, and
-    ``a = prior * s``, ``b = prior * (1 - s)``::
+    The Agresti-Caffo test and interval for the difference of two proportions: one comment using the
+    term and one not using it are added to each side, and the Wald statistic and interval are taken
+    on those counts (``statsmodels.stats.proportion.test_proportions_2indep`` and
+    ``confint_proportions_2indep`` with ``method="agresti-caffo"``, one procedure for both). A share of
+    comments is what a manager reads ("51% of Miền Trung's detractors mention it against none of the
+    others"), and a long comment repeating a word counts once.
 
-        log_odds = log((k + a) / (n - k + b)) - log((k' + a) / (n' - k' + b))
-        se = sqrt(1/(k + a) + 1/(n - k + b) + 1/(k' + a) + 1/(n' - k' + b))
+    Chosen over the log-odds ratio with an informative Dirichlet prior (Monroe, Colaresi & Quinn 2008),
+    measured on this code's simulations (4,000 draws each): with a prior worth 10 comments its
+    interval covered 76% for a term used by half of a 30-comment group and 2% of the others (the prior
+    pulls small groups towards the overall share); with a prior worth 2 comments a term used by half
+    of one group and by no other comment got z = 1.7, not significant, because the zero count's
+    variance dominates. The Agresti-Caffo interval covered 93.5-96% over the same cases, and its test
+    rejected 1.4-5.5% of A/A draws at nominal 5% (conservative for rare terms in small groups). The
+    score (Miettinen-Nurminen) interval was not used: statsmodels inverts it row by row and fails on
+    some counts.
 
-    and ``z = log_odds / se`` is referred to the normal distribution, which gives the p-value and the
-    interval (one procedure). This is the weighted log-odds ratio with an informative Dirichlet prior
-    of Monroe, Colaresi & Quinn (2008), written for comments rather than word tokens: a share of
-    comments is what a manager reads ("41% of Miền Trung's detractors mention it"), and one long
-    comment repeating a word counts once. The prior is chosen over a plain two-proportion test
-    because comments hold thousands of rare terms: the prior pulls a term seen in 2 of 5 comments
-    towards its overall share, so rare terms in small groups do not top the list by chance, while a
-    term a group uses far more often than everyone else still stands out. With ``prior=0`` (and no
-    zero count) the numbers are the sample log-odds ratio and its Woolf standard error, as
-    ``statsmodels.stats.contingency_tables.Table2x2`` gives them (checked in the tests).
+    Which terms are tested must not depend on the group's own count (testing only the terms a group
+    used at least 3 times rejected 19% of A/A draws for a 5% term in a 20-comment group):
+    :func:`comments` tests every term used often enough over all comments, in every group.
 
     References
     ----------
-    Monroe, B. L., Colaresi, M. P., & Quinn, K. M. (2008). Fightin' words: Lexical feature selection
-    and evaluation for identifying the content of political conflict. Political Analysis, 16(4),
-    372-403.
+    Agresti, A., & Caffo, B. (2000). Simple and effective confidence intervals for proportions and
+    differences of proportions result from adding two successes and two failures. The American
+    Statistician, 54(4), 280-288.
 
     Examples
     --------
     >>> t = pd.DataFrame({"mentions": [12], "comments": [40], "mentions_all": [20], "comments_all": [400]})
-    >>> out = term_differences(t, prior=0)
-    >>> [round(float(out[c][0]), 3) for c in ("share", "share_rest", "log_odds")]
-    [0.3, 0.022, 2.937]
+    >>> out = term_differences(t)
+    >>> [round(float(out[c][0]), 3) for c in ("share", "share_rest", "difference", "statistic")]
+    [0.3, 0.022, 0.278, 3.965]
     """
-    from scipy.stats import norm
+    import warnings
+
     from statsmodels.stats.multitest import multipletests
+    from statsmodels.stats.proportion import confint_proportions_2indep, test_proportions_2indep
 
     check_choice(adjust, name="adjust", options=ADJUSTS)
     confidence = check_confidence(confidence)
-    if not (isinstance(prior, (int, float)) and not isinstance(prior, bool) and math.isfinite(prior) and prior >= 0):
-        raise ValueError(f"prior must be a number of comments >= 0; got {prior!r}.")
     require_columns(counts, table="term counts", columns=["mentions", "comments", "mentions_all", "comments_all"])
     out = counts.copy()
     k, n = out["mentions"].to_numpy("float64"), out["comments"].to_numpy("float64")
@@ -104,33 +102,32 @@ def term_differences(counts: pd.DataFrame, *, prior: float = DEFAULT_PRIOR, conf
                          f"totals, are required; {int(bad.sum())} row(s) break it, e.g. "
                          f"{out.loc[bad].head(3).to_dict('records')}.")
     k_rest, n_rest = k_all - k, n_all - n
-    s = k_all / n_all
-    a, b = prior * s, prior * (1 - s)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        log_odds = np.log((k + a) / (n - k + b)) - np.log((k_rest + a) / (n_rest - k_rest + b))
-        se = np.sqrt(1 / (k + a) + 1 / (n - k + b) + 1 / (k_rest + a) + 1 / (n_rest - k_rest + b))
-        z = log_odds / se
-    finite = np.isfinite(z) & (n_rest > 0)  # no other comments: nothing to compare with
-    z = np.where(finite, z, np.nan)
-    p = np.where(finite, 2 * norm.sf(np.abs(z)), np.nan)
-    crit = norm.ppf(0.5 + confidence / 2)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out["share"], out["share_rest"] = k / n, np.where(n_rest > 0, k_rest / np.maximum(n_rest, 1), np.nan)
+    ok = n_rest > 0  # a group holding every comment has nothing to be compared with
+    z, p, lo, hi = (np.full(len(out), np.nan) for _ in range(4))
+    if ok.any():
+        args = (k[ok], n[ok], k_rest[ok], n_rest[ok])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # statsmodels' ratio and odds ratio of a 0 share
+            test = test_proportions_2indep(*args, method="agresti-caffo", compare="diff")
+            ci = confint_proportions_2indep(*args, method="agresti-caffo", compare="diff", alpha=1 - confidence)
+        z[ok], p[ok] = np.asarray(test.statistic, dtype="float64"), np.asarray(test.pvalue, dtype="float64")
+        lo[ok], hi[ok] = np.asarray(ci[0], dtype="float64"), np.asarray(ci[1], dtype="float64")
+    out["share"] = k / n
+    out["share_rest"] = np.where(ok, k_rest / np.maximum(n_rest, 1), np.nan)
     out["difference"] = out["share"] - out["share_rest"]
-    out["log_odds"] = np.where(finite, log_odds, np.nan)
-    out["se"] = np.where(finite, se, np.nan)
-    out["ci_low"], out["ci_high"] = out["log_odds"] - crit * out["se"], out["log_odds"] + crit * out["se"]
-    out["statistic"], out["p_value"] = z, p
+    out["ci_low"], out["ci_high"], out["statistic"], out["p_value"] = lo, hi, z, p
     p_adj = np.full(len(out), np.nan)
     groups = [np.arange(len(out))] if not family else \
         [np.asarray(ix) for ix in out.reset_index(drop=True).groupby(as_list(family), sort=False, dropna=False).indices.values()]
+    finite = np.isfinite(p)
     for ix in groups:
-        ok = ix[finite[ix]]
-        if len(ok):
-            p_adj[ok] = p[ok] if adjust == "none" else multipletests(p[ok], alpha=1 - confidence, method=adjust)[1]
+        tested = ix[finite[ix]]
+        if len(tested):
+            p_adj[tested] = p[tested] if adjust == "none" else \
+                multipletests(p[tested], alpha=1 - confidence, method=adjust)[1]
     out["p_adj"] = p_adj
     out["significant"] = np.nan_to_num(p_adj, nan=1.0) < 1 - confidence
-    out["direction"] = np.where(out["significant"], np.where(out["log_odds"] > 0, "more", "less"), "")
+    out["direction"] = np.where(out["significant"], np.where(out["statistic"] > 0, "more", "less"), "")
     return out
 
 
@@ -142,9 +139,9 @@ class NPSComments(ResultMixin):
     ``cells``: one row per segment and category: the ``by`` columns, ``segment`` (label; "" without
     ``by``), ``category`` ("detractor" / "passive" / "promoter"), ``answers`` (scored answers),
     ``comments`` (of them, with a comment), ``small_sample`` (fewer than ``min_comments`` comments).
-    ``terms``: every term tested (used in at least ``min_mentions`` comments of its group), with the
+    ``terms``: every term tested (used in at least ``min_mentions`` comments overall) in every group, with the
     columns of :func:`term_differences` (``phrase``, ``kind`` "word" / "phrase", ``mentions``,
-    ``comments``, ``share``, ``share_rest``, ``difference``, ``log_odds``, ``se``, ``ci_low``, ``ci_high``,
+    ``comments``, ``share``, ``share_rest``, ``difference``, ``ci_low``, ``ci_high``,
     ``statistic``, ``p_value``, ``p_adj``, ``significant``, ``direction``) and ``rank`` (by share in its
     group). ``table``: per group the ``top`` terms by share and every term used significantly more
     often than in the other comments. ``verbatims``: per group up to ``n_verbatims`` comments with
@@ -163,7 +160,6 @@ class NPSComments(ResultMixin):
     n_verbatims: int
     show_verbatims: bool
     max_chars: int
-    prior: float
     confidence: float
     adjust: str
     seed: int
@@ -183,12 +179,12 @@ class NPSComments(ResultMixin):
 
     @property
     def standing_out(self) -> pd.DataFrame:
-        """The terms used significantly more often by a group than by the other comments, the most distinctive
-        (largest log-odds ratio) first."""
+        """The terms used significantly more often by a group than by the other comments, the largest
+        difference in share first."""
         t = self.terms
         if not len(t):
             return t
-        return t.loc[(t["direction"] == "more") & ~t["covered"]].sort_values(["segment", "category", "log_odds"],
+        return t.loc[(t["direction"] == "more") & ~t["covered"]].sort_values(["segment", "category", "difference"],
                                                            ascending=[True, True, False]).reset_index(drop=True)
 
     def terms_of(self, segment: str = "", category: str | None = None) -> pd.DataFrame:
@@ -223,10 +219,10 @@ class NPSComments(ResultMixin):
             groups[key] = {"comments": int(c["comments"]),
                            "top_terms": mine.loc[mine["rank"].fillna(4) <= 3, "phrase"].tolist() if len(mine) else [],
                            "standing_out": mine.loc[(mine["direction"] == "more") & ~mine["covered"]].sort_values(
-                               "log_odds", ascending=False)["phrase"].tolist() if len(mine) else []}
+                               "difference", ascending=False)["phrase"].tolist() if len(mine) else []}
         return jsonable({
             "n_answers": self.n_answers, "n_comments": self.n_comments, "by": list(self.by), "groups": groups,
-            "verbatims": self.show_verbatims, "prior": self.prior, "confidence": self.confidence,
+            "verbatims": self.show_verbatims, "confidence": self.confidence,
             "adjust": self.adjust, "seed": self.seed, "segmenter": self.segmenter, "start": self.start,
             "end": self.end, "excluded": Codes.of(self.excluded).as_dict(), "notes": Codes.of(self.notes).codes(),
         })
@@ -249,7 +245,7 @@ class NPSComments(ResultMixin):
 
 def _empty_terms(keys) -> pd.DataFrame:
     cols = [*keys, "segment", "category", "phrase", "kind", "mentions", "comments", "mentions_all", "comments_all",
-            "share", "share_rest", "difference", "log_odds", "se", "ci_low", "ci_high", "statistic", "p_value",
+            "share", "share_rest", "difference", "ci_low", "ci_high", "statistic", "p_value",
             "p_adj", "significant", "direction", "covered", "rank"]
     return pd.DataFrame({c: pd.Series(dtype="object") for c in cols})
 
@@ -272,7 +268,7 @@ def _rows(data, columns: list[str]) -> pd.DataFrame:
 
 def comments(data, *, by=None, score: str = "score", comment: str = "comment", date: str = "responded_at",
              start=None, end=None, top: int = 10, min_mentions: int = 3, min_comments: int = 20,
-             prior: float = DEFAULT_PRIOR, confidence: float = 0.95, adjust: str = "holm",
+             confidence: float = 0.95, adjust: str = "holm",
              verbatims: bool = True, n_verbatims: int = 3, max_chars: int = 300,
              seed: int = DEFAULT_SEED) -> NPSComments:
     """What customers say, in their own words, per segment and category (promoters, passives, detractors).
@@ -294,11 +290,10 @@ def comments(data, *, by=None, score: str = "score", comment: str = "comment", d
     top : int, default 10
         Terms shown per group (by share of the group's comments), besides those that stand out.
     min_mentions : int, default 3
-        A term is tested in a group when at least this many of the group's comments use it.
+        A term used by at least this many comments (over all groups) is tested in every group; rarer
+        terms are not listed.
     min_comments : int, default 20
         Groups with fewer comments are flagged ``small_sample`` (their terms are still listed).
-    prior : float, default 10
-        Strength of the informative prior of :func:`term_differences`, in comments.
     confidence : float, default 0.95
         Level of the intervals and of the tests; a term stands out when its adjusted p-value is below
         ``1 - confidence`` and it is used more often than in the other comments.
@@ -409,7 +404,7 @@ def comments(data, *, by=None, score: str = "score", comment: str = "comment", d
     n_comments = len(commented)
     settings = {"by": tuple(keys), "n_answers": len(scored), "n_comments": n_comments, "top": top, "min_mentions": min_mentions,
                     "min_comments": min_comments, "n_verbatims": n_verbatims, "show_verbatims": verbatims, "max_chars": max_chars,
-                    "prior": float(prior), "confidence": confidence, "adjust": adjust, "seed": seed, "segmenter": _segmenter_name(),
+                    "confidence": confidence, "adjust": adjust, "seed": seed, "segmenter": _segmenter_name(),
                     "excluded": Codes(e for e in out_codes if e["n"]), "start": iso_day(lo), "end": iso_day(hi)}
     cells["comments"] = cells["comments"].astype("int64")
     cells["answers"] = cells["answers"].astype("int64")
@@ -424,25 +419,29 @@ def comments(data, *, by=None, score: str = "score", comment: str = "comment", d
     per_text = commented.groupby([_LABEL, "category", "_text"], observed=True, sort=False).size().rename("n").reset_index()
     records = [(g, c, term, kind, n) for g, c, t, n in per_text.itertuples(index=False, name=None)
                for kind, group in zip(("word", "phrase"), found[t], strict=True) for term in group]
-    mentions = pd.DataFrame(records, columns=[_LABEL, "category", "phrase", "kind", "mentions"])
-    mentions = mentions.groupby([_LABEL, "category", "phrase", "kind"], observed=True, sort=False)["mentions"].sum().reset_index()
-    totals = mentions.groupby(["phrase", "kind"], sort=False)["mentions"].sum().rename("mentions_all")
-    mentions = mentions.join(totals, on=["phrase", "kind"])
-    mentions["category"] = mentions["category"].astype(str)
-    group_n = cells.assign(category=cells["category"].astype(str)).set_index([_LABEL, "category"])["comments"]
-    mentions = mentions.join(group_n, on=[_LABEL, "category"])
-    mentions["comments_all"] = n_comments
-    tested = mentions.loc[mentions["mentions"] >= min_mentions]
-    if len(tested):
-        terms = term_differences(tested, prior=prior, confidence=confidence, adjust=adjust, family=[_LABEL, "category"])
+    mentions = pd.DataFrame(records, columns=[_LABEL, "category", "phrase", "kind", "mentions"]).astype({"category": str})
+    mentions = mentions.groupby([_LABEL, "category", "phrase", "kind"], observed=True, sort=False)["mentions"].sum()
+    totals = mentions.groupby(["phrase", "kind"], sort=False).sum()
+    vocab = totals.loc[totals >= min_mentions]
+    if len(vocab):
+        # every term used often enough overall is tested in every group (never chosen by the group's own
+        # count, which would bias the test), a group that never uses it included
+        groups = cells.loc[cells["comments"] > 0, [_LABEL, "category"]].astype({"category": str})
+        grid = groups.merge(vocab.rename("mentions_all").reset_index(), how="cross")
+        grid = grid.join(mentions, on=[_LABEL, "category", "phrase", "kind"])
+        grid["mentions"] = grid["mentions"].fillna(0).astype("int64")
+        grid = grid.join(cells.assign(category=cells["category"].astype(str)).set_index([_LABEL, "category"])["comments"],
+                         on=[_LABEL, "category"])
+        grid["comments_all"] = n_comments
+        terms = term_differences(grid, confidence=confidence, adjust=adjust, family=[_LABEL, "category"])
         terms = terms.sort_values([_LABEL, "category", "share", "mentions", "phrase"],
                                   ascending=[True, True, False, False, True], key=_category_order)
         terms["covered"] = _covered(terms, found)
-        terms["rank"] = (~terms["covered"]).groupby([terms[_LABEL], terms["category"]], sort=False).cumsum()
-        terms["rank"] = terms["rank"].where(~terms["covered"], pd.NA).astype("Int64")
-        seg_keys = cells.drop_duplicates(_LABEL).set_index(_LABEL)[keys] if keys else None
+        ranked = ~terms["covered"] & (terms["mentions"] > 0)
+        terms["rank"] = ranked.groupby([terms[_LABEL], terms["category"]], sort=False).cumsum()
+        terms["rank"] = terms["rank"].where(ranked, pd.NA).astype("Int64")
         if keys:
-            terms = terms.join(seg_keys, on=_LABEL)
+            terms = terms.join(cells.drop_duplicates(_LABEL).set_index(_LABEL)[keys], on=_LABEL)
         terms = terms[[*keys, *[c for c in terms.columns if c not in keys]]].reset_index(drop=True)
     else:
         terms = _empty_terms(keys)

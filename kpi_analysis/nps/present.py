@@ -552,11 +552,10 @@ _c = i18n.catalog("nps.comments", {
     "verbatim": {"en": "“{text}” (score {score})", "vi": "“{text}” (điểm {score})"},
     "verbatims_none": {"en": "No verbatims for {who}.", "vi": "Không có trích dẫn nguyên văn cho {who}."},
     "method": {"en": "share of comments using each word or two-word phrase against all the other comments, "
-                     "log-odds ratio with an informative prior worth {prior} comments (Monroe, Colaresi & Quinn "
-                     "2008), {adjust} adjustment within each group; Vietnamese words segmented by {segmenter}",
-               "vi": "tỷ lệ nhận xét dùng mỗi từ hoặc cụm hai từ so với mọi nhận xét khác, log tỷ số odds với "
-                     "tiên nghiệm có thông tin tương đương {prior} nhận xét (Monroe, Colaresi & Quinn 2008), "
-                     "hiệu chỉnh {adjust} trong từng nhóm; tách từ tiếng Việt bằng {segmenter}"},
+                     "Agresti-Caffo test of the difference, {adjust} adjustment within each group; Vietnamese "
+                     "words segmented by {segmenter}",
+               "vi": "tỷ lệ nhận xét dùng mỗi từ hoặc cụm hai từ so với mọi nhận xét khác, kiểm định Agresti-Caffo "
+                     "cho chênh lệch, hiệu chỉnh {adjust} trong từng nhóm; tách từ tiếng Việt bằng {segmenter}"},
     "segment_of": {"en": "{segment}, {category}", "vi": "{segment}, {category}"},
     "label_share": {"en": "share of comments", "vi": "tỷ lệ nhận xét"},
     "this_group": {"en": "this group", "vi": "nhóm này"},
@@ -571,7 +570,7 @@ def _who(segment: str, category: str, locale: str) -> str:
 
 
 def _pct(x, locale: str) -> str:
-    return i18n.percent(x, locale, digits=0 if x >= 0.1 else 1)
+    return i18n.percent(x, locale, digits=0 if x >= 0.1 or x == 0 else 1)
 
 
 def _group_terms(res, segment: str, category: str) -> pd.DataFrame:
@@ -582,7 +581,7 @@ def _group_terms(res, segment: str, category: str) -> pd.DataFrame:
 
 
 def _stand_out_items(mine: pd.DataFrame, locale: str, k: int = 3) -> str:
-    best = mine.loc[(mine["direction"] == "more") & ~mine["covered"]].sort_values("log_odds", ascending=False).head(k)
+    best = mine.loc[(mine["direction"] == "more") & ~mine["covered"]].sort_values("difference", ascending=False).head(k)
     return ", ".join(_c("item_vs", locale, term=r["phrase"], share=_pct(r["share"], locale),
                         rest=_pct(r["share_rest"], locale)) for _, r in best.iterrows())
 
@@ -618,7 +617,7 @@ def comments_summary(res, locale: str) -> str:
                 lines.append(_c("frequent", locale, who=_who("", str(cell["category"]), locale),
                                 k=i18n.number(cell["comments"], locale), items=_frequent_items(mine, locale)))
     lines.append(i18n.text("common", "method", locale, method=_c(
-        "method", locale, prior=i18n.number(res.prior, locale), adjust=_t(f"adjust_{res.adjust}", locale),
+        "method", locale, adjust=_t(f"adjust_{res.adjust}", locale),
         segmenter=res.segmenter)))
     lines += [notes_line(res.notes, locale), excluded_line(res.excluded, locale)]
     return "\n".join(line for line in lines if line)
@@ -668,7 +667,7 @@ def comments_html(res, locale: str) -> str:
     paras = "".join(f"<p>{html.escape(line)}</p>" for line in comments_summary(res, locale).split("\n"))
     if "no_comments" in res.notes:
         return f"<div class='kpi-result'>{paras}</div>"
-    columns = [*res.by, "category", "phrase", "kind", "mentions", "comments", "share", "share_rest", "log_odds",
+    columns = [*res.by, "category", "phrase", "kind", "mentions", "comments", "share", "share_rest", "difference",
                "p_adj", "direction"]
     body = html_table(res.table[[c for c in columns if c in res.table.columns]], locale=locale)
     quotes = ""
