@@ -13,6 +13,7 @@ import pandas as pd
 
 from ..core.checks import check_choice, check_confidence, require_columns
 from ..core.results import ResultMixin, excluded, jsonable, note
+from ..core.stats import adjust_pvalues
 from . import present, text
 from .checks import as_list, check_int, iso_day, month_bounds, parse_scores
 from .constants import ADJUSTS, CATEGORIES, DEFAULT_SEED, TABLE
@@ -87,7 +88,6 @@ def term_differences(counts: pd.DataFrame, *, confidence: float = 0.95, adjust: 
     """
     import warnings
 
-    from statsmodels.stats.multitest import multipletests
     from statsmodels.stats.proportion import confint_proportions_2indep, test_proportions_2indep
 
     check_choice(adjust, name="adjust", options=ADJUSTS)
@@ -119,12 +119,8 @@ def term_differences(counts: pd.DataFrame, *, confidence: float = 0.95, adjust: 
     p_adj = np.full(len(out), np.nan)
     groups = [np.arange(len(out))] if not family else \
         [np.asarray(ix) for ix in out.reset_index(drop=True).groupby(as_list(family), sort=False, dropna=False).indices.values()]
-    finite = np.isfinite(p)
     for ix in groups:
-        tested = ix[finite[ix]]
-        if len(tested):
-            p_adj[tested] = p[tested] if adjust == "none" else \
-                multipletests(p[tested], alpha=1 - confidence, method=adjust)[1]
+        p_adj[ix] = adjust_pvalues(p[ix], method=adjust)  # NaN stays NaN, outside the family
     out["p_adj"] = p_adj
     out["significant"] = np.nan_to_num(p_adj, nan=1.0) < 1 - confidence
     out["direction"] = np.where(out["significant"], np.where(out["statistic"] > 0, "more", "less"), "")

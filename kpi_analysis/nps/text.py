@@ -24,7 +24,7 @@ import re
 import unicodedata
 from importlib import resources
 
-__all__ = ["ELLIPSIS", "STOP_WORDS_FILE", "clean", "is_vietnamese", "stop_words", "terms", "words"]
+__all__ = ["ELLIPSIS", "STOP_WORDS_FILE", "clause_words", "clean", "is_vietnamese", "stop_words", "terms", "words"]
 
 #: the file of stop words shipped in this package (one a line, ``#`` comments)
 STOP_WORDS_FILE = "stopwords.txt"
@@ -35,6 +35,8 @@ _VIETNAMESE = re.compile("[àáạảãâầấậẩẫăằắặẳẵèéẹ
 _UNSPACED = re.compile("[\u0e00-\u0eff\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 _SPACES = re.compile(r"\s+")
+#: where a comment is cut into clauses: sentence punctuation (no word spans it)
+_BREAK = re.compile(r"[.,;:!?…()\[\]{}\"“”«»|/\\\n]+|\s[-–—]+\s")
 
 
 def clean(text, max_chars: int = 500) -> tuple[str, bool]:
@@ -92,14 +94,31 @@ def words(text: str) -> list[str]:
     """The words of a cleaned comment, lower case, in order; punctuation, numbers and emoji are ``None``
     (kept as breaks, so no phrase spans them).
 
+    The text is cut into clauses at punctuation and each distinct clause is segmented once per process
+    (:func:`clause_words`, cached): comments repeat clauses ("giao hàng nhanh") far more often than whole
+    texts, and no word spans a punctuation mark.
+
     >>> words("Nhân viên nhiệt tình!")
     ['nhân viên', 'nhiệt tình', None]
     >>> words("Great service 👍")
     ['great', 'service', None]
     """
-    if not text:
+    out: list[str | None] = []
+    at = 0
+    for m in _BREAK.finditer(text or ""):
+        out += clause_words(text[at:m.start()])
+        out.append(None)
+        at = m.end()
+    return out + clause_words(text[at:]) if text else out
+
+
+@functools.lru_cache(maxsize=1 << 17)
+def clause_words(clause: str) -> list[str | None]:
+    """The words of one clause (no sentence punctuation inside), as :func:`words` gives them; cached."""
+    clause = clause.strip()
+    if not clause:
         return []
-    pieces = _segmenter()(text) if is_vietnamese(text) else _plain_pieces(text)
+    pieces = _segmenter()(clause) if is_vietnamese(clause) else _plain_pieces(clause)
     out: list[str | None] = []
     for piece in pieces:
         piece = piece.lower()
@@ -108,7 +127,7 @@ def words(text: str) -> list[str]:
         elif any(ch.isalpha() for ch in piece):
             out.append(piece)
         else:
-            out.append(None)  # punctuation, a number, an emoji: a break between phrases
+            out.append(None)  # a number, an emoji, a symbol: a break between phrases
     return out
 
 
