@@ -69,6 +69,15 @@ def term_differences(counts: pd.DataFrame, *, confidence: float = 0.95, adjust: 
     score (Miettinen-Nurminen) interval was not used: statsmodels inverts it row by row and fails on
     some counts.
 
+    Calibration (``benchmarks/calibration_studies/nps_comments.py``, 20,000 draws each, at the sample's
+    group sizes): A/A rejection 4.8-5.3% for a 20% word (57 to 1,308 comments), 3.4% for a 5% word in
+    57 comments and 3.7% in a 20-comment group (conservative); coverage 94.2-96.6%, 94.2% for a planted
+    theme (half of 57 comments against 2% of the others). Across 40 words with nothing to find, Holm
+    flags a word as used more often in 0.6% (57 comments) and 1.1% (561) of draws; a word used *less*
+    often is flagged far more easily in a small group (11% of draws for 57 comments: a group that
+    never uses a common word gets a tiny Wald standard error), so "less" is kept in ``direction`` but
+    never worded as a finding.
+
     Which terms are tested must not depend on the group's own count (testing only the terms a group
     used at least 3 times rejected 19% of A/A draws for a 5% term in a 20-comment group):
     :func:`comments` tests every term used often enough over all comments, in every group.
