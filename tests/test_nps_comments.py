@@ -2,7 +2,9 @@
 sample, bad input (NFD, emoji, mixed scripts, long texts, no comments), HTML escaping and privacy."""
 from __future__ import annotations
 
+import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -291,3 +293,46 @@ def test_the_workbook_setting(tmp_path, sample_dir):
     path.write_text("analyses:\n  nps:\n    verbatim: no\n", encoding="utf-8")
     with pytest.raises(config.ConfigError, match="analyses.nps.verbatim: unknown key; did you mean 'verbatims'"):
         config.load(path)
+
+
+# ---------------------------------------------------------------------------------------------------
+# the NPS page
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("locale", ["en", "vi"])
+def test_the_page_shows_words_and_verbatims_for_the_flagged_segment(tmp_path, sample_table, locale):
+    from kpi_analysis import report
+
+    sample_table("nps_responses")
+    res = report.run(ROOT / "workbook.yml", period="2026-10", only=["04_nps_segmentation"], locale=locale,
+                     out_dir=tmp_path / locale)
+    assert res.status == "ok", res.manifest["notebooks"]
+    entry = res.manifest["notebooks"][0]
+    page = (res.report_dir / entry["outputs"]["html"]).read_text(encoding="utf-8")
+    said = {"en": "In their own words (Miền Trung, detractors (0-6)):",
+            "vi": "Nguyên văn (Miền Trung, người phản đối (0-6)):"}[locale]
+    assert said in page and "“chậm”" in page
+    assert page.count("Giao hàng chậm quá, lỡ cả mùa vụ.") + page.count("Đơn hàng giao chậm và thiếu hàng.") \
+        + page.count("Hàng giao chậm so với hẹn, nhân viên không báo trước.") >= 3
+    comments = entry["headline"]["nps_comments"]
+    assert comments["groups"]["Miền Trung / detractor"]["standing_out"][0] == "chậm"
+    assert "Giao hàng chậm" not in json.dumps(entry["headline"], ensure_ascii=False)  # no comment text recorded
+    assert not re.search(r"\bKH\d{5}\b", page)  # no customer ID on the page
+
+
+@pytest.mark.slow
+def test_the_notebook_runs_without_a_comment_column(tmp_path):
+    import papermill as pm
+
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    for path in (ROOT / "data" / "sample").glob("*.csv"):
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        frame.drop(columns=["comment"], errors="ignore").to_csv(data_dir / path.name, index=False)
+    out = tmp_path / "04.ipynb"
+    pm.execute_notebook(str(ROOT / "notebooks" / "04_nps_segmentation.ipynb"), str(out), kernel_name="python3",
+                        parameters={"locale": "en", "data_dir": str(data_dir)}, cwd=str(ROOT / "notebooks"),
+                        progress_bar=False)
+    page = out.read_text(encoding="utf-8")
+    assert "No comments." in page and "In their own words" not in page
