@@ -336,3 +336,13 @@ def test_the_notebook_runs_without_a_comment_column(tmp_path):
                         progress_bar=False)
     page = out.read_text(encoding="utf-8")
     assert "No comments." in page and "In their own words" not in page
+
+
+def test_an_ibis_table_and_a_derived_tenure_band():
+    import ibis
+
+    rows = _with_ids().assign(responded_at=pd.to_datetime(["2026-01-10", "2026-05-01", "2026-05-02", "2026-05-03"]),
+                              customer_since=pd.to_datetime(["2026-01-01", "2024-01-01", "2024-01-01", "2026-04-20"]))
+    res = nps.comments(ibis.memtable(rows), by=["region", "tenure_band"], min_mentions=1)
+    assert set(res.cells["segment"]) == {"Bắc / 0-89", "Bắc / 730+", "Nam / 730+", "Nam / 0-89"}
+    assert res.n_comments == 4
