@@ -13,8 +13,9 @@ from .. import i18n
 from ..core.checks import check_choice
 from .constants import CATEGORIES, COUNT_COLUMNS, TRAILING_MONTHS, TRAILING_WEEKS
 
-__all__ = ["comments_about", "comments_html", "comments_summary", "comparison_summary", "estimate_line", "estimate_summary", "excluded_line", "method_text", "notes_line",
-           "period_label", "period_summary", "plot_comparison", "plot_distribution", "plot_estimate", "plot_segments", "plot_terms", "plot_trend",
+__all__ = ["comments_about", "comments_html", "comments_summary", "comparison_summary", "estimate_line",
+           "estimate_summary", "excluded_line", "method_text", "notes_line", "period_label", "period_summary",
+           "plot_comparison", "plot_distribution", "plot_estimate", "plot_segments", "plot_terms", "plot_trend",
            "plot_whatif", "segment_label", "segments_summary", "trend_summary", "whatif_summary", "window_words"]
 
 _t = i18n.catalog("nps", {
