@@ -56,6 +56,7 @@ bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[spark]' || echo "bench: no PySpark; the Spark column is left out"
 	JAVA_HOME="$${JAVA_HOME:-$$(bash scripts/install-java.sh || true)}" SPARK_LOCAL_IP=127.0.0.1 \
 		MPLBACKEND=Agg $(BIN)/python benchmarks/run.py
+	MPLBACKEND=Agg $(BIN)/python benchmarks/nps_comments.py --json benchmarks/out/nps_comments.json
 	MPLBACKEND=Agg $(BIN)/python benchmarks/calibration.py
 
 lint: $(STAMP)
