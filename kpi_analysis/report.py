@@ -909,10 +909,11 @@ def no_test_ended(path: Path, period: str | None) -> dict | None:
 # Rendering
 # ----------------------------------------------------------------------------------------------
 
-def _strip_for_report(nb) -> Any:
+def page_cells(nb) -> Any:
     """A copy of an executed notebook for the manager's HTML: without record outputs (they are in the
     index and manifest), widget views (they need a live kernel), stderr streams (warnings) and the
-    widget state (which would make nbconvert add a script from a CDN)."""
+    widget state (which would make nbconvert add a script from a CDN), and without the sections left
+    showing nothing (:func:`_without_empty_sections`)."""
     import copy
 
     nb = copy.deepcopy(nb)
@@ -1011,7 +1012,7 @@ def render_html(nb, *, title: str, locale: str = "en", period: str = "", error: 
             "notice": notice,
         },
     }
-    nb = _strip_for_report(nb)
+    nb = page_cells(nb)
     nb.metadata["title"] = title
     body, _ = exporter.from_notebook_node(nb, resources=resources)
     return body
