@@ -49,7 +49,7 @@ words = i18n.catalog("scorecard", {
     "persp_learning": {"en": "Learning and growth", "vi": "Học hỏi và phát triển"},
     "status_green": {"en": "on target", "vi": "đạt mục tiêu"},
     "status_amber": {"en": "near target", "vi": "gần mục tiêu"},
-    "status_red": {"en": "off target", "vi": "không đạt mục tiêu"},
+    "status_red": {"en": "off target", "vi": "chưa đạt mục tiêu"},
     "status_no_target": {"en": "no target", "vi": "chưa có mục tiêu"},
     "status_no_data": {"en": "no data", "vi": "không có dữ liệu"},
     "headline_no_data": {"en": "{n} without data ({kpis}): see the notes.",
@@ -108,7 +108,7 @@ words = i18n.catalog("scorecard", {
     "status_changed": {"en": "{kpi} is now {status} (was {was}): {value} against a target of {target}.",
                        "vi": "{kpi} hiện {status} (trước đó {was}): {value} so với mục tiêu {target}."},
     "status_red_line": {"en": "{kpi} is off target: {value} against {target} ({direction}).",
-                        "vi": "{kpi} không đạt mục tiêu: {value} so với {target} ({direction})."},
+                        "vi": "{kpi} chưa đạt mục tiêu: {value} so với {target} ({direction})."},
     "nothing_changed": {"en": "No KPI moved beyond its usual period-to-period variation.",
                         "vi": "Không chỉ số nào thay đổi vượt mức dao động thông thường."},
     "catalogue_ok": {"en": "Every KPI has an owner, a target, a direction, a period and a perspective.",
@@ -637,7 +637,7 @@ def plot_gaps(result, ax=None, *, locale: str = "en", clip: float = 0.5):
                 va="center", ha="left" if g >= 0 else "right", fontsize=7)
     ax.set_yticks(y, [_name(result, k, locale) for k in t["kpi"]])
     ax.set_xlim(-clip * 1.6, clip * 1.6)
-    ax.xaxis.set_major_formatter(i18n.axis_formatter("percent", locale))
+    i18n.tidy_axis(ax, "x", unit="percent", locale=locale)  # whole-percent ticks, no offset text
     ax.set(title=words("plot_title", locale), xlabel=words("plot_xlabel", locale))
     return ax
 
@@ -850,5 +850,8 @@ def to_html(result, *, locale: str = "en") -> str:
     if notes:
         parts.append(f"<h3>{e(words('notes', locale))}</h3><ul>" + "".join(f"<li>{e(s)}</li>" for s in notes)
                      + "</ul>")
+    # the summary's last lines (exclusions, method): the page needs no second copy of the summary
+    tail = summary(result, locale).splitlines()[-2 if result.excluded else -1:]
+    parts += [f"<p class='kpi-method'>{e(s)}</p>" for s in tail]
     parts.append("</div>")
     return "".join(parts)
