@@ -678,19 +678,27 @@ def _scaled_digits(x: float) -> int:
     return 2 if abs(x) < 100 else 0
 
 
-def money_short(value, locale: str = DEFAULT_LOCALE, *, currency: str = "VND") -> str:
+def money_short(value, locale: str = DEFAULT_LOCALE, *, currency: str = "VND", digits: int | str | None = None) -> str:
     """Money as managers write it: 12 187 768 000 VND -> 'VND 12.19 bn' / '12,19 tỷ ₫'; 850 000 000 ->
     'VND 850 m' / '850 tr ₫'; below a million the whole amount ('VND 350,000' / '350.000 ₫').
 
     >>> money_short(12187768000, "vi"), money_short(850e6, "en"), money_short(350000, "vi")
     ('12,19 tỷ ₫', 'VND 850 m', '350.000 ₫')
+
+    ``digits`` sets the decimals of a scaled amount (default: 2 below 100, else 0); ``"trim"`` drops
+    trailing zeros ('VND 2 bn', 'VND 2.5 bn'), as on a chart axis.
     """
     if _nan(value):
         return "–"
     v = float(value)
     for scale, key in ((1e9, "billion"), (1e6, "million")):
         if abs(v) >= scale:
-            amount = _units(key, locale, value=number(v / scale, locale, digits=_scaled_digits(v / scale)))
+            x = v / scale
+            places = _scaled_digits(x) if digits is None or digits == "trim" else int(digits)
+            if digits == "trim":  # the fewest decimals that show the amount as it is (at most the default)
+                places = next(d for d in range(places + 1) if abs(round(x, d) - x) < 1e-9 * max(1.0, abs(x))
+                              or d == places)
+            amount = _units(key, locale, value=number(v / scale, locale, digits=places))
             break
     else:
         from babel.numbers import get_currency_precision
@@ -767,7 +775,7 @@ def axis_formatter(unit: str, locale: str = DEFAULT_LOCALE, *, currency: str = "
     if unit in ("share", "percent"):
         return FuncFormatter(lambda x, _pos: percent(x, locale, digits=0))
     if unit == "money":
-        return FuncFormatter(lambda x, _pos: money_short(x, locale, currency=currency) if x else "0")
+        return FuncFormatter(lambda x, _pos: money_short(x, locale, currency=currency, digits="trim") if x else "0")
     return FuncFormatter(lambda x, _pos: value(x, unit if unit in UNITS else "number", locale, currency=currency,
                                                 digits=0 if abs(x) >= 10 or unit == "count" else None))
 

@@ -14,9 +14,11 @@ ENGLISH = {"the", "and", "is", "are", "of", "to", "with", "than", "not", "in", "
 
 
 def _import_all():
-    for mod in pkgutil.iter_modules(kpi_analysis.__path__):
-        if mod.name not in ("cli",):
-            importlib.import_module(f"kpi_analysis.{mod.name}")
+    """Import every module of the package, sub-packages' too (an analysis registers its catalogues in
+    its present.py, which its ``__init__`` may not import)."""
+    for mod in pkgutil.walk_packages(kpi_analysis.__path__, prefix="kpi_analysis."):
+        if mod.name not in ("kpi_analysis.cli",):
+            importlib.import_module(mod.name)
 
 
 def test_every_message_in_every_locale_with_the_same_fields():
