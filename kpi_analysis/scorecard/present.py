@@ -71,7 +71,7 @@ words = i18n.catalog("scorecard", {
     "headline": {"en": "KPI scorecard for {period}: {n} KPIs; {green} on target, {amber} near target, "
                        "{red} off target, {no_target} without a target.",
                  "vi": "Bảng điểm KPI {period}: {n} chỉ số; {green} đạt mục tiêu, {amber} gần mục tiêu, "
-                       "{red} không đạt, {no_target} chưa có mục tiêu."},
+                       "{red} chưa đạt mục tiêu, {no_target} chưa có mục tiêu."},
     "rose": {"en": "rose", "vi": "tăng"},
     "fell": {"en": "fell", "vi": "giảm"},
     "better": {"en": "an improvement", "vi": "cải thiện"},
@@ -777,8 +777,8 @@ def _kpi_row(result, r, locale: str) -> str:
     value, target = fmt_pair(r.value, r.target, r.unit, locale, cur)
     return ("<tr>"
             f"<td>{e(_name(result, r.kpi, locale))}</td>"
-            f"<td>{e(value)}</td>"
-            f"<td>{e(target)}</td>"
+            f"<td style='white-space:nowrap'>{e(value)}</td>"
+            f"<td style='white-space:nowrap'>{e(target)}</td>"
             f"<td><span style='color:{colour};font-weight:bold'>●</span> "
             f"{e(words('status_' + r.status, locale))}</td>"
             f"<td{change_style}>{e(fmt_change(r.change, r.previous, r.unit, locale, cur) + flag)}</td>"
@@ -824,7 +824,7 @@ def to_html(result, *, locale: str = "en") -> str:
     t = result.table
     parts = ["<div class='kpi-scorecard'>",
              f"<h2>{e(words('title', locale, period=_label(result, 'period', locale)))}</h2>",
-             f"<p>{e(summary(result, locale).splitlines()[0])}</p>",
+             f"<div class='kpi-summary'><p>{e(summary(result, locale).splitlines()[0])}</p></div>",
              f"<h3>{e(words('what_changed', locale))}</h3><ul>"]
     parts += [f"<li>{e(s)}</li>" for s in what_changed(result, locale)]
     parts.append("</ul>")
