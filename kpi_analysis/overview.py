@@ -51,6 +51,7 @@ _t = i18n.catalog("overview", {
     "numbers": {"en": "All recorded numbers ({n})", "vi": "Tất cả số liệu đã ghi ({n})"},
     "other": {"en": "other", "vi": "khác"},
     "target": {"en": "target {value}", "vi": "mục tiêu {value}"},
+    "against": {"en": "{value} against a target of {target}", "vi": "{value} so với mục tiêu {target}"},
 })
 
 # Recorded names -> (label key, unit) for "all recorded numbers": labels in both languages, values by unit.
@@ -114,6 +115,14 @@ def kpi_tiles(manifest: Mapping, locale: str = "en") -> list[dict]:
     return out
 
 
+def _against(k: Mapping, locale: str) -> str:
+    """'56.0% against a target of 60.0%': the value and its target, without repeating the status the
+    sentence already names (the recorded ``reason`` ends with it)."""
+    if k.get("value_text") and k.get("target_text") not in (None, "", "–"):
+        return _t("against", locale, value=k["value_text"], target=k["target_text"])
+    return k.get("reason", "")
+
+
 def _names(values) -> str:
     return ", ".join(str(v) for v in values)
 
@@ -121,7 +130,7 @@ def _names(values) -> str:
 def findings(manifest: Mapping, locale: str = "en") -> list[dict]:
     """"Look next": the off-target KPIs, then the significant findings of the analyses, each with
     the page it is on (``{"text", "href"}``)."""
-    out = [{"text": _t("find_kpi", locale, kpi=k["name"], reason=k.get("reason", "")), "href": k.get("page")}
+    out = [{"text": _t("find_kpi", locale, kpi=k["name"], reason=_against(k, locale)), "href": k.get("page")}
            for k in _kpis(manifest) if k.get("status") == "red"]
     for entry in manifest.get("notebooks", []):
         head, href = entry.get("headline") or {}, (entry.get("outputs") or {}).get("html")
@@ -141,7 +150,7 @@ def _lead(manifest: Mapping, locale: str) -> list[str]:
     kpis = _kpis(manifest)
     if not kpis:
         return []
-    red = [f"{k['name']} ({k.get('reason', '')})" for k in kpis if k.get("status") == "red"]
+    red = [f"{k['name']} ({_against(k, locale)})" for k in kpis if k.get("status") == "red"]
     amber = [k["name"] for k in kpis if k.get("status") == "amber"]
     lines = []
     if red:

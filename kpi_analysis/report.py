@@ -171,12 +171,12 @@ _t = i18n.catalog("report", {
     "status_not_finished": {"en": "did not finish", "vi": "chưa chạy xong"},
     "overall_running": {"en": "This report is being built: {done} of {n} notebooks finished so far. This page is "
                                "rewritten as the run goes on.",
-                        "vi": "Báo cáo đang được tạo: {done} trên {n} sổ tay đã chạy xong. Trang này được cập "
+                        "vi": "Báo cáo đang được tạo: {done} trên {n} báo cáo chi tiết đã chạy xong. Trang này được cập "
                               "nhật trong khi chạy."},
     "overall_stopped": {"en": "This run did not finish: {reason}. {done} of {n} notebooks finished. This attempt is "
                               "kept for inspection; an earlier complete report for {period}, if there is one, is "
                               "unchanged.",
-                        "vi": "Lần chạy này không hoàn tất: {reason}. {done} trên {n} sổ tay đã chạy xong. Lần "
+                        "vi": "Lần chạy này không hoàn tất: {reason}. {done} trên {n} báo cáo chi tiết đã chạy xong. Lần "
                               "chạy này được giữ lại để kiểm tra; báo cáo hoàn chỉnh trước đó của {period} (nếu "
                               "có) không bị thay đổi."},
     # why a run stopped (manifest "reason.code"); the output-folder ones also end the CLI's message
@@ -193,12 +193,12 @@ _t = i18n.catalog("report", {
                                                                               "đột ngột trước khi xong"},
     "reason_error": {"en": "the runner stopped with an error ({detail})",
                      "vi": "tiến trình chạy báo cáo dừng vì lỗi ({detail})"},
-    "overall_ok": {"en": "All {n} notebooks ran.", "vi": "Cả {n} sổ tay đều chạy xong."},
+    "overall_ok": {"en": "All {n} notebooks ran.", "vi": "Cả {n} báo cáo chi tiết đều chạy xong."},
     "overall_failed": {"en": "{failed} of {n} notebooks failed. This attempt is kept for inspection; an "
                                  "earlier complete report for {period}, if there is one, is unchanged.",
-                       "vi": "{failed} trên {n} sổ tay bị lỗi. Lần chạy này được giữ lại để kiểm tra; "
+                       "vi": "{failed} trên {n} báo cáo chi tiết bị lỗi. Lần chạy này được giữ lại để kiểm tra; "
                              "báo cáo hoàn chỉnh trước đó của {period} (nếu có) không bị thay đổi."},
-    "col_notebook": {"en": "Notebook", "vi": "Sổ tay"},
+    "col_notebook": {"en": "Notebook", "vi": "Báo cáo chi tiết"},
     "col_status": {"en": "Status", "vi": "Trạng thái"},
     "col_duration": {"en": "Duration", "vi": "Thời gian chạy"},
     "col_headline": {"en": "Headline numbers", "vi": "Số liệu chính"},
@@ -207,11 +207,11 @@ _t = i18n.catalog("report", {
     "seconds": {"en": "{s} s", "vi": "{s} giây"},
     "failed_at": {"en": "Failed at cell {cell}: {error}", "vi": "Lỗi tại ô {cell}: {error}"},
     "failed_stage": {"en": "Failed ({stage}): {error}", "vi": "Lỗi ({stage}): {error}"},
-    "notebook_link": {"en": "notebook (.ipynb)", "vi": "sổ tay (.ipynb)"},
-    "manifest_link": {"en": "Machine-readable manifest", "vi": "Tệp kê khai cho máy đọc"},
+    "notebook_link": {"en": "notebook (.ipynb)", "vi": "tệp Jupyter (.ipynb)"},
+    "manifest_link": {"en": "Machine-readable manifest", "vi": "Số liệu dạng JSON"},
     "back": {"en": "All reports for {period}", "vi": "Tất cả báo cáo của {period}"},
     "banner_failed": {"en": "This notebook did not finish. {error}",
-                      "vi": "Sổ tay này không chạy xong. {error}"},
+                      "vi": "Báo cáo chi tiết này không chạy xong. {error}"},
     "table_rows": {"en": "table, {n} rows", "vi": "bảng, {n} dòng"},
     "more_items": {"en": "… {n} more", "vi": "… thêm {n}"},
     "none": {"en": "none recorded", "vi": "không có"},
@@ -1019,7 +1019,7 @@ def render_html(nb, *, title: str, locale: str = "en", period: str = "", error: 
 
 
 def _period_label(period: str, locale: str) -> str:
-    """'2026-10' -> 'October 2026' / 'tháng 10 năm 2026'; weeks, quarters and years in words too."""
+    """'2026-10' -> 'October 2026' / 'tháng 10/2026'; weeks, quarters and years in words too."""
     if period and _PERIOD.fullmatch(str(period)):
         return i18n.month(period, locale)
     from .core.periods import period_label

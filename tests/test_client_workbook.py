@@ -166,7 +166,7 @@ def test_client_report_runs_in_vietnamese(client_report):
     pages = {name: (out / f"{name}.html").read_text(encoding="utf-8") for name in NOTEBOOKS}
     index = (out / "index.html").read_text(encoding="utf-8")
     assert '<html lang="vi">' in index and all('<html lang="vi">' in p for p in pages.values())
-    assert "Báo cáo KPI tháng 3 năm 2026" in index and CLIENT in index
+    assert "Báo cáo KPI tháng 3/2026" in index and CLIENT in index
     vi_fragments = {ns: _fragments(_catalogs()[ns], "vi") for ns in ANALYSIS.values()}
     for name, page in pages.items():
         text = _page_text(page)

@@ -34,7 +34,7 @@ MANIFEST = {
 def test_off_target_kpis_are_named_first_with_their_reason():
     html = report.render_index(MANIFEST, locale="en")
     glance = html[html.index("At a glance"):html.index("Look next")]
-    assert "Off target: Existing clients active (56.0% against a target of 60.0%: off target)" in glance
+    assert "Off target: Existing clients active (56.0% against a target of 60.0%); Employee NPS" in glance
     assert "Near target: Shop sales." in glance
     assert glance.index("Financial") < glance.index("Customer") < glance.index("Learning and growth")
     assert 'class="tile red" id="kpi-client_engagement"' in glance and "target 60.0%" in glance

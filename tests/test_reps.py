@@ -339,7 +339,7 @@ def test_period_with_no_leads():
     feb = res.by_period[res.by_period["period"] == "2026-02"]
     assert len(feb) == res.n_reps and feb["z"].isna().all() and (feb["closed"] == 0).all()
     assert (res.table["periods"] == 5).all()
-    assert "February 2026" in res.summary() and "tháng 2 năm 2026" in res.summary("vi")
+    assert "February 2026" in res.summary() and "tháng 2/2026" in res.summary("vi")
 
 
 def test_result_interface_and_plots():

@@ -57,7 +57,7 @@ _t = i18n.catalog("nps", {
                          "({delta} điểm)."},
     "seg_shrink": {"en": "Shrunken estimates (empirical Bayes, Dirichlet-multinomial prior worth {strength} "
                          "answers) sit beside the raw ones; they matter most for small segments.",
-                   "vi": "Ước lượng co rút (Bayes thực nghiệm, tiên nghiệm Dirichlet-đa thức tương đương "
+                   "vi": "Ước lượng hiệu chỉnh cho nhóm ít dữ liệu (Bayes thực nghiệm, tiên nghiệm Dirichlet-đa thức tương đương "
                          "{strength} câu trả lời) nằm cạnh ước lượng thô; quan trọng nhất với nhóm nhỏ."},
     "early_separate": {"en": "Answers given within {days} days of becoming a customer are reported "
                              "separately: NPS {nps} ({ci}; {n} answers).",
@@ -144,7 +144,7 @@ _t = i18n.catalog("nps", {
     "passive": {"en": "passives (7-8)", "vi": "người trung lập (7-8)"},
     "promoter": {"en": "promoters (9-10)", "vi": "người ủng hộ (9-10)"},
     "raw": {"en": "raw", "vi": "thô"},
-    "shrunk": {"en": "shrunken (empirical Bayes)", "vi": "co rút (Bayes thực nghiệm)"},
+    "shrunk": {"en": "shrunken (empirical Bayes)", "vi": "hiệu chỉnh cho nhóm ít dữ liệu (Bayes thực nghiệm)"},
     "overall_line": {"en": "overall", "vi": "chung"},
     "title_segments": {"en": "NPS by {by}", "vi": "NPS theo {by}"},
     "title_distribution": {"en": "Answers by category, by {by}", "vi": "Cơ cấu câu trả lời theo {by}"},
@@ -171,10 +171,10 @@ _note = i18n.catalog("nps.notes", {
                                  "trọng khi đọc"},
     "no_between_variation": {"en": "segments differ no more than chance would make them: shrunken "
                                    "estimates equal the overall NPS",
-                             "vi": "các nhóm không khác nhau hơn mức ngẫu nhiên: ước lượng co rút "
+                             "vi": "các nhóm không khác nhau hơn mức ngẫu nhiên: ước lượng hiệu chỉnh "
                                    "bằng NPS chung"},
     "too_few_segments": {"en": "fewer than 3 segments: no shrinkage",
-                         "vi": "ít hơn 3 nhóm: không co rút"},
+                         "vi": "ít hơn 3 nhóm: không hiệu chỉnh cho nhóm ít dữ liệu"},
     # nps.comments
     "no_comments": {"en": "no comments", "vi": "không có nhận xét"},
     "long_comments_cut": {"en": "{n} comment(s) longer than {max_chars} characters cut with an ellipsis",
