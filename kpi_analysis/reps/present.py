@@ -36,10 +36,11 @@ _t = i18n.catalog("reps", {
     "unit_M": {"en": "months", "vi": "tháng"},
     "unit_Q": {"en": "quarters", "vi": "quý"},
     "unit_W": {"en": "weeks", "vi": "tuần"},
+    "week": {"en": "week {week} of {year}", "vi": "tuần {week}/{year}"},
     "unit_all": {"en": "periods", "vi": "kỳ"},
     "headline": {
         "en": "{n_reps} reps, {closed} closed leads created {start} to {end}; team conversion {rate}.",
-        "vi": "{n_reps} nhân viên kinh doanh, {closed} khách hàng tiềm năng đã chốt (tạo từ {start} "
+        "vi": "{n_reps} nhân viên kinh doanh, {closed} khách hàng tiềm năng đã kết thúc (tạo từ {start} "
               "đến {end}); tỷ lệ chuyển đổi của cả nhóm {rate}."},
     "tally": {"en": "Persistent under-performers: {under}. Short-term dips: {dip}. Persistent "
                     "over-performers: {over}. Too few leads to judge: {few}.",
@@ -99,7 +100,7 @@ _t = i18n.catalog("reps", {
         "vi": "Không có khoảng cách rõ rệt, cả trước và sau khi điều chỉnh theo cơ cấu nguồn khách: "
               "chuyển đổi {rate} so với {expected} của cả nhóm trên cùng loại khách ({test})."},
     "few": {"en": "Only {n} closed leads (at least {min} needed); shrunk estimate {shrunk} ({ci}).",
-            "vi": "Chỉ có {n} khách hàng tiềm năng đã chốt (cần ít nhất {min}); ước lượng co rút {shrunk} "
+            "vi": "Chỉ có {n} khách hàng tiềm năng đã kết thúc (cần ít nhất {min}); ước lượng co rút {shrunk} "
                   "({ci})."},
     "persist_under": {"en": "Below the team in {k} of {m} {unit}; probability of being below the team "
                             "rate {prob}.",
@@ -121,7 +122,7 @@ _t = i18n.catalog("reps", {
               "{unit} with closed leads, at least {min_periods} of them (with fewer, a significant gap is "
               "reported without judging persistence); short-term dip when a single period falls below the {dip} lower "
               "limit (z < {zdip}) without a persistent gap; otherwise within range.",
-        "vi": "Quy tắc: quá ít để đánh giá khi có dưới {min} khách hàng tiềm năng đã chốt; kém (tốt) hơn "
+        "vi": "Quy tắc: quá ít để đánh giá khi có dưới {min} khách hàng tiềm năng đã kết thúc; kém (tốt) hơn "
               "nhóm bền vững khi kiểm định Cochran-Mantel-Haenszel đã điều chỉnh cơ cấu nguồn khách có ý "
               "nghĩa sau hiệu chỉnh {adjust} (p < {alpha}) và nhân viên thấp (cao) hơn nhóm trong ít nhất "
               "{share} số {unit} có khách đã kết thúc, và ít nhất {min_periods} {unit} như vậy (nếu ít hơn, khoảng cách "
@@ -135,7 +136,7 @@ _t = i18n.catalog("reps", {
               "interval leaves out 1 exactly when p < {alpha}); "
               "{adjust} adjustment across reps; beta-binomial empirical-Bayes shrinkage of the "
               "mix-adjusted rate",
-        "vi": "tỷ lệ chuyển đổi = số thắng / số khách hàng tiềm năng đã chốt; khoảng Wilson; số thắng kỳ "
+        "vi": "tỷ lệ chuyển đổi = số thắng / số khách hàng tiềm năng đã kết thúc; khoảng Wilson; số thắng kỳ "
               "vọng theo tỷ lệ của cả nhóm trong từng ô {strata} x kỳ (chuẩn hóa gián tiếp); kiểm định "
               "Cochran-Mantel-Haenszel từng nhân viên so với phần còn lại của nhóm, đảo ngược để có khoảng "
               "tin cậy của tỷ số thực tế/kỳ vọng (khoảng này loại trừ 1 đúng khi p < {alpha}); hiệu chỉnh "
@@ -145,17 +146,17 @@ _t = i18n.catalog("reps", {
               "vi": "{n} khách hàng tiềm năng vẫn mở sau {days} ngày được tính là không thắng."},
     # charts
     "axis_conversion": {"en": "conversion", "vi": "tỷ lệ chuyển đổi"},
-    "axis_closed": {"en": "closed leads", "vi": "khách hàng tiềm năng đã chốt"},
+    "axis_closed": {"en": "closed leads", "vi": "khách hàng tiềm năng đã kết thúc"},
     "axis_rep": {"en": "rep", "vi": "nhân viên"},
     "axis_period": {"en": "period", "vi": "kỳ"},
-    "legend_raw": {"en": "raw (Wilson CI)", "vi": "thô (KTC Wilson)"},
+    "legend_raw": {"en": "raw (Wilson CI)", "vi": "thô (khoảng tin cậy Wilson)"},
     "legend_adjusted": {"en": "mix-adjusted (O/E x team)", "vi": "đã điều chỉnh (thực tế/kỳ vọng x nhóm)"},
     "legend_shrunk": {"en": "shrunk (credible interval)", "vi": "co rút (khoảng tin cậy Bayes)"},
     "legend_team": {"en": "team rate", "vi": "tỷ lệ của nhóm"},
     "title_intervals": {"en": "Conversion per rep: raw, mix-adjusted and shrunk",
                         "vi": "Tỷ lệ chuyển đổi theo nhân viên: thô, đã điều chỉnh và co rút"},
     "title_funnel": {"en": "Mix-adjusted conversion against closed leads (funnel plot)",
-                     "vi": "Tỷ lệ chuyển đổi đã điều chỉnh theo số khách đã chốt (biểu đồ phễu)"},
+                     "vi": "Tỷ lệ chuyển đổi đã điều chỉnh theo số khách đã kết thúc (biểu đồ phễu)"},
     "title_heatmap": {"en": "Mix-adjusted gap to the team (percentage points)",
                       "vi": "Chênh lệch với nhóm sau điều chỉnh (điểm phần trăm)"},
     "colorbar_gap": {"en": "gap (points)", "vi": "chênh lệch (điểm)"},
@@ -195,18 +196,18 @@ _notes = i18n.catalog("reps.notes", {
     "single_rep": {"en": "Only one rep: there is no team to compare with.",
                    "vi": "Chỉ có một nhân viên: không có nhóm để so sánh."},
     "no_closed": {"en": "{rep} has no closed leads in the window.",
-                  "vi": "{rep} không có khách hàng tiềm năng nào đã chốt trong khoảng thời gian này."},
+                  "vi": "{rep} không có khách hàng tiềm năng nào đã kết thúc trong khoảng thời gian này."},
     "single_rep_stratum": {
         "en": "{stratum} is worked by {rep} alone: it carries no comparison.",
         "vi": "{stratum} chỉ do {rep} phụ trách: nhóm này không dùng để so sánh được."},
     "empty_period": {"en": "No closed leads in: {period}.",
-                     "vi": "Không có khách hàng tiềm năng nào đã chốt trong: {period}."},
+                     "vi": "Không có khách hàng tiềm năng nào đã kết thúc trong: {period}."},
     "prior_flat": {"en": "The reps' mix-adjusted rates vary no more than chance: every shrunk rate "
                          "equals the team rate.",
                    "vi": "Tỷ lệ đã điều chỉnh của các nhân viên không dao động quá mức ngẫu nhiên: "
                          "mọi tỷ lệ co rút bằng tỷ lệ của nhóm."},
     "prior_unfit": {"en": "Fewer than 3 reps with closed leads: no shrinkage prior fitted.",
-                    "vi": "Ít hơn 3 nhân viên có khách đã chốt: không ước lượng được phân phối tiên "
+                    "vi": "Ít hơn 3 nhân viên có khách đã kết thúc: không ước lượng được phân phối tiên "
                           "nghiệm để co rút."},
     "inconsistent": {"en": "{rep} differs significantly overall but not consistently across periods.",
                      "vi": "{rep} khác biệt có ý nghĩa tính chung nhưng không nhất quán giữa các kỳ."},
@@ -248,8 +249,8 @@ def period_label(label: str, locale: str) -> str:
 
     >>> period_label("2026-10", "vi"), period_label("2026Q4", "en")
     ('tháng 10 năm 2026', '2026Q4')
-    >>> period_label("2026-W43", "en")
-    'week 43 of 2026 (Oct 19, 2026 to Oct 25, 2026)'
+    >>> period_label("2026-W43", "en"), period_label("2026-W43", "vi")
+    ('week 43 of 2026', 'tuần 43/2026')
     """
     if label == ALL:
         return label
@@ -260,7 +261,8 @@ def period_label(label: str, locale: str) -> str:
     if per.freqstr.startswith("M"):
         return i18n.month(per.start_time.strftime("%Y-%m"), locale)
     if per.freqstr.startswith("W"):
-        return report_period_label(per, locale)
+        iso = per.start_time.isocalendar()
+        return _t("week", locale, week=iso.week, year=iso.year)
     return label
 
 
@@ -270,7 +272,7 @@ def note_text(note: dict, locale: str = "en") -> str:
     >>> note_text({"code": "no_closed", "rep": "An"})
     'An has no closed leads in the window.'
     >>> note_text({"code": "empty_period", "period": ["2026-02"]}, "vi")
-    'Không có khách hàng tiềm năng nào đã chốt trong: tháng 2 năm 2026.'
+    'Không có khách hàng tiềm năng nào đã kết thúc trong: tháng 2 năm 2026.'
     """
     values = {k: v for k, v in note.items() if k != "code"}
     if "period" in values:
