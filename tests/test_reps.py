@@ -306,7 +306,7 @@ def test_lead_mix_explains_only_under_half_the_raw_gap():
     assert x["verdict"] == "mix_explains" and "Lead mix explains the gap" in res.verdicts("en")["X"]
 
 
-# ------------------------------------------------------------------------------ shrinkage (EB)# ------------------------------------------------------------------------------ shrinkage (EB)
+# ------------------------------------------------------------------------------ shrinkage (EB)
 
 
 def test_beta_binomial_fit_agrees_with_scipy_betabinom():
@@ -436,7 +436,8 @@ def test_reps_with_all_wins_or_no_wins():
 
 def test_persistence_needs_three_periods():
     # issue 15 #5: one period made any significant rep "persistent" ("1 of 1 periods")
-    table = _counts([("An", "W", 400, 200), ("Bình", "W", 400, 100), ("Cường", "W", 400, 120), ("Dung", "W", 400, 110)])
+    table = _counts([("An", "W", 400, 200), ("Bình", "W", 400, 100), ("Cường", "W", 400, 120),
+                     ("Dung", "W", 400, 110)])
     res = reps.compare(table)
     an, binh = _row(res, "An"), _row(res, "Bình")
     assert an["significant"] and an["periods"] == 1

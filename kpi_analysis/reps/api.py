@@ -160,8 +160,8 @@ def compare(data, *, rep: str = "rep", strata: str | Sequence[str] | None = "sou
         ``periods_below``, ``periods_above``, ``worst_period``, ``worst_z``, ``worst_oe``;
         ``period_closed``/``period_won`` (the report period's own leads: the last period of the
         window); ``classification`` (one of :data:`~kpi_analysis.reps.CLASSES`) and ``verdict`` (one of
-        :data:`~kpi_analysis.reps.VERDICTS`). ``.by_period``: ``rep``, ``period``, ``closed``, ``won``, ``expected``, ``oe``,
-        ``gap``, ``z`` (signed Mantel-Haenszel score against the rest of the team in that period),
+        :data:`~kpi_analysis.reps.VERDICTS`). ``.by_period``: ``rep``, ``period``, ``closed``, ``won``,
+        ``expected``, ``oe``, ``gap``, ``z`` (signed Mantel-Haenszel score against the rest of the team in that period),
         ``below``, ``above`` (beyond the 95% limits), ``dip`` (below the ``dip_level`` limit).
         ``notes`` and ``excluded`` are codes (``outside_window``, ``open_too_young`` with ``days``).
 
@@ -180,10 +180,10 @@ def compare(data, *, rep: str = "rep", strata: str | Sequence[str] | None = "sou
     is stated apart as the adjusted p. Lead mix explains a gap ("mix_explains") when the raw test is
     significant after adjustment, the mix-adjusted test is not, and the mix-adjusted gap is under
     half the raw gap; with a larger adjusted gap the verdict is "mix_partly". The MH odds ratio and
-    its Robins-Breslow-Greenland interval are kept as a description (R's reference values). The shrunk rate is the posterior mean of a
-    beta-binomial model fitted by maximum likelihood to the mix-adjusted wins (oe x team rate x closed)
-    of every rep; ``p_below_team`` is the posterior probability that the rep's mix-adjusted rate is
-    below the team rate. Reproduces R's ``mantelhaen.test(UCBAdmissions)`` and ``prop.test`` examples
+    its Robins-Breslow-Greenland interval are kept as a description (R's reference values). The
+    shrunk rate is the posterior mean of a beta-binomial model fitted by maximum likelihood to the
+    mix-adjusted wins (oe x team rate x closed) of every rep; ``p_below_team`` is the posterior
+    probability that the rep's mix-adjusted rate is below the team rate. Reproduces R's ``mantelhaen.test(UCBAdmissions)`` and ``prop.test`` examples
     (see tests/test_reps.py).
 
     References
