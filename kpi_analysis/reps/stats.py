@@ -316,8 +316,10 @@ def cmh_score(tables: np.ndarray, confidence: float) -> dict:
         d = max(abs(observed - float(mean.sum())) - 0.5, 0.0)
         return d * d / v if v > 0 else (0.0 if d == 0 else math.inf)
 
-    bottom, top = diff(-math.inf), diff(math.inf)  # >= 0 and <= 0
-    centre = -math.inf if bottom <= 0 else math.inf if top >= 0 else brentq(diff, -_BETA_MAX, _BETA_MAX, xtol=1e-10)
+    # diff falls from >= 0 (beta = -inf) to <= 0 (+inf); a centre beyond the searched scale is taken as its end
+    low_end, high_end = diff(-_BETA_MAX), diff(_BETA_MAX)
+    centre = (-math.inf if low_end <= 0 else math.inf if high_end >= 0
+              else brentq(diff, -_BETA_MAX, _BETA_MAX, xtol=1e-10))
     x0 = stat(0.0)
     bounds = [_score_bound(stat, centre, x0, crit, side) for side in (-1, 1)]
     expected = [float(_moments(*support, b)[0].sum()) for b in (bounds[0], 0.0, bounds[1])]
