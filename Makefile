@@ -7,7 +7,7 @@ PERIOD ?=
 JOBS ?= 2
 PYTEST_ARGS ?=
 
-.PHONY: report test test-unit test-notebooks test-browser test-slow lab sample-data bench lint clean help
+.PHONY: report test test-unit test-notebooks test-browser test-slow lab sample-data bench screenshots lint clean help
 
 help:
 	@echo "make report        run every notebook on the sample data into reports/<period>/"
@@ -15,6 +15,7 @@ help:
 	@echo "make test-slow     end-to-end report runs and long simulations (CI runs both)"
 	@echo "make lab           JupyterLab on the notebooks"
 	@echo "make sample-data   regenerate data/sample/ (deterministic)"
+	@echo "make screenshots   README screenshots of the sample report -> docs/screenshots/"
 	@echo "make bench         scale, speed and calibration -> benchmarks/RESULTS.md, CALIBRATION.md"
 
 # The stamp is newer than pyproject.toml once the install succeeded: no second install after that.
@@ -58,6 +59,10 @@ bench: $(STAMP)
 		MPLBACKEND=Agg $(BIN)/python benchmarks/run.py
 	MPLBACKEND=Agg $(BIN)/python benchmarks/nps_comments.py --json benchmarks/out/nps_comments.json
 	MPLBACKEND=Agg $(BIN)/python benchmarks/calibration.py
+
+screenshots: $(STAMP)
+	bash scripts/install-browser.sh
+	MPLBACKEND=Agg $(BIN)/python scripts/screenshots.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check kpi_analysis tests benchmarks
