@@ -23,6 +23,7 @@ __all__ = ["findings", "kpi_tiles", "record_items", "render_index"]
 PERSPECTIVES = ("financial", "customer", "internal", "learning")
 
 _t = i18n.catalog("overview", {
+    "customers_say": {"en": "What customers say", "vi": "Khách hàng nói gì"},
     "glance": {"en": "At a glance", "vi": "Tổng quan"},
     "look_next": {"en": "Look next", "vi": "Cần xem tiếp"},
     "answers": {"en": "What each analysis found", "vi": "Kết luận của từng phân tích"},
@@ -96,12 +97,27 @@ _UNITS = {"p_hit": "share", "p_hit_modest": "share", "team_conversion": "share",
           "nps_responses_for_5_points": "count", "funnel_phi": "ratio"}
 
 
+#: the NPS page's "what customers say" section (an anchor in notebook 04's heading in both languages)
+CUSTOMERS_SAY = "customers-say"
+
+
 def _kpis(manifest: Mapping) -> list[dict]:
     for entry in manifest.get("notebooks", []):
         kpis = (entry.get("headline") or {}).get("scorecard_kpis")
         if kpis:
-            return [dict(k, page=entry.get("outputs", {}).get("html")) for k in kpis]
+            comments = _comments_page(manifest)
+            return [dict(k, page=entry.get("outputs", {}).get("html"),
+                         **({"comments": comments} if comments and k.get("kpi") == "nps" else {})) for k in kpis]
     return []
+
+
+def _comments_page(manifest: Mapping) -> str | None:
+    """The link to the NPS page's comment section, when the report has an NPS page that analysed comments."""
+    for entry in manifest.get("notebooks", []):
+        html = (entry.get("outputs") or {}).get("html")
+        if html and entry.get("status") == "ok" and "nps_comments" in (entry.get("headline") or {}):
+            return f"{html}#{CUSTOMERS_SAY}"
+    return None
 
 
 def kpi_tiles(manifest: Mapping, locale: str = "en") -> list[dict]:
@@ -110,6 +126,8 @@ def kpi_tiles(manifest: Mapping, locale: str = "en") -> list[dict]:
     for k in _kpis(manifest):
         k["target_line"] = _t("target", locale, value=k["target_text"]) if k.get("target_text") not in (None, "", "–") \
             else ""
+        if k.get("comments"):
+            k["comments_text"] = _t("customers_say", locale)
         groups.setdefault(k.get("perspective") or "other", []).append(k)
     order = [p for p in PERSPECTIVES if p in groups] + [p for p in groups if p not in PERSPECTIVES]
     out = []
