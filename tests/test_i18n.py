@@ -123,10 +123,11 @@ def test_no_template_or_vietnamese_notebook_text_uses_a_rejected_spelling():
 
     root = Path(kpi_analysis.__file__).parent
     texts = {str(p.relative_to(root)): p.read_text(encoding="utf-8") for p in root.rglob("*.j2")}
-    # the scorecard notebook's Vietnamese narrative (cells tagged lang-vi)
-    nb = json.loads((root.parent / "notebooks" / "05_kpi_scorecard.ipynb").read_text(encoding="utf-8"))
-    texts["05_kpi_scorecard.ipynb"] = "\n".join("".join(c["source"]) for c in nb["cells"]
-                                                if "lang-vi" in c.get("metadata", {}).get("tags", []))
-    assert texts["05_kpi_scorecard.ipynb"], "notebook 05 has no Vietnamese narrative"
+    # every notebook's Vietnamese narrative (cells tagged lang-vi)
+    for path in sorted((root.parent / "notebooks").glob("*.ipynb")):
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        texts[path.name] = "\n".join("".join(c["source"]) for c in nb["cells"]
+                                     if "lang-vi" in c.get("metadata", {}).get("tags", []))
+        assert texts[path.name], f"{path.name} has no Vietnamese narrative"
     found = {name: _rejected_in(text) for name, text in texts.items() if _rejected_in(text)}
     assert not found, f"rejected Vietnamese spellings: {found}"
