@@ -133,7 +133,7 @@ def _fit_crossover(panel: Panel, *, outcome, scale, dow_adjust, inference, lags,
     return Fit(model=model, treated_days=int(model.daily["treated_unit"].ne("").sum()),
                mean_treated=float(np.mean(np.exp(vals) if scale == "log" else vals)),
                carryover_p=float(model.carryover_p), effects=_crossover_effects(model, scale),
-               seed=model.seed)
+               seed=model.seed, notes=tuple(model.notes))
 
 
 def _crossover_effects(model, scale: str) -> pd.DataFrame:
