@@ -447,7 +447,8 @@ def _check_paths(paths, frame: pd.DataFrame, D: np.ndarray, *, unit: str, key: s
     if unknown:
         raise ValueError(f"paths: unit(s) {unknown[:3]} are not in data.{unit}.")
     on = pd.Series(D == 1, index=frame.index)
-    inside = pd.Series([t in set(paths.get(u, ())) for u, t in zip(frame[unit], frame[key], strict=True)],
+    sets = {u: set(days) for u, days in paths.items()}
+    inside = pd.Series([t in sets.get(u, ()) for u, t in zip(frame[unit], frame[key], strict=True)],
                        index=frame.index)
     reject_rows(frame, on & ~inside, table="data", column=key,
                 rule="must lie in the unit's treatment path (paths=) wherever the unit is treated")
