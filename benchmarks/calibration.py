@@ -3,6 +3,7 @@ do its intervals cover the truth as often as they say? Run by ``make bench``; ne
 
     .venv/bin/python benchmarks/calibration.py                      # every study, default replicates
     .venv/bin/python benchmarks/calibration.py --only reps --replicates 400   # one analysis, quicker
+    .venv/bin/python benchmarks/calibration.py --report-only        # CALIBRATION.md from saved results
 
 Each analysis keeps its studies in ``benchmarks/calibration_studies/<analysis>.py`` as a list
 ``STUDIES`` of :class:`Study`: the data-generating process in words with its parameters, what is
@@ -32,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 STUDIES_DIR = ROOT / "benchmarks" / "calibration_studies"
 RESULTS_DIR = ROOT / "benchmarks" / "calibration_results"
 REPORT = ROOT / "benchmarks" / "CALIBRATION.md"
-ANALYSES = ("nps", "reps", "promo", "feasibility", "scorecard")
+ANALYSES = ("nps", "nps_comments", "reps", "promo", "feasibility", "scorecard")
 SEED = 20261028
 
 
@@ -138,7 +139,12 @@ def main(argv=None) -> int:
     parser.add_argument("--only", nargs="*", choices=ANALYSES, help="analyses to run (default: all)")
     parser.add_argument("--replicates", type=int, default=None, help="replicates per study (default: each study's)")
     parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument("--report-only", action="store_true",
+                        help="rewrite CALIBRATION.md from the saved results without simulating")
     args = parser.parse_args(argv)
+    if args.report_only:
+        print(write_report())
+        return 0
     RESULTS_DIR.mkdir(exist_ok=True)
     by_analysis: dict[str, list[dict]] = {}
     for study in load_studies(args.only):

@@ -110,7 +110,7 @@ def points(value, locale: str = DEFAULT_LOCALE, *, digits: int = 1) -> str:
 
 
 def ci(low, high, confidence: float, locale: str = DEFAULT_LOCALE, fmt=None) -> str:
-    """'95% CI +1.2 to +3.4' / 'KTC 95% từ +1,2 đến +3,4'; ``fmt(value, locale)`` formats the bounds
+    """'95% CI +1.2 to +3.4' / 'khoảng tin cậy 95% từ +1,2 đến +3,4'; ``fmt(value, locale)`` formats the bounds
     (signed points by default)."""
     fmt = fmt or points
     return text("common", "ci", locale, level=percent(confidence, locale, digits=0),
@@ -127,24 +127,44 @@ def p_value(value, locale: str = DEFAULT_LOCALE) -> str:
 
 
 def date(value, locale: str = DEFAULT_LOCALE, *, format: str = "medium") -> str:
-    """A date in the locale's style: 'Oct 31, 2026' / '31 thg 10, 2026'."""
+    """A date as the locale writes it: 'Oct 31, 2026' (en) / '31/10/2026' (vi).
+
+    Vietnamese managers write day/month/year in digits ("02/12/2026"); Babel's medium Vietnamese
+    form ("2 thg 12, 2026") abbreviates "tháng" in a way they do not, so ``vi`` uses the glossary's
+    pattern for every ``format`` but "full"/"long" (which spell the month out).
+
+    >>> date("2026-12-02", "vi"), date("2026-12-02", "en")
+    ('02/12/2026', 'Dec 2, 2026')
+    """
     if value is None or (not isinstance(value, str) and _nan_date(value)):
         return "–"
     import pandas as pd
     from babel.dates import format_date
-    return format_date(pd.Timestamp(value).date(), format=format, locale=_babel(locale))
+    day = pd.Timestamp(value).date()
+    if check_locale(locale) == "vi" and format not in ("full", "long"):
+        return format_date(day, format="dd/MM/yyyy", locale=_babel(locale))
+    return format_date(day, format=format, locale=_babel(locale))
 
 
 def _nan_date(value) -> bool:
     import pandas as pd
+    if value is pd.NaT:  # NaT is a datetime too
+        return True
     return bool(pd.isna(value)) if not isinstance(value, (_dt.date,)) else False
 
 
 def month(value, locale: str = DEFAULT_LOCALE) -> str:
-    """A month label: 'October 2026' / 'tháng 10 năm 2026'."""
+    """A month label: 'October 2026' / 'tháng 10/2026' (the glossary's ``month_label``).
+
+    >>> month("2026-10", "vi"), month("2026-01-01", "en")
+    ('tháng 10/2026', 'January 2026')
+    """
     import pandas as pd
     from babel.dates import format_skeleton
-    return format_skeleton("yMMMM", pd.Timestamp(str(value)).to_pydatetime(), locale=_babel(locale))
+    moment = pd.Timestamp(str(value)).to_pydatetime()
+    if check_locale(locale) == "vi":  # Babel: "tháng 10 năm 2026"; managers write "tháng 10/2026"
+        return _units("month", locale, month=moment.month, year=moment.year)
+    return format_skeleton("yMMMM", moment, locale=_babel(locale))
 
 
 _t = catalog("common", {
@@ -153,7 +173,7 @@ _t = catalog("common", {
     "small_sample": {"en": "small sample", "vi": "mẫu nhỏ"},
     "significant": {"en": "significant", "vi": "có ý nghĩa thống kê"},
     "not_significant": {"en": "not significant", "vi": "không có ý nghĩa thống kê"},
-    "ci": {"en": "{level} CI {low} to {high}", "vi": "KTC {level} từ {low} đến {high}"},
+    "ci": {"en": "{level} CI {low} to {high}", "vi": "khoảng tin cậy {level} từ {low} đến {high}"},
     "no_data": {"en": "No data.", "vi": "Không có dữ liệu."},
 })
 
@@ -190,6 +210,15 @@ _COLUMNS = {
     "product": ("Product", "Sản phẩm"),
     "customer_since": ("Customer since", "Là khách hàng từ"),
     "comment": ("Comment", "Nhận xét"),
+    # nps.comments
+    "category": ("NPS category", "Nhóm NPS"),
+    "phrase": ("Word or phrase", "Từ hoặc cụm từ"),
+    "kind": ("Kind", "Loại"),
+    "mentions": ("Comments using it", "Số nhận xét có từ này"),
+    "comments": ("Comments", "Số nhận xét"),
+    "share_rest": ("Share of other comments", "Tỷ lệ ở các nhận xét khác"),
+    "answers": ("Answers", "Số câu trả lời"),
+    "typicality": ("Typicality", "Mức tiêu biểu"),
     "month": ("Month", "Tháng"),
     "channel": ("Channel", "Kênh"),
     "spend": ("Spend", "Chi phí"),
@@ -214,8 +243,8 @@ _COLUMNS = {
     "statistic": ("Test statistic", "Thống kê kiểm định"),
     "p_value": ("p-value", "Giá trị p"),
     "p_adj": ("Adjusted p", "Giá trị p hiệu chỉnh"),
-    "ci_low": ("CI low", "KTC cận dưới"),
-    "ci_high": ("CI high", "KTC cận trên"),
+    "ci_low": ("CI low", "Cận dưới khoảng tin cậy"),
+    "ci_high": ("CI high", "Cận trên khoảng tin cậy"),
     "significant": ("Significant", "Có ý nghĩa thống kê"),
     "mean": ("Mean", "Trung bình"),
     "median": ("Median", "Trung vị"),
@@ -223,15 +252,15 @@ _COLUMNS = {
     "high": ("High", "Cận trên"),
     "value": ("Value", "Giá trị"),
     "change": ("Change", "Thay đổi"),
-    "change_low": ("Change, CI low", "Thay đổi, KTC cận dưới"),
-    "change_high": ("Change, CI high", "Thay đổi, KTC cận trên"),
+    "change_low": ("Change, CI low", "Thay đổi, cận dưới khoảng tin cậy"),
+    "change_high": ("Change, CI high", "Thay đổi, cận trên khoảng tin cậy"),
     "share": ("Share", "Tỷ trọng"),
     "excluded": ("Excluded", "Đã loại"),
     "reason": ("Reason", "Lý do"),
     "reasons": ("Reasons", "Lý do"),
     # feasibility
     "leads": ("Leads", "Khách hàng tiềm năng"),
-    "closed": ("Closed leads", "Đã chốt"),
+    "closed": ("Closed leads", "Đã kết thúc (thành công hoặc thất bại)"),
     "won": ("Won", "Thành công"),
     "conversion": ("Conversion", "Tỷ lệ chuyển đổi"),
     "deal_size": ("Average deal value", "Giá trị đơn trung bình"),
@@ -261,9 +290,11 @@ _COLUMNS = {
     "expected_conversion": ("Expected conversion on the same leads",
                             "Tỷ lệ chuyển đổi kỳ vọng trên cùng loại khách hàng tiềm năng"),
     "oe": ("Observed / expected", "Thực tế / kỳ vọng"),
-    "oe_low": ("Observed / expected, CI low", "Thực tế / kỳ vọng, KTC cận dưới"),
-    "oe_high": ("Observed / expected, CI high", "Thực tế / kỳ vọng, KTC cận trên"),
-    "shrunk": ("Shrunk conversion", "Tỷ lệ chuyển đổi co rút"),
+    "oe_low": ("Observed / expected, CI low", "Thực tế / kỳ vọng, cận dưới khoảng tin cậy"),
+    "oe_high": ("Observed / expected, CI high", "Thực tế / kỳ vọng, cận trên khoảng tin cậy"),
+    "period_closed": ("Closed in the period itself", "Đã kết thúc trong chính kỳ này"),
+    "period_won": ("Won in the period itself", "Thành công trong chính kỳ này"),
+    "shrunk": ("Shrunk conversion", "Tỷ lệ chuyển đổi (hiệu chỉnh cho nhóm ít dữ liệu)"),
     "p_below_team": ("P(below the team)", "Xác suất thấp hơn cả nhóm"),
     "periods_below": ("Periods below the team", "Số kỳ thấp hơn cả nhóm"),
     "periods_above": ("Periods above the team", "Số kỳ cao hơn cả nhóm"),
@@ -281,8 +312,8 @@ _COLUMNS = {
     "slope_p": ("Drift p-value", "Giá trị p của độ trôi"),
     "equivalence_p": ("Equivalence test p-value", "Giá trị p kiểm định tương đương"),
     "margin": ("Equivalence margin", "Biên tương đương"),
-    "placebo_estimate": ("Placebo effect", "Hiệu quả giả"),
-    "placebo_p": ("Placebo p-value", "Giá trị p kiểm định giả"),
+    "placebo_estimate": ("Placebo effect", "Hiệu quả của khuyến mãi giả định"),
+    "placebo_p": ("Placebo p-value", "Giá trị p, kiểm tra bằng khuyến mãi giả định"),
     "comparable": ("Comparable", "So sánh được"),
     "trend_confirmed": ("Parallel trends confirmed", "Đã xác nhận xu hướng song song"),
     "n_days": ("Days", "Số ngày"),
@@ -298,13 +329,13 @@ _COLUMNS = {
     "nps": ("NPS", "NPS"),
     "nps_rest": ("NPS of the comparison group", "NPS của nhóm so sánh"),
     "difference": ("Difference", "Chênh lệch"),
-    "diff_low": ("Difference, CI low", "Chênh lệch, KTC cận dưới"),
-    "diff_high": ("Difference, CI high", "Chênh lệch, KTC cận trên"),
+    "diff_low": ("Difference, CI low", "Chênh lệch, cận dưới khoảng tin cậy"),
+    "diff_high": ("Difference, CI high", "Chênh lệch, cận trên khoảng tin cậy"),
     "small_sample": ("Small sample", "Mẫu nhỏ"),
     "impact": ("Effect on the total", "Tác động lên tổng"),
-    "nps_shrunk": ("Shrunk NPS", "NPS co rút"),
-    "shrunk_low": ("Shrunk, CI low", "Co rút, KTC cận dưới"),
-    "shrunk_high": ("Shrunk, CI high", "Co rút, KTC cận trên"),
+    "nps_shrunk": ("Shrunk NPS", "NPS (hiệu chỉnh cho nhóm ít dữ liệu)"),
+    "shrunk_low": ("Shrunk, CI low", "Đã hiệu chỉnh, cận dưới khoảng tin cậy"),
+    "shrunk_high": ("Shrunk, CI high", "Đã hiệu chỉnh, cận trên khoảng tin cậy"),
     "nps_if": ("Segment NPS after the change", "NPS phân khúc sau thay đổi"),
     "gain": ("Gain in overall NPS", "Mức tăng NPS chung"),
     "total_if": ("Overall NPS after the change", "NPS chung sau thay đổi"),
@@ -321,9 +352,9 @@ _COLUMNS = {
     "rank_previous": ("Previous rank", "Thứ hạng kỳ trước"),
     "survey": ("Survey", "Đợt khảo sát"),
     "enps": ("eNPS", "eNPS"),
-    "enps_ci_low": ("eNPS, CI low", "eNPS, KTC cận dưới"),
-    "enps_ci_high": ("eNPS, CI high", "eNPS, KTC cận trên"),
-    "known": ("Computed by the scorecard", "Được thẻ điểm tính"),
+    "enps_ci_low": ("eNPS, CI low", "eNPS, cận dưới khoảng tin cậy"),
+    "enps_ci_high": ("eNPS, CI high", "eNPS, cận trên khoảng tin cậy"),
+    "known": ("Computed by the scorecard", "Được bảng điểm KPI tính"),
     "missing": ("Missing", "Còn thiếu"),
     "by": ("Breakdown", "Chia theo"),
     "group": ("Group", "Nhóm"),
@@ -344,11 +375,17 @@ _VALUES = {
         "short_term_dip": ("short-term dip", "sụt giảm ngắn hạn"),
         "within_range": ("within range", "trong phạm vi bình thường"),
         "persistent_over": ("persistent over-performer", "tốt hơn nhóm một cách bền vững"),
+        "significant_under": ("below the team (too few periods to judge persistence)",
+                              "thấp hơn nhóm (quá ít kỳ để đánh giá tính bền vững)"),
+        "significant_over": ("above the team (too few periods to judge persistence)",
+                             "cao hơn nhóm (quá ít kỳ để đánh giá tính bền vững)"),
         "too_few": ("too few leads to judge", "quá ít khách hàng tiềm năng để đánh giá"),
     },
     "verdict": {
         "gap_remains": ("gap remains after lead mix", "chênh lệch vẫn còn sau khi tính cơ cấu khách hàng"),
         "mix_explains": ("lead mix explains the gap", "cơ cấu khách hàng giải thích chênh lệch"),
+        "mix_partly": ("lead mix explains less than half the gap",
+                       "cơ cấu nguồn khách giải thích chưa đến một nửa chênh lệch"),
         "no_gap": ("no clear gap", "không có chênh lệch rõ ràng"),
         "too_few": ("too few leads to judge", "quá ít khách hàng tiềm năng để đánh giá"),
         "too_easy": ("too easy (missed opportunity)", "quá dễ (bỏ lỡ cơ hội)"),
@@ -368,12 +405,18 @@ _VALUES = {
     },
     "direction": {
         "below": ("below", "thấp hơn"), "above": ("above", "cao hơn"),
+        "more": ("more often", "nhiều hơn"), "less": ("less often", "ít hơn"),
         "higher_is_better": ("higher is better", "càng cao càng tốt"),
         "lower_is_better": ("lower is better", "càng thấp càng tốt"),
     },
+    "category": {
+        "detractor": ("detractors", "người phản đối"), "passive": ("passives", "người trung lập"),
+        "promoter": ("promoters", "người ủng hộ"),
+    },
+    "kind": {"word": ("word", "từ"), "phrase": ("two words", "cụm hai từ")},
     "status": {
         "green": ("on target", "đạt mục tiêu"), "amber": ("near target", "gần mục tiêu"),
-        "red": ("off target", "không đạt mục tiêu"), "no_target": ("no target", "chưa có mục tiêu"),
+        "red": ("off target", "chưa đạt mục tiêu"), "no_target": ("no target", "chưa có mục tiêu"),
         "no_data": ("no data", "không có dữ liệu"),
         "pass": ("pass", "đạt"), "warn": ("warning", "cảnh báo"), "fail": ("fail", "không đạt"),
         "won": ("won", "thành công"), "lost": ("lost", "thất bại"), "open": ("open", "đang xử lý"),
@@ -422,7 +465,7 @@ _VALUES = {
         "correlation": ("low correlation", "tương quan thấp"),
         "mape": ("large scaled difference", "chênh lệch lớn sau chuẩn hóa"),
         "trend": ("diverging trends", "xu hướng tách rời"),
-        "placebo": ("an effect without a promotion (placebo)", "có hiệu quả khi không khuyến mãi (kiểm định giả)"),
+        "placebo": ("an effect without a promotion (placebo)", "có hiệu quả khi không khuyến mãi (kiểm tra bằng khuyến mãi giả định)"),
     },
     "missing": {
         "owner": ("owner", "người phụ trách"), "target": ("target", "mục tiêu"),
@@ -650,6 +693,7 @@ _units = catalog("units", {
     "score": {"en": "{value} of {top}", "vi": "{value}/{top}"},
     "days": {"en": "{value} days", "vi": "{value} ngày"},
     "pp": {"en": "{value} pp", "vi": "{value} điểm %"},
+    "month": {"en": "{month}/{year}", "vi": "tháng {month}/{year}"},
 })
 
 
@@ -657,19 +701,27 @@ def _scaled_digits(x: float) -> int:
     return 2 if abs(x) < 100 else 0
 
 
-def money_short(value, locale: str = DEFAULT_LOCALE, *, currency: str = "VND") -> str:
+def money_short(value, locale: str = DEFAULT_LOCALE, *, currency: str = "VND", digits: int | str | None = None) -> str:
     """Money as managers write it: 12 187 768 000 VND -> 'VND 12.19 bn' / '12,19 tỷ ₫'; 850 000 000 ->
     'VND 850 m' / '850 tr ₫'; below a million the whole amount ('VND 350,000' / '350.000 ₫').
 
     >>> money_short(12187768000, "vi"), money_short(850e6, "en"), money_short(350000, "vi")
     ('12,19 tỷ ₫', 'VND 850 m', '350.000 ₫')
+
+    ``digits`` sets the decimals of a scaled amount (default: 2 below 100, else 0); ``"trim"`` drops
+    trailing zeros ('VND 2 bn', 'VND 2.5 bn'), as on a chart axis.
     """
     if _nan(value):
         return "–"
     v = float(value)
     for scale, key in ((1e9, "billion"), (1e6, "million")):
         if abs(v) >= scale:
-            amount = _units(key, locale, value=number(v / scale, locale, digits=_scaled_digits(v / scale)))
+            x = v / scale
+            places = _scaled_digits(x) if digits is None or digits == "trim" else int(digits)
+            if digits == "trim":  # the fewest decimals that show the amount as it is (at most the default)
+                places = next(d for d in range(places + 1) if abs(round(x, d) - x) < 1e-9 * max(1.0, abs(x))
+                              or d == places)
+            amount = _units(key, locale, value=number(v / scale, locale, digits=places))
             break
     else:
         from babel.numbers import get_currency_precision
@@ -746,7 +798,7 @@ def axis_formatter(unit: str, locale: str = DEFAULT_LOCALE, *, currency: str = "
     if unit in ("share", "percent"):
         return FuncFormatter(lambda x, _pos: percent(x, locale, digits=0))
     if unit == "money":
-        return FuncFormatter(lambda x, _pos: money_short(x, locale, currency=currency) if x else "0")
+        return FuncFormatter(lambda x, _pos: money_short(x, locale, currency=currency, digits="trim") if x else "0")
     return FuncFormatter(lambda x, _pos: value(x, unit if unit in UNITS else "number", locale, currency=currency,
                                                 digits=0 if abs(x) >= 10 or unit == "count" else None))
 

@@ -23,6 +23,7 @@ __all__ = ["findings", "kpi_tiles", "record_items", "render_index"]
 PERSPECTIVES = ("financial", "customer", "internal", "learning")
 
 _t = i18n.catalog("overview", {
+    "customers_say": {"en": "What customers say", "vi": "Khách hàng nói gì"},
     "glance": {"en": "At a glance", "vi": "Tổng quan"},
     "look_next": {"en": "Look next", "vi": "Cần xem tiếp"},
     "answers": {"en": "What each analysis found", "vi": "Kết luận của từng phân tích"},
@@ -51,6 +52,7 @@ _t = i18n.catalog("overview", {
     "numbers": {"en": "All recorded numbers ({n})", "vi": "Tất cả số liệu đã ghi ({n})"},
     "other": {"en": "other", "vi": "khác"},
     "target": {"en": "target {value}", "vi": "mục tiêu {value}"},
+    "against": {"en": "{value} against a target of {target}", "vi": "{value} so với mục tiêu {target}"},
 })
 
 # Recorded names -> (label key, unit) for "all recorded numbers": labels in both languages, values by unit.
@@ -66,6 +68,10 @@ _LABELS = i18n.catalog("overview.records", {
     "reps_short_term_dip": {"en": "Reps with a recent dip", "vi": "Nhân viên vừa giảm"},
     "reps_within_range": {"en": "Reps within the usual range", "vi": "Nhân viên trong mức bình thường"},
     "reps_too_few": {"en": "Reps with too few leads", "vi": "Nhân viên có quá ít khách tiềm năng"},
+    "reps_significant_under": {"en": "Reps below, too few periods to judge persistence",
+                               "vi": "Nhân viên thấp hơn, quá ít kỳ để đánh giá tính bền vững"},
+    "reps_significant_over": {"en": "Reps above, too few periods to judge persistence",
+                              "vi": "Nhân viên cao hơn, quá ít kỳ để đánh giá tính bền vững"},
     "reps_mix_explains": {"en": "Gap explained by the lead mix", "vi": "Chênh lệch do cơ cấu nguồn khách"},
     "promo_lift": {"en": "Promotion lift", "vi": "Mức tăng nhờ khuyến mãi"},
     "promo_lift_ci": {"en": "Promotion lift, 95% interval", "vi": "Mức tăng, khoảng tin cậy 95%"},
@@ -91,12 +97,27 @@ _UNITS = {"p_hit": "share", "p_hit_modest": "share", "team_conversion": "share",
           "nps_responses_for_5_points": "count", "funnel_phi": "ratio"}
 
 
+#: the NPS page's "what customers say" section (an anchor in notebook 04's heading in both languages)
+CUSTOMERS_SAY = "customers-say"
+
+
 def _kpis(manifest: Mapping) -> list[dict]:
     for entry in manifest.get("notebooks", []):
         kpis = (entry.get("headline") or {}).get("scorecard_kpis")
         if kpis:
-            return [dict(k, page=entry.get("outputs", {}).get("html")) for k in kpis]
+            comments = _comments_page(manifest)
+            return [dict(k, page=entry.get("outputs", {}).get("html"),
+                         **({"comments": comments} if comments and k.get("kpi") == "nps" else {})) for k in kpis]
     return []
+
+
+def _comments_page(manifest: Mapping) -> str | None:
+    """The link to the NPS page's comment section, when the report has an NPS page that analysed comments."""
+    for entry in manifest.get("notebooks", []):
+        html = (entry.get("outputs") or {}).get("html")
+        if html and entry.get("status") == "ok" and "nps_comments" in (entry.get("headline") or {}):
+            return f"{html}#{CUSTOMERS_SAY}"
+    return None
 
 
 def kpi_tiles(manifest: Mapping, locale: str = "en") -> list[dict]:
@@ -105,6 +126,8 @@ def kpi_tiles(manifest: Mapping, locale: str = "en") -> list[dict]:
     for k in _kpis(manifest):
         k["target_line"] = _t("target", locale, value=k["target_text"]) if k.get("target_text") not in (None, "", "–") \
             else ""
+        if k.get("comments"):
+            k["comments_text"] = _t("customers_say", locale)
         groups.setdefault(k.get("perspective") or "other", []).append(k)
     order = [p for p in PERSPECTIVES if p in groups] + [p for p in groups if p not in PERSPECTIVES]
     out = []
@@ -114,6 +137,14 @@ def kpi_tiles(manifest: Mapping, locale: str = "en") -> list[dict]:
     return out
 
 
+def _against(k: Mapping, locale: str) -> str:
+    """'56.0% against a target of 60.0%': the value and its target, without repeating the status the
+    sentence already names (the recorded ``reason`` ends with it)."""
+    if k.get("value_text") and k.get("target_text") not in (None, "", "–"):
+        return _t("against", locale, value=k["value_text"], target=k["target_text"])
+    return k.get("reason", "")
+
+
 def _names(values) -> str:
     return ", ".join(str(v) for v in values)
 
@@ -121,7 +152,7 @@ def _names(values) -> str:
 def findings(manifest: Mapping, locale: str = "en") -> list[dict]:
     """"Look next": the off-target KPIs, then the significant findings of the analyses, each with
     the page it is on (``{"text", "href"}``)."""
-    out = [{"text": _t("find_kpi", locale, kpi=k["name"], reason=k.get("reason", "")), "href": k.get("page")}
+    out = [{"text": _t("find_kpi", locale, kpi=k["name"], reason=_against(k, locale)), "href": k.get("page")}
            for k in _kpis(manifest) if k.get("status") == "red"]
     for entry in manifest.get("notebooks", []):
         head, href = entry.get("headline") or {}, (entry.get("outputs") or {}).get("html")
@@ -141,7 +172,7 @@ def _lead(manifest: Mapping, locale: str) -> list[str]:
     kpis = _kpis(manifest)
     if not kpis:
         return []
-    red = [f"{k['name']} ({k.get('reason', '')})" for k in kpis if k.get("status") == "red"]
+    red = [f"{k['name']} ({_against(k, locale)})" for k in kpis if k.get("status") == "red"]
     amber = [k["name"] for k in kpis if k.get("status") == "amber"]
     lines = []
     if red:

@@ -156,6 +156,9 @@ _t = i18n.catalog("report", {
                             "vi": "Không có dữ liệu: workbook không có bảng {tables}."},
     "skip_missing_file": {"en": "No data for it: the file {file} is not in the data folder.",
                           "vi": "Không có dữ liệu: thư mục dữ liệu không có tệp {file}."},
+    "skip_no_test_ended": {"en": "No promotion test ended in {period} (the last one in {file} ended on {last}).",
+                           "vi": "Không có thử nghiệm khuyến mãi nào kết thúc trong {period} (thử nghiệm gần nhất "
+                                 "trong {file} kết thúc ngày {last})."},
     "notice_partial": {"en": "Partial data, published on purpose (--allow-partial): {tables} do not cover "
                              "{period} completely.",
                        "vi": "Dữ liệu chưa đủ, được phát hành có chủ ý (--allow-partial): {tables} chưa bao "
@@ -168,12 +171,12 @@ _t = i18n.catalog("report", {
     "status_not_finished": {"en": "did not finish", "vi": "chưa chạy xong"},
     "overall_running": {"en": "This report is being built: {done} of {n} notebooks finished so far. This page is "
                                "rewritten as the run goes on.",
-                        "vi": "Báo cáo đang được tạo: {done} trên {n} sổ tay đã chạy xong. Trang này được cập "
+                        "vi": "Báo cáo đang được tạo: {done} trên {n} báo cáo chi tiết đã chạy xong. Trang này được cập "
                               "nhật trong khi chạy."},
     "overall_stopped": {"en": "This run did not finish: {reason}. {done} of {n} notebooks finished. This attempt is "
                               "kept for inspection; an earlier complete report for {period}, if there is one, is "
                               "unchanged.",
-                        "vi": "Lần chạy này không hoàn tất: {reason}. {done} trên {n} sổ tay đã chạy xong. Lần "
+                        "vi": "Lần chạy này không hoàn tất: {reason}. {done} trên {n} báo cáo chi tiết đã chạy xong. Lần "
                               "chạy này được giữ lại để kiểm tra; báo cáo hoàn chỉnh trước đó của {period} (nếu "
                               "có) không bị thay đổi."},
     # why a run stopped (manifest "reason.code"); the output-folder ones also end the CLI's message
@@ -190,12 +193,12 @@ _t = i18n.catalog("report", {
                                                                               "đột ngột trước khi xong"},
     "reason_error": {"en": "the runner stopped with an error ({detail})",
                      "vi": "tiến trình chạy báo cáo dừng vì lỗi ({detail})"},
-    "overall_ok": {"en": "All {n} notebooks ran.", "vi": "Cả {n} sổ tay đều chạy xong."},
+    "overall_ok": {"en": "All {n} notebooks ran.", "vi": "Cả {n} báo cáo chi tiết đều chạy xong."},
     "overall_failed": {"en": "{failed} of {n} notebooks failed. This attempt is kept for inspection; an "
                                  "earlier complete report for {period}, if there is one, is unchanged.",
-                       "vi": "{failed} trên {n} sổ tay bị lỗi. Lần chạy này được giữ lại để kiểm tra; "
+                       "vi": "{failed} trên {n} báo cáo chi tiết bị lỗi. Lần chạy này được giữ lại để kiểm tra; "
                              "báo cáo hoàn chỉnh trước đó của {period} (nếu có) không bị thay đổi."},
-    "col_notebook": {"en": "Notebook", "vi": "Sổ tay"},
+    "col_notebook": {"en": "Notebook", "vi": "Báo cáo chi tiết"},
     "col_status": {"en": "Status", "vi": "Trạng thái"},
     "col_duration": {"en": "Duration", "vi": "Thời gian chạy"},
     "col_headline": {"en": "Headline numbers", "vi": "Số liệu chính"},
@@ -204,11 +207,11 @@ _t = i18n.catalog("report", {
     "seconds": {"en": "{s} s", "vi": "{s} giây"},
     "failed_at": {"en": "Failed at cell {cell}: {error}", "vi": "Lỗi tại ô {cell}: {error}"},
     "failed_stage": {"en": "Failed ({stage}): {error}", "vi": "Lỗi ({stage}): {error}"},
-    "notebook_link": {"en": "notebook (.ipynb)", "vi": "sổ tay (.ipynb)"},
-    "manifest_link": {"en": "Machine-readable manifest", "vi": "Tệp kê khai cho máy đọc"},
+    "notebook_link": {"en": "notebook (.ipynb)", "vi": "tệp Jupyter (.ipynb)"},
+    "manifest_link": {"en": "Machine-readable manifest", "vi": "Số liệu dạng JSON"},
     "back": {"en": "All reports for {period}", "vi": "Tất cả báo cáo của {period}"},
     "banner_failed": {"en": "This notebook did not finish. {error}",
-                      "vi": "Sổ tay này không chạy xong. {error}"},
+                      "vi": "Báo cáo chi tiết này không chạy xong. {error}"},
     "table_rows": {"en": "table, {n} rows", "vi": "bảng, {n} dòng"},
     "more_items": {"en": "… {n} more", "vi": "… thêm {n}"},
     "none": {"en": "none recorded", "vi": "không có"},
@@ -846,7 +849,9 @@ def notebook_requirements(notebook: str | os.PathLike) -> dict:
     """What a notebook needs to have data, from ``metadata.kpi_workbook.requires``.
 
     Keys: ``tables`` (every one needed), ``any_table`` (at least one), ``file_parameters`` (parameters
-    naming a file in the data folder, e.g. the promotion schedule). A notebook without them needs nothing.
+    naming a file in the data folder, e.g. the promotion schedule), ``ended_in_period`` (parameters naming
+    a promotion schedule: the page is about the tests that ended in the report's period, and is skipped
+    when none did). A notebook without them needs nothing.
     """
     import nbformat
 
@@ -866,17 +871,49 @@ def skip_reason(requires: Mapping, workbook, parameters: Mapping) -> dict | None
         value = parameters.get(name)
         if value and not (Path(workbook.data_dir) / str(value)).exists():
             return {"code": "missing_file", "file": str(Path(workbook.data_dir) / str(value))}
+    for name in requires.get("ended_in_period", []):
+        if parameters.get(name) and (why := no_test_ended(Path(workbook.data_dir) / str(parameters[name]),
+                                                          parameters.get("period"))):
+            return why
     return None
+
+
+def test_ends(raw) -> list:
+    """The last day of each promotion test in a schedule table as read: rows with the same ``test`` label
+    form one test; without that column the whole schedule is one test (the seed's two shops swapping)."""
+    from . import promo
+
+    groups = [g for _, g in raw.groupby(raw["test"].astype(str), sort=True)] if "test" in raw.columns else [raw]
+    return [promo.parse_schedule(g.drop(columns="test", errors="ignore"))["end"].max() for g in groups]
+
+
+def no_test_ended(path: Path, period: str | None) -> dict | None:
+    """``{"code": "no_test_ended", ...}`` when no promotion test of the schedule at ``path`` ends inside
+    ``period``; None when one does, or when the schedule cannot be read (the notebook then says why)."""
+    from . import data
+    from .core.periods import parse_period
+
+    if not period:
+        return None
+    try:
+        ends = test_ends(data.read(path))
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
+    p = parse_period(period)
+    if any(p.start <= end <= p.end for end in ends):
+        return None
+    return {"code": "no_test_ended", "file": path.name, "period": str(p), "last": str(max(ends).date())}
 
 
 # ----------------------------------------------------------------------------------------------
 # Rendering
 # ----------------------------------------------------------------------------------------------
 
-def _strip_for_report(nb) -> Any:
+def page_cells(nb) -> Any:
     """A copy of an executed notebook for the manager's HTML: without record outputs (they are in the
     index and manifest), widget views (they need a live kernel), stderr streams (warnings) and the
-    widget state (which would make nbconvert add a script from a CDN)."""
+    widget state (which would make nbconvert add a script from a CDN), and without the sections left
+    showing nothing (:func:`_without_empty_sections`)."""
     import copy
 
     nb = copy.deepcopy(nb)
@@ -975,14 +1012,14 @@ def render_html(nb, *, title: str, locale: str = "en", period: str = "", error: 
             "notice": notice,
         },
     }
-    nb = _strip_for_report(nb)
+    nb = page_cells(nb)
     nb.metadata["title"] = title
     body, _ = exporter.from_notebook_node(nb, resources=resources)
     return body
 
 
 def _period_label(period: str, locale: str) -> str:
-    """'2026-10' -> 'October 2026' / 'tháng 10 năm 2026'; weeks, quarters and years in words too."""
+    """'2026-10' -> 'October 2026' / 'tháng 10/2026'; weeks, quarters and years in words too."""
     if period and _PERIOD.fullmatch(str(period)):
         return i18n.month(period, locale)
     from .core.periods import period_label
@@ -1164,6 +1201,10 @@ def skip_text(skip: Mapping, locale: str) -> str:
     """Why a notebook was skipped, in words (``{"code": "missing_tables", "tables": [...]}``)."""
     if skip.get("code") == "missing_file":
         return _t("skip_missing_file", locale, file=skip.get("file", ""))
+    if skip.get("code") == "no_test_ended":
+        return _t("skip_no_test_ended", locale, file=skip.get("file", ""),
+                  period=_period_label(skip.get("period", ""), locale),
+                  last=i18n.date(skip.get("last", ""), locale))
     return _t("skip_missing_tables", locale, tables=", ".join(skip.get("tables") or []))
 
 

@@ -16,7 +16,7 @@ from . import schema as _schema
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 _t = i18n.catalog("scaffold", {
-    "readme_title": {"en": "KPI workbook for {client}", "vi": "Sổ tay KPI cho {client}"},
+    "readme_title": {"en": "KPI workbook for {client}", "vi": "Bộ báo cáo KPI cho {client}"},
     "readme_body": {
         "en": ("1. Put the client's exports in `data/` (CSV, Parquet or Excel).\n"
                "2. In `workbook.yml`, set each table's `path` and map the client's column names to the "
@@ -33,15 +33,15 @@ _t = i18n.catalog("scaffold", {
                "tên chuẩn trong mục `columns` (và các nhãn như trạng thái khách hàng tiềm năng trong `values`).\n"
                "3. Kiểm tra dữ liệu: `kpi-report validate --config workbook.yml`.\n"
                "4. Chạy báo cáo: `kpi-report run --config workbook.yml --period YYYY-MM`; báo cáo được ghi vào "
-               "`reports/<period>/`.\n\nCó thể bỏ qua những bảng không có: thẻ điểm sẽ bỏ các KPI tương ứng kèm "
-               "ghi chú. Phép thử khuyến mãi (sổ tay 03) còn đọc lịch khuyến mãi trong `data/`: "
+               "`reports/<period>/`.\n\nCó thể bỏ qua những bảng không có: bảng điểm KPI sẽ bỏ các KPI tương ứng kèm "
+               "ghi chú. Phép thử khuyến mãi (báo cáo chi tiết 03) còn đọc lịch khuyến mãi trong `data/`: "
                "`promotions.csv` (hoặc một tệp Excel, khai báo bằng `-p schedule_file TÊN_TỆP`) với các cột "
                "`location`, `start`, `end` và tên cửa hàng giống hệt trong bảng doanh số. "
                "Các bảng chuẩn và cột của chúng:"),
     },
     "config_header": {
         "en": "# KPI workbook configuration for {client}. Fill in each table's file and column names.",
-        "vi": "# Cấu hình sổ tay KPI cho {client}. Điền tên tệp và tên cột của từng bảng.",
+        "vi": "# Cấu hình bộ báo cáo KPI cho {client}. Điền tên tệp và tên cột của từng bảng.",
     },
 })
 

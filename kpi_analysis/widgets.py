@@ -482,7 +482,9 @@ def rep_explorer(leads, *, locale: str = "en", confidence: float = 0.95, chart: 
                        & cells["period"].map(order).between(order[first], order[last])]
         if not len(chosen) or not who.value:
             return None, [i18n.text("common", "no_data", locale)]
-        res = reps.compare(chosen, period=last, window=None, confidence=conf.value, **compare_kwargs)
+        # the chosen range is the window (weeks=: weekly counts answer for their last week over that many)
+        res = reps.compare(chosen, period=last, window=None, weeks=order[last] - order[first] + 1,
+                           confidence=conf.value, **compare_kwargs)
         verdicts = res.verdicts(locale)
         shown = res.table[res.table["rep"].isin(who.value)]
         fig, ax = _figure(9, 1.8 + 0.4 * max(len(shown), 4))

@@ -81,8 +81,8 @@ def test_a_week_with_few_answers_uses_the_trailing_thirteen_weeks_named_in_both_
     en, vi = res.summary("en"), res.summary("vi")
     assert en.startswith("Week 43 of 2026 (Oct 19, 2026 to Oct 25, 2026): 9 answers, too few for an NPS of their "
                          "own (fewer than 100); over the trailing 13 weeks (Jul 27, 2026 to Oct 25, 2026) NPS ")
-    assert vi.startswith("Tuần 43/2026 (19 thg 10, 2026 đến 25 thg 10, 2026): 9 câu trả lời, quá ít để tính NPS "
-                         "riêng (dưới 100); trong 13 tuần gần nhất (27 thg 7, 2026 đến 25 thg 10, 2026) NPS ")
+    assert vi.startswith("Tuần 43/2026 (19/10/2026 đến 25/10/2026): 9 câu trả lời, quá ít để tính NPS "
+                         "riêng (dưới 100); trong 13 tuần gần nhất (27/07/2026 đến 25/10/2026) NPS ")
     assert f"{res.n:,} answers" in en and "+55.6" not in en  # the week's own NPS is not shown
     head = res.headline()
     assert head["nps"] == res.nps and head["period_n"] == 9 and head["window"] == "trailing"
@@ -94,7 +94,7 @@ def test_a_month_with_few_answers_uses_the_trailing_three_months():
     res = nps.for_period(rows, period="2026-10")
     assert res.window == "trailing" and res.period_n == 60 and res.n == 260
     assert "over the trailing 3 months (Aug 1, 2026 to Oct 31, 2026)" in res.summary()
-    assert "trong 3 tháng gần nhất (1 thg 8, 2026 đến 31 thg 10, 2026)" in res.summary("vi")
+    assert "trong 3 tháng gần nhất (01/08/2026 đến 31/10/2026)" in res.summary("vi")
 
 
 def test_a_quarter_with_few_answers_keeps_its_own_answers_and_says_so():
@@ -137,7 +137,7 @@ def test_segment_and_what_if_sentences_name_their_window():
     rows = _answers({("2025-11-01", "2026-10-31"): (60, 60, 120)})
     seg = nps.segment(rows, by="region", start="2025-11-01", end="2026-10-31")
     assert seg.summary().startswith("Answers from Nov 1, 2025 to Oct 31, 2026: overall NPS +25.0")
-    assert seg.summary("vi").startswith("Câu trả lời từ 1 thg 11, 2025 đến 31 thg 10, 2026: NPS chung +25,0")
+    assert seg.summary("vi").startswith("Câu trả lời từ 01/11/2025 đến 31/10/2026: NPS chung +25,0")
     assert (seg.start, seg.end) == ("2025-11-01", "2026-10-31") and seg.headline()["start"] == "2025-11-01"
     w = nps.what_if(rows, by="region", start="2025-11-01", end="2026-10-31")
     assert w.summary().startswith("Answers from Nov 1, 2025 to Oct 31, 2026: if 10% of detractors became")
@@ -152,7 +152,7 @@ def test_the_trend_follows_the_report_kind_and_ends_with_the_period():
         assert t.freq == freq and len(t.table) == count and str(t.table["period"].iloc[-1].date()) == last, period
     weekly = nps.trend(rows, period="2026-W43")
     assert weekly.summary().startswith("Week of Oct 19, 2026: NPS")
-    assert weekly.summary("vi").startswith("Tuần từ 19 thg 10, 2026: NPS")
+    assert weekly.summary("vi").startswith("Tuần từ 19/10/2026: NPS")
     empty = nps.trend(rows, period="2026-W45", periods=4).table  # the report's week has no answers yet
     assert str(empty["period"].iloc[-1].date()) == "2026-11-02" and empty["n"].iloc[-1] == 0
     assert math.isnan(empty["nps"].iloc[-1])
@@ -213,7 +213,7 @@ def test_the_notebook_records_what_nps_gives_on_the_same_answers(tmp_path, sampl
 @pytest.mark.slow
 def test_the_weekly_page_names_its_trailing_window_in_vietnamese(tmp_path):
     entry, page = _run(tmp_path, "2026-W43", locale="vi")
-    assert entry["headline"]["answer"].startswith("Tuần 43/2026 (19 thg 10, 2026 đến 25 thg 10, 2026): 67 câu trả "
+    assert entry["headline"]["answer"].startswith("Tuần 43/2026 (19/10/2026 đến 25/10/2026): 67 câu trả "
                                                   "lời, quá ít để tính NPS riêng (dưới 100); trong 13 tuần gần nhất "
-                                                  "(27 thg 7, 2026 đến 25 thg 10, 2026) NPS +42,0")
-    assert "Câu trả lời từ 26 thg 10, 2025 đến 25 thg 10, 2026" in page
+                                                  "(27/07/2026 đến 25/10/2026) NPS +42,0")
+    assert "Câu trả lời từ 26/10/2025 đến 25/10/2026" in page

@@ -1,7 +1,11 @@
 """The index as the month at a glance, built from a manifest: tiles, what is off target, look next."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from kpi_analysis import overview, report
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _kpi(kpi, name, value_text, status, perspective, target_text="–", reason=""):
@@ -34,7 +38,7 @@ MANIFEST = {
 def test_off_target_kpis_are_named_first_with_their_reason():
     html = report.render_index(MANIFEST, locale="en")
     glance = html[html.index("At a glance"):html.index("Look next")]
-    assert "Off target: Existing clients active (56.0% against a target of 60.0%: off target)" in glance
+    assert "Off target: Existing clients active (56.0% against a target of 60.0%); Employee NPS" in glance
     assert "Near target: Shop sales." in glance
     assert glance.index("Financial") < glance.index("Customer") < glance.index("Learning and growth")
     assert 'class="tile red" id="kpi-client_engagement"' in glance and "target 60.0%" in glance
@@ -61,3 +65,33 @@ def test_everything_is_escaped_and_vietnamese_throughout():
     for words in ("Tổng quan", "Cần xem tiếp", "Chưa đạt mục tiêu:", "Tài chính", "Kết luận của từng phân tích"):
         assert words in html
     assert "<script" not in html
+
+
+def test_the_nps_tile_links_to_what_customers_say():
+    import copy
+
+    manifest = copy.deepcopy(MANIFEST)
+    card = manifest["notebooks"][1]["headline"]["scorecard_kpis"]
+    card.append(_kpi("nps", "Customer NPS", "+41.9", "no_target", "customer"))
+    html = report.render_index(manifest, locale="vi")
+    assert "Khách hàng nói gì" not in html  # no NPS page with comments in this report: no link
+    manifest["notebooks"].append({"name": "04_nps_segmentation", "title": "NPS", "status": "ok",
+                                  "outputs": {"html": "04_nps_segmentation.html"},
+                                  "headline": {"nps": 41.9, "nps_comments": {"n_comments": 640}}})
+    html = report.render_index(manifest, locale="vi")
+    tile = html[html.index('id="kpi-nps"'):]
+    tile = tile[:tile.index("</div></div>") + 12]
+    assert '<a href="04_nps_segmentation.html#customers-say">Khách hàng nói gì</a>' in tile
+
+
+def test_the_comment_section_has_the_anchor_the_index_links_to():
+    import nbformat
+
+    from kpi_analysis.overview import CUSTOMERS_SAY
+
+    nb = nbformat.read(ROOT / "notebooks" / "04_nps_segmentation.ipynb", as_version=4)
+    nb.cells = [c for c in nb.cells if c.cell_type == "markdown"]  # not run: the headings alone
+    headings = [c for c in nb.cells if c.cell_type == "markdown" and f'id="{CUSTOMERS_SAY}"' in c.source]
+    assert len(headings) == 2  # the English and the Vietnamese heading
+    for locale in ("en", "vi"):
+        assert f'id="{CUSTOMERS_SAY}"' in report.render_html(nb, title="NPS", locale=locale, period="2026-10")

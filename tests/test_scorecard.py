@@ -453,7 +453,7 @@ def test_html_escapes_data_and_formats_for_the_locale():
     assert "VND 350" in page_en and "350 ₫" in page_vi
     assert "Tài chính" in page_vi and "Learning and growth" in page_en
     assert page_en.count("<svg") == len(card.table)
-    assert "October 2026" in page_en and "tháng 10 năm 2026" in page_vi
+    assert "October 2026" in page_en and "tháng 10/2026" in page_vi
 
 
 def test_headline_records_and_plots_are_report_ready(card):
@@ -469,7 +469,7 @@ def test_headline_records_and_plots_are_report_ready(card):
     assert sum(ax.get_visible() for ax in fig.axes) == len(card.table)
     plt.close("all")
     assert "KPI scorecard for October 2026" in card.summary("en")
-    assert "Bảng điểm KPI tháng 10 năm 2026" in card.summary("vi")
+    assert "Bảng điểm KPI tháng 10/2026" in card.summary("vi")
 
 
 @pytest.mark.parametrize("kwargs, message", [

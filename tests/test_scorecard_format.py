@@ -133,7 +133,7 @@ def test_records_carry_each_kpi_for_the_index_and_keep_the_archive_names(card):
     assert engagement["status"] == "red" and engagement["reason"] == "56.0% against a target of 60.0%: off target"
     assert tiles["revenue"]["concept"] == "shop_sales@2026-10" and tiles["revenue"]["name"] == "Shop sales"
     vi = {t["kpi"]: t for t in card.records("vi")["scorecard_kpis"]}
-    assert vi["employee_satisfaction"]["reason"] == "6,55/10 so với mục tiêu 7,50/10: không đạt mục tiêu"
+    assert vi["employee_satisfaction"]["reason"] == "6,55/10 so với mục tiêu 7,50/10: chưa đạt mục tiêu"
     manifest = {"notebooks": [{"name": "05_kpi_scorecard", "headline": rec}]}
     assert archive.key_kpis(manifest)["revenue"] == {"value": rec["revenue"], "status": rec["revenue_status"]}
 

@@ -73,7 +73,7 @@ def test_scorecard_says_why_a_flat_survey_has_no_interval_or_test():
     lines = card.note_lines("en")
     assert any("every answer in February 2026 is the same (5.00 of 10)" in s for s in lines)
     assert any("do not vary within February 2026 nor within January 2026" in s for s in lines)
-    assert any("mọi câu trả lời trong tháng 2 năm 2026 đều như nhau" in s for s in card.note_lines("vi"))
+    assert any("mọi câu trả lời trong tháng 2/2026 đều như nhau" in s for s in card.note_lines("vi"))
 
 
 def test_a_survey_that_varies_keeps_its_test_and_interval():

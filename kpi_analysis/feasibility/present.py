@@ -121,7 +121,7 @@ text = i18n.catalog("feasibility", {
     "r_relevant_ok": {"en": "linked to the {perspective} perspective of the scorecard",
                       "vi": "gắn với khía cạnh {perspective} của thẻ điểm cân bằng"},
     "r_relevant_none": {"en": "not linked to a scorecard perspective in the config",
-                        "vi": "chưa gắn với khía cạnh nào của thẻ điểm trong cấu hình"},
+                        "vi": "chưa gắn với khía cạnh nào của Thẻ điểm cân bằng (BSC) trong cấu hình"},
     "r_time_ok": {"en": "{period} ends {h} month(s) after the data",
                   "vi": "{period} kết thúc {h} tháng sau dữ liệu"},
     "r_time_far": {"en": "{period} ends {h} months after the data, beyond the {max}-month horizon "

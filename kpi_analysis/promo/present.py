@@ -62,7 +62,7 @@ words = i18n.catalog("promo", {
     "pre_ok": {"en": "Baseline check: the locations moved together (correlation {corr}, scaled "
                      "difference {mape} on average, placebo p {placebo_p}).",
                "vi": "Kiểm tra kỳ gốc: các điểm bán biến động cùng nhau (tương quan {corr}, chênh lệch sau "
-                     "chuẩn hóa trung bình {mape}, kiểm định giả p {placebo_p})."},
+                     "chuẩn hóa trung bình {mape}, kiểm tra bằng khuyến mãi giả định p {placebo_p})."},
     "pre_warn": {"en": "Warning: the locations were not comparable in the baseline ({reasons}); the "
                        "estimate may reflect their differences rather than the promotion.",
                  "vi": "Cảnh báo: các điểm bán không tương đồng trong kỳ gốc ({reasons}); ước lượng có thể "
@@ -75,7 +75,7 @@ words = i18n.catalog("promo", {
     "reason_mape": {"en": "large scaled difference", "vi": "chênh lệch lớn sau chuẩn hóa"},
     "reason_trend": {"en": "diverging trends", "vi": "xu hướng tách rời"},
     "reason_placebo": {"en": "an effect where there was no promotion (placebo)",
-                       "vi": "có 'hiệu quả' ở nơi không có khuyến mãi (kiểm định giả)"},
+                       "vi": "có 'hiệu quả' ở nơi không có khuyến mãi (kiểm tra bằng khuyến mãi giả định)"},
     "seed": {"en": "seed {seed}", "vi": "hạt giống ngẫu nhiên {seed}"},
     "inference_hac": {"en": "Newey-West (HAC, {lags} lags) standard errors with a t distribution on "
                             "{df} degrees of freedom",
@@ -90,8 +90,8 @@ words = i18n.catalog("promo", {
                                       "bán, khoảng tin cậy bằng cách đảo ngược cùng kiểm định"},
     "inference_ar1": {"en": "feasible GLS with AR(1) errors, the p-value and interval from an AR(1) "
                             "bootstrap of its t statistic ({n_boot} resamples)",
-                      "vi": "GLS khả thi với sai số AR(1), giá trị p và khoảng tin cậy từ bootstrap AR(1) "
-                            "của thống kê t ({n_boot} lần lấy mẫu)"},
+                      "vi": "hồi quy có tính đến tự tương quan (GLS) với sai số AR(1), giá trị p và khoảng tin "
+                            "cậy từ bootstrap AR(1) của thống kê t ({n_boot} lần lấy mẫu)"},
     "method_classic": {"en": "AB/BA crossover, two-sample t test on the period differences (Senn 2002)",
                        "vi": "thiết kế chéo AB/BA, kiểm định t hai mẫu trên chênh lệch giữa hai kỳ (Senn 2002)"},
     "method_crossover_units": {"en": "AB/BA crossover on the daily difference between {a} and {b}; {inference}",
@@ -363,7 +363,7 @@ def did_summary(r, locale: str = "en") -> str:
     >>> d = pd.DataFrame({"y": [10, 11, 10, 14, 9, 10, 9, 10.5],
     ...                   "treated": [1, 1, 1, 1, 0, 0, 0, 0], "post": [0, 0, 1, 1] * 2})
     >>> print(did_summary(promo.did(d, outcome="y", treated="treated", post="post"), "vi"))
-    Khác biệt kép: 1,2500 (SE 2,2500, KTC 95% từ -4,9970 đến 7,4970, p = 0,608), n = 8.
+    Khác biệt kép: 1,2500 (SE 2,2500, khoảng tin cậy 95% từ -4,9970 đến 7,4970, p = 0,608), n = 8.
     Phương pháp: khác biệt kép (8 dòng, 0 đơn vị); sai số chuẩn OLS thông thường.
     """
     ci = i18n.ci(r.ci_low, r.ci_high, r.confidence, locale, lambda x, loc: i18n.number(x, loc, digits=4))
@@ -437,8 +437,9 @@ def promo_method(r, locale: str = "en") -> str:
     ...                       "revenue": 100 + rng.normal(0, 4, 180)})
     >>> r = promo.analyze(sales, schedule={"A": "2026-02", "B": "2026-03"}, baseline="2026-01")
     >>> promo_method(r, "vi")  # doctest: +NORMALIZE_WHITESPACE
-    'thiết kế chéo AB/BA trên chênh lệch hằng ngày giữa A và B; GLS khả thi với sai số AR(1), giá trị p
-    và khoảng tin cậy từ bootstrap AR(1) của thống kê t (999 lần lấy mẫu); hạt giống ngẫu nhiên 20261028'
+    'thiết kế chéo AB/BA trên chênh lệch hằng ngày giữa A và B; hồi quy có tính đến tự tương quan
+    (GLS) với sai số AR(1), giá trị p và khoảng tin cậy từ bootstrap AR(1) của thống kê t (999 lần lấy
+    mẫu); hạt giống ngẫu nhiên 20261028'
     """
     m = r.model
     if r.design == "crossover":

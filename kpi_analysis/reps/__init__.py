@@ -22,7 +22,7 @@ from __future__ import annotations
 from .api import compare, counts, funnel
 from .reduce import COUNT_COLUMNS, is_reduced, period_sort_key, reduce
 from .results import FunnelResult, RepComparison
-from .stats import CLASSES
+from .stats import CLASSES, VERDICTS
 
-__all__ = ["CLASSES", "COUNT_COLUMNS", "FunnelResult", "RepComparison", "compare", "counts", "funnel",
-           "is_reduced", "period_sort_key", "reduce"]
+__all__ = ["CLASSES", "COUNT_COLUMNS", "VERDICTS", "FunnelResult", "RepComparison", "compare", "counts",
+           "funnel", "is_reduced", "period_sort_key", "reduce"]

@@ -20,18 +20,23 @@ from ..core.reduction import fetch
 from ..core.results import excluded, note
 from ..core.stats import adjust_pvalues
 from . import stats
-from .reduce import ALL, check_reduced, is_reduced, reduce, strata_list
+from .reduce import ALL, check_reduced, is_reduced, label_period, reduce, strata_list
 from .results import FunnelResult, RepComparison
 
 __all__ = ["compare", "counts", "funnel"]
 
 _ADJUST = ("holm", "fdr_bh", "bonferroni", "none")
 _COLUMNS = ["rep", "closed", "won", "conversion", "ci_low", "ci_high", "expected", "expected_conversion",
-            "oe", "oe_low", "oe_high", "adjusted_conversion", "adjusted_low", "adjusted_high", "gap",
-            "raw_p_value", "raw_p_adj", "mh_or", "mh_or_low", "mh_or_high", "statistic", "p_value",
-            "p_adj", "significant", "homogeneity_p", "shrunk", "shrunk_low", "shrunk_high",
-            "p_below_team", "periods", "periods_below", "periods_above", "worst_period", "worst_z",
-            "worst_oe", "classification", "verdict"]
+            "oe", "oe_low", "oe_high", "adjusted_conversion", "adjusted_low", "adjusted_high", "gap", "raw_gap",
+            "raw_p_value", "raw_p_adj", "cond_or", "cond_or_low", "cond_or_high", "statistic", "p_value",
+            "p_adj", "significant", "mh_or", "mh_or_low", "mh_or_high", "homogeneity_p", "shrunk",
+            "shrunk_low", "shrunk_high", "p_below_team", "periods", "periods_below", "periods_above",
+            "worst_period", "worst_z", "worst_oe", "period_closed", "period_won", "classification", "verdict"]
+#: a report period that is an ISO week is compared over the trailing weeks ending with it (as the NPS
+#: page's 13 weeks: a week alone has too few closed leads to compare reps)
+TRAILING_WEEKS = 13
+#: periods with a comparison that persistence needs (fewer: "not enough periods to judge persistence")
+MIN_PERIODS = 3
 
 
 # ------------------------------------------------------------------------------------ earlier names
@@ -88,8 +93,9 @@ def _earlier_names(func):
 @_earlier_names
 def compare(data, *, rep: str = "rep", strata: str | Sequence[str] | None = "source", freq: str | None = "M",
             date: str = "created_at", maturity_days: int = 60, as_of=None, period=None, window: int | None = 12,
-            within_period: bool = True, confidence: float = 0.95, adjust: str = "holm", min_n: int = 30,
-            persist_share: float = 2 / 3, dip_level: float = 0.998) -> RepComparison:
+            weeks: int = TRAILING_WEEKS, within_period: bool = True, confidence: float = 0.95, adjust: str = "holm",
+            min_n: int = 30, persist_share: float = 2 / 3, dip_level: float = 0.998,
+            min_periods: int = MIN_PERIODS) -> RepComparison:
     """Who converts differently from the team once their lead mix is accounted for, and is it persistent?
 
     Parameters
@@ -105,10 +111,16 @@ def compare(data, *, rep: str = "rep", strata: str | Sequence[str] | None = "sou
     period : str, optional
         The period the comparison answers for (earlier ``end=``): the window ends with its last month
         ("2026-10"; "2026-Q3" ends in September), or with the quarter holding it when ``freq="Q"``.
-        The latest period in the data by default.
+        An ISO week ("2026-W43") has too few closed leads for a comparison of its own: the window is
+        then the trailing ``weeks`` weeks ending with it, followed week by week (lead rows are reduced
+        by week; reduced counts must be by week, ``reduce(freq="W")``), with the note ``week_window``
+        and the week's own counts beside (``period_closed``/``period_won``). The latest period in the
+        data by default.
     window : int or None, default 12
         Months analysed, ending with ``period`` (12: a year, long enough to tell persistent from short
         gaps, short enough to reflect the current team). None uses every period.
+    weeks : int, default 13
+        Weeks analysed when ``period`` is an ISO week (13, as the NPS page's trailing window).
     within_period : bool, default True
         Compare each rep with the team within the same stratum *and* period (removes seasonality,
         the team's trend and the recent-leads effect from the comparison); False pools periods.
@@ -122,6 +134,10 @@ def compare(data, *, rep: str = "rep", strata: str | Sequence[str] | None = "sou
     persist_share : float, default 2/3
         Share of the rep's periods that must lie on the same side of the team for a significant gap to
         count as persistent.
+    min_periods : int, default 3
+        Periods with a comparison that persistence needs; with fewer, a significant gap is
+        "significant_under"/"significant_over" with the note ``few_periods`` ("not enough periods to
+        judge persistence"), never "persistent" on one period out of one.
     dip_level : float, default 0.998
         Two-sided level of the per-period lower limit whose breach marks a short-term dip (the funnel
         plot's outer limit: with 12 periods and ~10 reps a chance breach is rare).
@@ -131,17 +147,21 @@ def compare(data, *, rep: str = "rep", strata: str | Sequence[str] | None = "sou
     RepComparison
         ``.table`` (one row per rep): ``rep``, ``closed``, ``won``, ``conversion`` and its Wilson
         ``ci_low``/``ci_high``; ``expected`` wins and ``expected_conversion`` (the team's rate on the
-        rep's leads), ``oe`` (observed / expected) with exact Poisson ``oe_low``/``oe_high``,
-        ``adjusted_conversion`` (oe x team rate) with ``adjusted_low``/``adjusted_high``, ``gap``
-        (adjusted minus team rate, fraction); ``raw_p_value``/``raw_p_adj`` (score test of the raw rate
-        against the rest of the team); ``mh_or`` with ``mh_or_low``/``mh_or_high``, ``statistic``
-        (CMH chi-square, continuity-corrected), ``p_value``, ``p_adj``, ``significant``,
-        ``homogeneity_p`` (Breslow-Day: is the gap the same across cells?); ``shrunk`` with credible
-        ``shrunk_low``/``shrunk_high`` and ``p_below_team``; ``periods``, ``periods_below``,
-        ``periods_above``, ``worst_period``, ``worst_z``, ``worst_oe``; ``classification`` (one of
-        :data:`~kpi_analysis.reps.CLASSES`) and ``verdict`` ("gap_remains", "mix_explains", "no_gap",
-        "too_few"). ``.by_period``: ``rep``, ``period``, ``closed``, ``won``, ``expected``, ``oe``,
-        ``gap``, ``z`` (signed Mantel-Haenszel score against the rest of the team in that period),
+        rep's leads), ``oe`` (observed / expected) with ``oe_low``/``oe_high`` (the interval of the CMH
+        test, see Notes), ``adjusted_conversion`` (oe x team rate) with ``adjusted_low``/``adjusted_high``,
+        ``gap`` (adjusted minus team rate) and ``raw_gap`` (raw minus team rate), fractions;
+        ``raw_p_value``/``raw_p_adj`` (score test of the raw rate against the rest of the team);
+        ``cond_or`` (conditional ML odds ratio against the rest of the team) with ``cond_or_low``/
+        ``cond_or_high``, ``statistic`` (CMH chi-square, continuity-corrected), ``p_value`` (its
+        unadjusted p), ``p_adj`` (adjusted across reps by ``adjust``), ``significant`` (``p_adj`` below
+        1 - ``confidence``); ``mh_or`` with its Robins-Breslow-Greenland ``mh_or_low``/``mh_or_high``
+        and ``homogeneity_p`` (Breslow-Day: is the gap the same across cells?), descriptive;
+        ``shrunk`` with credible ``shrunk_low``/``shrunk_high`` and ``p_below_team``; ``periods``,
+        ``periods_below``, ``periods_above``, ``worst_period``, ``worst_z``, ``worst_oe``;
+        ``period_closed``/``period_won`` (the report period's own leads: the last period of the
+        window); ``classification`` (one of :data:`~kpi_analysis.reps.CLASSES`) and ``verdict`` (one of
+        :data:`~kpi_analysis.reps.VERDICTS`). ``.by_period``: ``rep``, ``period``, ``closed``, ``won``,
+        ``expected``, ``oe``, ``gap``, ``z`` (signed Mantel-Haenszel score against the rest of the team in that period),
         ``below``, ``above`` (beyond the 95% limits), ``dip`` (below the ``dip_level`` limit).
         ``notes`` and ``excluded`` are codes (``outside_window``, ``open_too_young`` with ``days``).
 
@@ -151,17 +171,28 @@ def compare(data, *, rep: str = "rep", strata: str | Sequence[str] | None = "sou
     that cell (indirect standardization; the team's O/E is 1 by construction). The CMH test and the
     Mantel-Haenszel odds ratio compare the rep with the rest of the team over the cells where both
     have closed leads; cells worked by one rep only carry no comparison and are left out of the test.
-    The p-value of the verdict is the continuity-corrected CMH test (as R's ``mantelhaen.test``);
-    the MH odds-ratio interval is Robins-Breslow-Greenland. The shrunk rate is the posterior mean of a
-    beta-binomial model fitted by maximum likelihood to the mix-adjusted wins (oe x team rate x closed)
-    of every rep; ``p_below_team`` is the posterior probability that the rep's mix-adjusted rate is
-    below the team rate. Reproduces R's ``mantelhaen.test(UCBAdmissions)`` and ``prop.test`` examples
+    The p-value of the verdict is the continuity-corrected CMH test (as R's ``mantelhaen.test``),
+    and the interval of the gap is that same test inverted (:func:`kpi_analysis.reps.stats.cmh_score`):
+    every common odds ratio psi against the rest of the team that the corrected CMH score test of
+    "odds ratio = psi" (noncentral hypergeometric moments of each cell) does not reject, mapped to
+    observed/expected through the rep's expected wins at psi (Cornfield 1956; Agresti 2013, 6.3.5).
+    So ``oe_low``/``oe_high`` leave out 1 exactly when ``p_value`` < 1 - ``confidence``; ``p_adj``
+    is stated apart as the adjusted p. Lead mix explains a gap ("mix_explains") when the raw test is
+    significant after adjustment, the mix-adjusted test is not, and the mix-adjusted gap is under
+    half the raw gap; with a larger adjusted gap the verdict is "mix_partly". The MH odds ratio and
+    its Robins-Breslow-Greenland interval are kept as a description (R's reference values). The
+    shrunk rate is the posterior mean of a beta-binomial model fitted by maximum likelihood to the
+    mix-adjusted wins (oe x team rate x closed) of every rep; ``p_below_team`` is the posterior
+    probability that the rep's mix-adjusted rate is below the team rate. Reproduces R's ``mantelhaen.test(UCBAdmissions)`` and ``prop.test`` examples
     (see tests/test_reps.py).
 
     References
     ----------
     Mantel, N., & Haenszel, W. (1959). Statistical aspects of the analysis of data from retrospective
     studies of disease. Journal of the National Cancer Institute, 22(4), 719-748.
+    Cornfield, J. (1956). A statistical problem arising from retrospective studies. Proceedings of
+    the Third Berkeley Symposium on Mathematical Statistics and Probability, 4, 135-148.
+    Agresti, A. (2013). Categorical Data Analysis (3rd ed.), section 6.3. Wiley.
     Breslow, N. E., & Day, N. E. (1987). Statistical Methods in Cancer Research, Vol. II. IARC.
     Spiegelhalter, D. J. (2005). Funnel plots for comparing institutional performance.
     Statistics in Medicine, 24(8), 1185-1202.
@@ -183,17 +214,26 @@ def compare(data, *, rep: str = "rep", strata: str | Sequence[str] | None = "sou
     """
     confidence = _check_arguments(confidence=confidence, adjust=adjust, dip_level=dip_level,
                                   persist_share=persist_share, min_n=min_n, window=window)
-    cells, strata_name = _reduced(data, rep=rep, strata=strata, freq=freq, date=date,
+    for name, value in (("weeks", weeks), ("min_periods", min_periods)):
+        if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
+            raise ValueError(f"{name} must be a whole number >= 1; got {value!r}.")
+    week = _week(period)
+    cells, strata_name = _reduced(data, rep=rep, strata=strata, freq="W" if week else freq, date=date,
                                   maturity_days=maturity_days, as_of=as_of)
-    win = _window(cells, period=period, window=window)
+    win = _window(cells, period=period, window=window, weeks=int(weeks), week=week)
     cells = win.cells
     keys = ["stratum", "period"] if within_period else ["stratum"]
     t, team_rate, raw_test = _mix_adjusted(cells, keys, confidence, adjust)
     names = t["rep"].tolist()
     notes = _data_notes(cells, t, win.periods)
+    own = _own_counts(t, cells, win.periods[-1])
+    if week is not None:
+        notes.insert(0, note("week_window", week=week.text, weeks=int(weeks), closed=own[0], won=own[1],
+                             start=win.periods[0], end=win.periods[-1]))
     adj_wins, prior = _shrinkage(t, team_rate, confidence, notes)
     t, bp, any_dip = _persistence(t, cells, names, win.periods, confidence, dip_level)
-    _classify(t, any_dip, min_n=min_n, persist_share=persist_share, alpha=1 - confidence, notes=notes)
+    _classify(t, any_dip, min_n=min_n, persist_share=persist_share, alpha=1 - confidence, notes=notes,
+              min_periods=int(min_periods))
     t = t[_COLUMNS]
     t["closed"], t["won"] = t["closed"].astype("int64"), t["won"].astype("int64")
     cells = cells.copy()
@@ -205,11 +245,14 @@ def compare(data, *, rep: str = "rep", strata: str | Sequence[str] | None = "sou
         statistic=raw_test[0], p_value=raw_test[1], df=raw_test[2], prior_alpha=float(prior[0]),
         prior_beta=float(prior[1]), min_leads=int(min_n), persist_share=float(persist_share),
         dip_level=float(dip_level), within_period=bool(within_period), confidence=confidence, adjust=adjust,
-        method=("Wilson CI; indirect standardization by " + " x ".join(keys) + " (exact Poisson O/E CI); "
-                "CMH test vs rest of team (continuity-corrected); " + adjust + " across reps; "
+        method=("Wilson CI; indirect standardization by " + " x ".join(keys) + " "
+                "CMH test vs rest of team (continuity-corrected) and its inverted interval; " + adjust
+                + " across reps; "
                 "beta-binomial empirical Bayes (ML) on mix-adjusted wins"),
         maturity_days=int(maturity_days), stale_open=int(cells["stale_open"].sum()),
-        excluded=_exclusions(win.outside, cells, maturity_days), notes=tuple(notes))
+        excluded=_exclusions(win.outside, cells, maturity_days), notes=tuple(notes),
+        report_period=None if week is None else week.text, report_closed=own[0], report_won=own[1],
+        min_periods=int(min_periods))
 
 
 def _check_arguments(*, confidence, adjust, dip_level, persist_share, min_n, window) -> float:
@@ -239,19 +282,48 @@ def _reduced(data, *, rep, strata, freq, date, maturity_days, as_of) -> tuple[pd
     return cells, strata_name
 
 
+def _week(period):
+    """The report period when it is an ISO week (a :class:`~kpi_analysis.core.periods.ReportPeriod`),
+    else None (months, quarters, years, dates and timestamps of the earlier ``end=``)."""
+    if period is None:
+        return None
+    try:
+        p = parse_period(period)
+    except (TypeError, ValueError):
+        return None
+    return p if p.kind == "week" else None
+
+
+def _own_counts(t: pd.DataFrame, cells: pd.DataFrame, last: str) -> tuple[int, int]:
+    """``period_closed``/``period_won`` per rep (added to ``t``): the report period's own leads; and
+    the team's (closed, won) in it."""
+    own = cells[cells["period"] == last].groupby("rep", observed=True)[["closed", "won"]].sum()
+    own = own.reindex(t["rep"], fill_value=0)
+    t["period_closed"], t["period_won"] = own["closed"].to_numpy("int64"), own["won"].to_numpy("int64")
+    return int(own["closed"].sum()), int(own["won"].sum())
+
+
 class _Window(NamedTuple):
     cells: pd.DataFrame  # the counts inside the window
-    freq: str | None  # "M", "Q" or None (no period breakdown)
+    freq: str | None  # "M", "Q", "W" or None (no period breakdown)
     periods: list[str]  # every period of the window, with or without leads
     outside: int  # closed and young open leads left out
 
 
-def _window(cells: pd.DataFrame, *, period, window) -> _Window:
-    """Keep the ``window`` months ending with ``period`` (whole quarters for quarterly counts)."""
+def _window(cells: pd.DataFrame, *, period, window, weeks: int = TRAILING_WEEKS, week=None) -> _Window:
+    """Keep the ``window`` months ending with ``period`` (whole quarters for quarterly counts), or the
+    ``weeks`` weeks ending with it for weekly counts (a report period that is a week needs them)."""
     freq = _label_freq(cells["period"].unique())
+    if week is not None and freq != "W":
+        raise ValueError(f"counts.period: the comparison for the week {week.text} reads the trailing {weeks} "
+                         f"weeks and needs counts by ISO week (reps.reduce(leads, freq='W')); these counts are "
+                         f"by {'month' if freq == 'M' else 'quarter' if freq == 'Q' else 'no period'}, e.g. "
+                         f"{sorted(cells['period'].unique())[:3]}.")
     if freq is None:
         return _Window(cells, None, [ALL], 0)
-    starts = cells["period"].map(lambda p: pd.Period(p).start_time)
+    starts = cells["period"].map(lambda p: label_period(p).start_time)
+    if freq == "W":
+        return _week_window(cells, starts, period=period, weeks=weeks)
     last = _last_month(period, freq) if period else pd.Period(starts.max(), freq="M")
     first = (last - (window - 1)) if window else pd.Period(starts.min(), freq="M")
     inside = (starts >= first.start_time) & (starts <= last.end_time)
@@ -267,16 +339,32 @@ def _window(cells: pd.DataFrame, *, period, window) -> _Window:
     return _Window(cells, freq, periods, outside)
 
 
+def _week_window(cells: pd.DataFrame, starts: pd.Series, *, period, weeks: int) -> _Window:
+    """The ``weeks`` ISO weeks ending with the week of ``period`` (the week holding its last day; the
+    latest week in the counts by default)."""
+    end = parse_period(period).end if period else starts.max()
+    last = pd.Period(end, freq="W-SUN")
+    first = last - (weeks - 1)
+    inside = (starts >= first.start_time) & (starts <= last.end_time)
+    outside = int(cells.loc[~inside, ["closed", "open_excluded"]].sum().sum())
+    periods = [parse_period(p).text for p in pd.period_range(first, last, freq="W-SUN")]
+    cells = cells[inside].reset_index(drop=True)
+    if not len(cells):
+        raise ValueError(f"leads: no leads in the analysis window {periods[0]} .. {periods[-1]}.")
+    return _Window(cells, "W", periods, outside)
+
+
 def _label_freq(labels) -> str | None:
-    """"M" or "Q" from the counts' period labels; None for the single "all" period."""
+    """"M", "Q" or "W" from the counts' period labels; None for the single "all" period."""
     freqs = set()
     for label in labels:
         if label == ALL:
             return None
         try:
-            freqs.add(pd.Period(label).freqstr[0])
+            freqs.add(label_period(label).freqstr[0])
         except (ValueError, TypeError):
-            raise ValueError(f"counts.period must be 'YYYY-MM', 'YYYYQn' or 'all'; got {label!r}.") from None
+            raise ValueError(f"counts.period must be 'YYYY-MM', 'YYYYQn', an ISO week 'YYYY-Www' or 'all'; "
+                             f"got {label!r}.") from None
     if len(freqs) > 1:
         raise ValueError(f"counts.period mixes period lengths {sorted(freqs)}: use one.")
     return freqs.pop() if freqs else None
@@ -339,6 +427,7 @@ def _mix_adjusted(cells: pd.DataFrame, keys: list[str], confidence: float, adjus
     t["raw_p_value"], t["raw_p_adj"] = raw_p, adjust_pvalues(raw_p, adjust)
     raw_test = stats.equal_rates(n, w)
     t = pd.concat([t, stats.cmh_per_rep(cells, keys, t["rep"].tolist(), confidence, adjust)], axis=1)
+    stats.oe_interval(t, team_rate)
     t["significant"] = t["p_adj"] < 1 - confidence
     return t, team_rate, raw_test
 
@@ -369,11 +458,14 @@ def _persistence(t, cells, names, periods, confidence, dip_level):
     return t, bp, per_rep["any_dip"].tolist()
 
 
-def _classify(t, any_dip, *, min_n, persist_share, alpha, notes) -> None:
-    """Classification and verdict columns; a note for each significant gap that is not consistent."""
-    classes, verdicts, inconsistent = stats.classify(t, any_dip, min_n=min_n, persist_share=persist_share,
-                                                     alpha=alpha)
+def _classify(t, any_dip, *, min_n, persist_share, alpha, notes, min_periods) -> None:
+    """Classification and verdict columns; a note for each significant gap that is not consistent, and
+    for each rep whose persistence cannot be judged on so few periods."""
+    classes, verdicts, inconsistent, few = stats.classify(t, any_dip, min_n=min_n, persist_share=persist_share,
+                                                          alpha=alpha, min_periods=min_periods)
     notes += [note("inconsistent", rep=name) for name, flag in zip(t["rep"], inconsistent, strict=True) if flag]
+    notes += [note("few_periods", rep=name, periods=int(m), min_periods=min_periods)
+              for name, m, flag in zip(t["rep"], t["periods"], few, strict=True) if flag]
     t["classification"], t["verdict"] = classes, verdicts
 
 

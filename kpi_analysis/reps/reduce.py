@@ -15,6 +15,7 @@ import pandas as pd
 from ..core.checks import check_choice, reject_rows, require_columns, warn_case_variants
 from ..core.columns import LEAD_STATUSES
 from ..core.deprecation import renamed
+from ..core.periods import parse_period
 from ..core.reduction import (
     as_str,
     as_table,
@@ -27,13 +28,14 @@ from ..core.reduction import (
     trim,
 )
 
-__all__ = ["ALL", "COUNT_COLUMNS", "FREQS", "check_reduced", "check_rows", "is_reduced", "period_sort_key",
-           "reduce", "strata_list"]
+__all__ = ["ALL", "COUNT_COLUMNS", "FREQS", "check_reduced", "check_rows", "is_reduced", "label_period",
+           "period_sort_key", "reduce", "strata_list"]
 
 #: Columns of the reduced table made by :func:`reduce` (and accepted by :func:`kpi_analysis.reps.compare`).
 COUNT_COLUMNS = ["rep", "stratum", "period", "closed", "won", "stale_open", "open_excluded"]
-#: Frequencies the leads can be cut into: months or quarters of their creation date.
-FREQS = ("M", "Q")
+#: Frequencies the leads can be cut into: months, quarters or ISO weeks (Monday to Sunday) of their
+#: creation date.
+FREQS = ("M", "Q", "W")
 #: Stratum / period label when there is no stratification / no period breakdown.
 ALL = "all"
 _KEYS = ["rep", "stratum", "period"]
@@ -57,9 +59,9 @@ def reduce(data, *, rep: str = "rep", strata: str | Sequence[str] | None = "sour
     strata : str or list of str or None, default "source"
         Column(s) describing the lead mix (lead source; e.g. ``["source", "segment"]``). Several
         columns are joined into one stratum label ``"a / b"``; None means no mix adjustment.
-    freq : {"M", "Q"} or None, default "M"
-        Periods the leads' ``date`` (their cohort) is cut into: months or quarters; None puts all
-        leads in one. (Earlier ``period=``.)
+    freq : {"M", "Q", "W"} or None, default "M"
+        Periods the leads' ``date`` (their cohort) is cut into: months, quarters or ISO weeks (Monday
+        to Sunday, labelled "2026-W43"); None puts all leads in one. (Earlier ``period=``.)
     date : str, default "created_at"
         Date column that places a lead in a period.
     maturity_days : int, default 60
@@ -73,7 +75,8 @@ def reduce(data, *, rep: str = "rep", strata: str | Sequence[str] | None = "sour
     -------
     pandas.DataFrame
         One row per rep x stratum x period that has any lead, sorted, with columns
-        ``rep`` (str), ``stratum`` (str), ``period`` (str "YYYY-MM", "YYYYQn" or "all"), ``closed``
+        ``rep`` (str), ``stratum`` (str), ``period`` (str "YYYY-MM", "YYYYQn", "YYYY-Www" or
+        "all"), ``closed``
         (won + lost + stale open, the denominator), ``won``, ``stale_open`` (open past maturity, included
         in ``closed``) and ``open_excluded`` (young open leads, not in ``closed``).
 
@@ -179,11 +182,14 @@ def _expression(t, *, rep: str, strata: list[str], freq: str | None, date: str, 
 
 def _tidy(out: pd.DataFrame, freq: str | None) -> pd.DataFrame:
     """The fetched groups as the documented table: text keys, period labels, int64 counts, sorted."""
-    res = pd.DataFrame({
-        "rep": as_str(out["_rep"]), "stratum": as_str(out["_stratum"]),
-        "period": (pd.Series(period_strings(as_timestamps(out["_period"]), freq), dtype="str")
-                   if freq else pd.Series([ALL] * len(out), dtype="str")),
-    })
+    if freq == "W":
+        labels = [f"{d.isocalendar().year}-W{d.isocalendar().week:02d}" for d in as_timestamps(out["_period"])]
+    elif freq:
+        labels = period_strings(as_timestamps(out["_period"]), freq)
+    else:
+        labels = [ALL] * len(out)
+    res = pd.DataFrame({"rep": as_str(out["_rep"]), "stratum": as_str(out["_stratum"]),
+                        "period": pd.Series(labels, dtype="str")})
     for c in _COUNTS:
         res[c] = pd.to_numeric(out[c]).fillna(0).astype("int64")
     return res.sort_values(_KEYS, kind="stable").reset_index(drop=True)[COUNT_COLUMNS]
@@ -237,13 +243,27 @@ def check_reduced(table: pd.DataFrame) -> pd.DataFrame:
     return t.groupby(_KEYS, sort=True, observed=True)[_COUNTS].sum().reset_index()
 
 
+def label_period(label: str) -> pd.Period:
+    """A period label of the reduced table as a pandas ``Period``: "2026-10" (month), "2026Q4"
+    (quarter), "2026-W43" (ISO week, as ``W-SUN``). pandas' own parser is not used for weeks: it
+    reads most "2026-10-05/2026-10-11" texts as minutes.
+
+    >>> label_period("2026-W43").start_time.date(), label_period("2026Q4").freqstr
+    (datetime.date(2026, 10, 19), 'Q-DEC')
+    """
+    if isinstance(label, str) and len(label) == 8 and label[4:6] == "-W":
+        return parse_period(label).to_pandas()
+    return pd.Period(label)
+
+
 def period_sort_key(label: str):
-    """Sort key of a period label ("2026-10", "2026Q4"): its first day; other labels ("all") last.
+    """Sort key of a period label ("2026-10", "2026Q4", "2026-W43"): its first day; other labels ("all")
+    last.
 
     >>> sorted(["2026-10", "all", "2025-12"], key=period_sort_key)
     ['2025-12', '2026-10', 'all']
     """
     try:
-        return pd.Period(label).start_time
+        return label_period(label).start_time
     except (ValueError, TypeError):
         return pd.Timestamp.max

@@ -89,12 +89,15 @@ class RepComparison(ResultMixin):
     """Per-rep conversion against the team on the same lead mix (see :func:`kpi_analysis.reps.compare`).
 
     Fields: ``team_conversion`` (won / closed over the window), ``n_reps``, ``closed``, ``won``,
-    ``start``/``end`` (first and last period of the window), ``period`` (the frequency: "M", "Q" or
-    None), ``statistic``/``df``/``p_value`` (chi-square test that all reps have the same raw rate),
+    ``start``/``end`` (first and last period of the window), ``period`` (the frequency: "M", "Q", "W"
+    or None), ``statistic``/``df``/``p_value`` (chi-square test that all reps have the same raw rate),
     ``prior_alpha``/``prior_beta`` (fitted beta-binomial prior of the mix-adjusted rate), the
     classification rule (``min_leads``: the ``min_n`` of :func:`~kpi_analysis.reps.compare`,
-    ``persist_share``, ``dip_level``), ``confidence``, ``adjust``, ``method``, ``excluded`` (codes:
-    ``outside_window``, ``open_too_young``), ``notes`` (codes); ``table`` (one row per rep),
+    ``persist_share``, ``dip_level``, ``min_periods``), ``confidence``, ``adjust``, ``method``,
+    ``excluded`` (codes: ``outside_window``, ``open_too_young``), ``notes`` (codes);
+    ``report_period`` (the ISO week asked for, compared over the trailing weeks; None otherwise),
+    ``report_closed``/``report_won`` (the team's leads in the window's last period: the report
+    period's own); ``table`` (one row per rep),
     ``by_period`` (rep x period) and ``counts`` (the window's reduced counts) are DataFrames;
     ``funnel`` is the :class:`FunnelResult` of the mix-adjusted rates.
     """
@@ -126,6 +129,10 @@ class RepComparison(ResultMixin):
     stale_open: int = 0
     excluded: tuple = ()
     notes: tuple = ()
+    report_period: str | None = None
+    report_closed: int = 0
+    report_won: int = 0
+    min_periods: int = 3
 
     def rule(self, locale: str = "en") -> str:
         """The classification rule, in words."""
@@ -141,10 +148,13 @@ class RepComparison(ResultMixin):
     def headline(self) -> dict:
         """JSON-safe headline numbers; ``excluded`` as ``{code: rows}`` and ``notes`` as codes."""
         keep = ["rep", "classification", "verdict", "closed", "won", "conversion", "expected_conversion",
-                "adjusted_conversion", "oe", "oe_low", "oe_high", "p_adj", "shrunk", "p_below_team"]
+                "adjusted_conversion", "oe", "oe_low", "oe_high", "p_value", "p_adj", "shrunk", "p_below_team",
+                "period_closed", "period_won"]
         return jsonable({
             "team_conversion": self.team_conversion, "n_reps": self.n_reps, "closed": self.closed,
             "won": self.won, "start": self.start, "end": self.end, "period": self.period,
+            "report_period": self.report_period, "report_closed": self.report_closed,
+            "report_won": self.report_won,
             "statistic": self.statistic, "df": self.df, "p_value": self.p_value,
             "classes": {c: self.table.loc[self.table["classification"] == c, "rep"].tolist() for c in CLASSES},
             "reps": self.table[keep], "rule": self.rule("en"), "confidence": self.confidence,

@@ -25,13 +25,19 @@ import pandas as pd
 
 from ..core.stats import adjust_pvalues
 
-__all__ = ["CLASSES", "breslow_day_at_one", "by_period", "classify", "cmh", "cmh_per_rep", "dense", "equal_rates",
+__all__ = ["CLASSES", "VERDICTS", "breslow_day_at_one", "by_period", "classify", "cmh", "cmh_per_rep", "cmh_score",
+           "conditional_moments", "dense", "equal_rates",
            "exact_limits", "exact_quantile", "expected_wins", "fit_beta_binomial", "normal_limits",
-           "overdispersion", "period_summary", "poisson_ratio_ci", "rate_columns", "raw_p_values",
+           "oe_interval", "overdispersion", "period_summary", "rate_columns", "raw_p_values",
            "rep_tables", "shrink", "standardize", "wilson"]
 
-#: Classification codes of :func:`kpi_analysis.reps.compare`, from worst to best.
-CLASSES = ("persistent_under", "short_term_dip", "within_range", "persistent_over", "too_few")
+#: Classification codes of :func:`kpi_analysis.reps.compare`, from worst to best. ``significant_under`` /
+#: ``significant_over``: a significant gap over fewer periods than persistence needs (``min_periods``).
+CLASSES = ("persistent_under", "significant_under", "short_term_dip", "within_range", "significant_over",
+           "persistent_over", "too_few")
+#: Verdicts on the lead mix: the gap remains after it, the mix explains it, the gap is no longer clear
+#: after it but the mix explains less than half of it, no gap either way, too few leads.
+VERDICTS = ("gap_remains", "mix_explains", "mix_partly", "no_gap", "too_few")
 _NAN = float("nan")
 
 
@@ -54,8 +60,9 @@ def standardize(cells: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
 
 
 def rate_columns(per_rep: pd.DataFrame, team_rate: float, confidence: float) -> pd.DataFrame:
-    """One row per rep: counts, raw ``conversion`` (Wilson CI), ``expected_conversion``, ``oe`` (exact
-    Poisson CI), ``adjusted_conversion`` (oe x team rate) and ``gap`` (fractions)."""
+    """One row per rep: counts, raw ``conversion`` (Wilson CI), ``expected_conversion``, ``oe``,
+    ``adjusted_conversion`` (oe x team rate), ``gap`` (adjusted minus team rate) and ``raw_gap`` (raw
+    minus team rate), as fractions. The interval of ``oe`` comes with the test (:func:`oe_interval`)."""
     t = per_rep.reset_index()
     n, w, e = t["closed"].to_numpy(float), t["won"].to_numpy(float), t["expected"].to_numpy(float)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -63,12 +70,30 @@ def rate_columns(per_rep: pd.DataFrame, team_rate: float, confidence: float) -> 
         t["ci_low"], t["ci_high"] = wilson(w, n, confidence)
         t["expected_conversion"] = np.where(n > 0, e / n, np.nan)
         t["oe"] = np.where(e > 0, w / e, np.nan)
-        lo, hi = poisson_ratio_ci(w, np.where(e > 0, e, 1.0), confidence)
-        t["oe_low"], t["oe_high"] = np.where(e > 0, lo, np.nan), np.where(e > 0, hi, np.nan)
         t["adjusted_conversion"] = t["oe"] * team_rate
-        t["adjusted_low"], t["adjusted_high"] = t["oe_low"] * team_rate, t["oe_high"] * team_rate
         t["gap"] = np.where(n > 0, (w - e) / n, np.nan)
+        t["raw_gap"] = t["conversion"] - team_rate
     return t
+
+
+def oe_interval(t: pd.DataFrame, team_rate: float) -> None:
+    """``oe_low``/``oe_high`` (and ``adjusted_low``/``adjusted_high`` = those x the team rate) from the
+    CMH score interval of :func:`cmh_per_rep`: the rep's expected wins at each end of the odds-ratio
+    interval, over the expected wins at the team's rates.
+
+    The cells without a comparison (no one else closed a lead there, or nobody or everybody won)
+    have observed = expected at the team's rates whatever the odds ratio, so they add the same amount
+    to the numerator and the denominator; the informative cells' expected wins at an odds ratio of 1
+    are the team-rate expectation (n1 m1 / N). So the ratio runs from the interval's lower end through
+    1 (odds ratio 1) to its upper end, is O/E at the conditional ML odds ratio, and leaves out 1 exactly
+    when the CMH test rejects: the observed/expected interval is the CMH test's own."""
+    e = t["expected"].to_numpy(float)
+    fixed = e - t["informative_expected"].to_numpy(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for end in ("low", "high"):
+            ratio = (fixed + t[f"expected_{end}"].to_numpy(float)) / e
+            t[f"oe_{end}"] = np.where(e > 0, ratio, np.nan)
+            t[f"adjusted_{end}"] = t[f"oe_{end}"] * team_rate
 
 
 def wilson(won, n, confidence: float):
@@ -85,19 +110,6 @@ def wilson(won, n, confidence: float):
     if ok.any():
         low[ok], high[ok] = proportion_confint(won[ok], n[ok], alpha=1 - confidence, method="wilson")
     return low, high
-
-
-def poisson_ratio_ci(observed, expected, confidence: float):
-    """Exact (Garwood) interval for observed/expected, expected treated as fixed (statsmodels).
-
-    >>> [round(float(b[0]), 3) for b in poisson_ratio_ci([8], [10.0], 0.95)]  # chi2(.025, 16) / 20, ...
-    [0.345, 1.576]
-    """
-    from statsmodels.stats.rates import confint_poisson
-
-    low, high = confint_poisson(np.asarray(observed, float), np.asarray(expected, float),
-                                method="exact-c", alpha=1 - confidence)
-    return np.asarray(low, float), np.asarray(high, float)
 
 
 # ------------------------------------------------------------------------------------ raw rates
@@ -206,6 +218,153 @@ def cmh(tables: np.ndarray, confidence: float, *, correction: bool, homogeneity:
     return {k: float(v) if (k == "mh_or" or np.isfinite(v)) else nan for k, v in out.items()}
 
 
+def conditional_moments(tables: np.ndarray, beta: float) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and variance of each stratum's top-left cell given its margins, when the odds ratio of every
+    stratum is ``exp(beta)`` (Fisher's noncentral hypergeometric distribution); ``beta = -inf`` /
+    ``+inf`` give the bottom / top of the support (variance 0).
+
+    Written out (log-sum-exp over the support of every stratum at once) because the inverted test
+    evaluates it at many odds ratios; scipy's ``nchypergeom_fisher`` gives the same moments one
+    stratum at a time (checked in tests/test_reps.py). At ``beta = 0`` they are the hypergeometric
+    moments of the Cochran-Mantel-Haenszel test: n1 m1 / N and n1 n2 m1 m2 / (N^2 (N - 1)).
+
+    >>> tables = np.array([[[18.0, 2], [12, 8]], [[12, 8], [8, 32]]]).transpose(1, 2, 0)
+    >>> [np.round(m, 3).tolist() for m in conditional_moments(tables, 0.0)]
+    [[15.0, 6.667], [1.923, 3.013]]
+    """
+    return _moments(*_support(tables), beta)
+
+
+def _moments(support: np.ndarray, logw: np.ndarray, beta: float) -> tuple[np.ndarray, np.ndarray]:
+    if np.isneginf(beta) or np.isposinf(beta):
+        edge = np.where(np.isfinite(logw), support, np.nan)
+        pick = np.nanmin(edge, axis=1) if beta < 0 else np.nanmax(edge, axis=1)
+        return pick, np.zeros(len(pick))
+    lw = logw + beta * support
+    lw = lw - lw.max(axis=1, keepdims=True)
+    w = np.exp(lw)
+    w /= w.sum(axis=1, keepdims=True)
+    mean = (w * support).sum(axis=1)
+    var = (w * (support - mean[:, None]) ** 2).sum(axis=1)
+    return mean, var
+
+
+def _support(tables: np.ndarray):
+    """The support of each stratum's top-left cell (padded rows) and its log hypergeometric weights
+    (-inf off the support)."""
+    from scipy.special import gammaln
+
+    n1, n2 = tables[0].sum(0), tables[1].sum(0)
+    m1 = tables[:, 0].sum(0)
+    lo, hi = np.maximum(0, m1 - n2), np.minimum(n1, m1)
+    width = int((hi - lo).max()) + 1 if len(lo) else 1
+    x = lo[:, None] + np.arange(width)[None, :]
+    valid = x <= hi[:, None]
+    xs = np.where(valid, x, lo[:, None])
+    lc = lambda n, k: gammaln(n + 1) - gammaln(k + 1) - gammaln(n - k + 1)
+    logw = lc(n1[:, None], xs) + lc(n2[:, None], m1[:, None] - xs)
+    return xs, np.where(valid, logw, -np.inf)
+
+
+def cmh_score(tables: np.ndarray, confidence: float) -> dict:
+    """The continuity-corrected Cochran-Mantel-Haenszel test and the interval that inverts it.
+
+    The test of a common odds ratio psi = exp(beta) between the rep (row 0) and the rest of the team
+    (row 1) over the strata: X2(beta) = (max(|sum a - sum E_beta a| - 1/2, 0))^2 / sum Var_beta a, with
+    the conditional (noncentral hypergeometric) moments of each stratum's won count ``a`` given its
+    margins, referred to chi-square on 1 df. At beta = 0 it is the usual CMH statistic (as R's
+    ``mantelhaen.test(correct=TRUE)``, statsmodels ``StratifiedTable.test_null_odds(correction=True)``),
+    whose p-value is ``p_value``. The interval is every psi the same test does not reject at
+    1 - ``confidence`` (a score interval, Cornfield-style; Agresti 2013, section 6.3.5), so it leaves out
+    psi = 1 exactly when ``p_value`` < 1 - ``confidence``: one procedure for the p-value and the
+    interval. Its centre, where sum a = sum E_beta a, is the conditional maximum-likelihood odds ratio.
+
+    Returns ``statistic``, ``p_value``, ``or`` (conditional ML odds ratio), ``or_low``, ``or_high`` and
+    ``expected_at`` = (sum of E_beta a at the lower bound, at beta = 0, at the upper bound), from which
+    the observed/expected interval follows (E at beta = 0 is the team-rate expectation n1 m1 / N).
+    NaN without informative strata.
+
+    Examples
+    --------
+    UCB admissions, women against men (R: X-squared = 1.4269, p = 0.2323):
+
+    >>> tables = np.array([[[89, 19], [512, 313]], [[17, 8], [353, 207]], [[202, 391], [120, 205]],
+    ...                    [[131, 244], [138, 279]], [[94, 299], [53, 138]], [[24, 317], [22, 351]]],
+    ...                   float).transpose(1, 2, 0)
+    >>> res = cmh_score(tables, 0.95)
+    >>> round(res["statistic"], 4), round(res["p_value"], 4), res["or_low"] < 1 < res["or_high"]
+    (1.4269, 0.2323, True)
+    """
+    from scipy.optimize import brentq
+    from scipy.stats import chi2
+
+    nan = _NAN
+    out = {"statistic": nan, "p_value": nan, "or": nan, "or_low": nan, "or_high": nan,
+           "expected_at": (nan, nan, nan)}
+    if tables.shape[-1] == 0:
+        return out
+    observed = float(tables[0, 0].sum())
+    crit = float(chi2.ppf(confidence, 1))
+    support = _support(tables)
+
+    def diff(beta):
+        return observed - float(_moments(*support, beta)[0].sum())
+
+    def stat(beta):
+        mean, var = _moments(*support, beta)
+        v = float(var.sum())
+        d = max(abs(observed - float(mean.sum())) - 0.5, 0.0)
+        return d * d / v if v > 0 else (0.0 if d == 0 else math.inf)
+
+    # diff falls from >= 0 (beta = -inf) to <= 0 (+inf); a centre beyond the searched scale is taken as its end
+    low_end, high_end = diff(-_BETA_MAX), diff(_BETA_MAX)
+    centre = (-math.inf if low_end <= 0 else math.inf if high_end >= 0
+              else brentq(diff, -_BETA_MAX, _BETA_MAX, xtol=1e-10))
+    x0 = stat(0.0)
+    bounds = [_score_bound(stat, centre, x0, crit, side) for side in (-1, 1)]
+    expected = [float(_moments(*support, b)[0].sum()) for b in (bounds[0], 0.0, bounds[1])]
+    out.update(statistic=x0, p_value=float(chi2.sf(x0, 1)), expected_at=tuple(expected))
+    out["or"], out["or_low"], out["or_high"] = (math.exp(b) for b in (centre, *bounds))
+    return out
+
+
+_BETA_MAX = 30.0  # |log odds ratio| searched (odds ratios from 1e-13 to 1e13)
+_STEP = 0.25
+
+
+def _score_bound(stat, centre: float, x0: float, crit: float, side: int) -> float:
+    """The end of the acceptance region {beta: stat(beta) <= crit} on ``side`` (-1 lower, +1 upper) of
+    ``centre``. beta = 0 is a fixed point of the search, so the region holds 0 exactly when
+    stat(0) <= crit, whatever the shape of stat far from the centre."""
+    from scipy.optimize import brentq
+
+    f = lambda b: stat(b) - crit
+    zero_here = side * (0.0 - centre) > 0
+    if zero_here and x0 > crit:
+        # 0 is rejected: the bound lies between 0 and the nearest accepted point towards the centre
+        inner = 0.0
+        while True:
+            inner -= side * _STEP
+            if side * (inner - centre) <= 0:
+                inner = centre  # finite here: an infinite centre is never passed
+                break
+            if f(inner) <= 0:
+                break
+            if abs(inner) >= _BETA_MAX:
+                return inner  # nothing accepted within the searched scale
+        return brentq(f, inner, 0.0, xtol=1e-10)
+    start = 0.0 if zero_here else centre
+    if not np.isfinite(start):
+        return start  # the centre is at the end of the scale: so is the bound on its side
+    b = start
+    while abs(b) < _BETA_MAX:
+        nxt = b + side * _STEP
+        if f(nxt) > 0:
+            return brentq(f, b, nxt, xtol=1e-10)
+        b = nxt
+    return side * math.inf
+
+
 def breslow_day_at_one(tables: np.ndarray) -> float:
     """Breslow-Day test when the MH odds ratio is exactly 1.
 
@@ -228,10 +387,23 @@ def breslow_day_at_one(tables: np.ndarray) -> float:
 
 def cmh_per_rep(cells: pd.DataFrame, keys: list[str], names: list[str], confidence: float,
                 adjust: str) -> pd.DataFrame:
-    """Each rep against the rest of the team over its informative cells (continuity-corrected CMH),
-    with ``p_adj`` across reps; one row per name, in order."""
+    """Each rep against the rest of the team over its informative cells: the continuity-corrected CMH
+    test and the odds-ratio interval that inverts it (:func:`cmh_score`), the Mantel-Haenszel odds ratio
+    with its Robins-Breslow-Greenland interval and the Breslow-Day p (:func:`cmh`), and ``p_adj``
+    across reps; one row per name, in order. ``informative_expected``, ``expected_low`` and
+    ``expected_high`` are the rep's expected wins in its informative cells at an odds ratio of 1 and at
+    the two ends of the interval (the observed/expected interval follows from them)."""
     reps_, _, closed, won = dense(cells, keys)
-    rows = [cmh(rep_tables(closed, won, reps_.index(name)), confidence, correction=True) for name in names]
+    rows = []
+    for name in names:
+        tables = rep_tables(closed, won, reps_.index(name))
+        row = cmh(tables, confidence, correction=True)
+        score = cmh_score(tables, confidence)
+        low, at_one, high = score.pop("expected_at")
+        row.update(statistic=score["statistic"], p_value=score["p_value"], cond_or=score["or"],
+                   cond_or_low=score["or_low"], cond_or_high=score["or_high"], informative_expected=at_one,
+                   expected_low=low, expected_high=high)
+        rows.append(row)
     out = pd.DataFrame(rows).drop(columns=["z"])
     out["p_adj"] = adjust_pvalues(out["p_value"].to_numpy(float), adjust)
     return out
@@ -349,20 +521,38 @@ def period_summary(bp: pd.DataFrame, names: list[str]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def classify(t: pd.DataFrame, any_dip, *, min_n: int, persist_share: float, alpha: float):
-    """Classification (:data:`CLASSES`), verdict and "significant but not consistent"
-    flag per row of ``t`` (columns ``closed``, ``significant``, ``oe``, ``periods``, ``periods_below``,
-    ``periods_above``, ``raw_p_adj``)."""
-    classes, verdicts, inconsistent = [], [], []
+def classify(t: pd.DataFrame, any_dip, *, min_n: int, persist_share: float, alpha: float, min_periods: int = 3):
+    """Classification (:data:`CLASSES`), verdict (:data:`VERDICTS`), "significant but not consistent"
+    flag and "too few periods to judge persistence" flag per row of ``t`` (columns ``closed``,
+    ``significant``, ``oe``, ``periods``, ``periods_below``, ``periods_above``, ``raw_p_adj``, ``gap``,
+    ``raw_gap``).
+
+    Persistence needs ``min_periods`` periods with a comparison: with fewer, a significant gap is
+    ``significant_under``/``significant_over`` (one period out of one is no evidence of persistence).
+    The verdict "mix_explains" needs all three: the raw test significant, the mix-adjusted test not,
+    and the mix-adjusted gap, in the raw gap's direction, under half the raw gap; when the first two
+    hold but the adjusted gap is at least half the raw one, the verdict is "mix_partly".
+
+    >>> t = pd.DataFrame({"closed": [400, 400], "significant": [False, False], "oe": [1.18, 1.02],
+    ...                   "periods": [12, 12], "periods_below": [3, 6], "periods_above": [9, 6],
+    ...                   "raw_p_adj": [0.01, 0.01], "gap": [0.041, 0.004], "raw_gap": [0.054, 0.054]})
+    >>> classify(t, [False, False], min_n=30, persist_share=2 / 3, alpha=0.05)[1]
+    ['mix_partly', 'mix_explains']
+    """
+    classes, verdicts, inconsistent, few_periods = [], [], [], []
     for row, dipped in zip(t.itertuples(index=False), any_dip, strict=True):
         if row.closed < min_n:
             classes.append("too_few")
             verdicts.append("too_few")
             inconsistent.append(False)
+            few_periods.append(False)
             continue
         sig = bool(row.significant)
-        m = max(int(row.periods), 1)
-        if sig and row.oe < 1 and row.periods_below / m >= persist_share:
+        m = int(row.periods)
+        few = m < min_periods
+        if sig and few:
+            cls = "significant_under" if row.oe < 1 else "significant_over"
+        elif sig and row.oe < 1 and row.periods_below / m >= persist_share:
             cls = "persistent_under"
         elif sig and row.oe > 1 and row.periods_above / m >= persist_share:
             cls = "persistent_over"
@@ -371,10 +561,20 @@ def classify(t: pd.DataFrame, any_dip, *, min_n: int, persist_share: float, alph
         else:
             cls = "within_range"
         inconsistent.append(sig and cls in ("short_term_dip", "within_range"))
+        few_periods.append(few)
         classes.append(cls)
-        raw_sig = bool(np.isfinite(row.raw_p_adj) and row.raw_p_adj < alpha)
-        verdicts.append("gap_remains" if sig else "mix_explains" if raw_sig else "no_gap")
-    return classes, verdicts, inconsistent
+        verdicts.append(_verdict(row, sig, alpha))
+    return classes, verdicts, inconsistent, few_periods
+
+
+def _verdict(row, sig: bool, alpha: float) -> str:
+    if sig:
+        return "gap_remains"
+    if not (np.isfinite(row.raw_p_adj) and row.raw_p_adj < alpha):
+        return "no_gap"
+    direction = math.copysign(1.0, row.raw_gap)
+    explained = np.isfinite(row.gap) and direction * row.gap < 0.5 * abs(row.raw_gap)
+    return "mix_explains" if explained else "mix_partly"
 
 
 # ----------------------------------------------------------------------------------------- funnel

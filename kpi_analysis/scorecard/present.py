@@ -49,7 +49,7 @@ words = i18n.catalog("scorecard", {
     "persp_learning": {"en": "Learning and growth", "vi": "Học hỏi và phát triển"},
     "status_green": {"en": "on target", "vi": "đạt mục tiêu"},
     "status_amber": {"en": "near target", "vi": "gần mục tiêu"},
-    "status_red": {"en": "off target", "vi": "không đạt mục tiêu"},
+    "status_red": {"en": "off target", "vi": "chưa đạt mục tiêu"},
     "status_no_target": {"en": "no target", "vi": "chưa có mục tiêu"},
     "status_no_data": {"en": "no data", "vi": "không có dữ liệu"},
     "headline_no_data": {"en": "{n} without data ({kpis}): see the notes.",
@@ -71,7 +71,7 @@ words = i18n.catalog("scorecard", {
     "headline": {"en": "KPI scorecard for {period}: {n} KPIs; {green} on target, {amber} near target, "
                        "{red} off target, {no_target} without a target.",
                  "vi": "Bảng điểm KPI {period}: {n} chỉ số; {green} đạt mục tiêu, {amber} gần mục tiêu, "
-                       "{red} không đạt, {no_target} chưa có mục tiêu."},
+                       "{red} chưa đạt mục tiêu, {no_target} chưa có mục tiêu."},
     "rose": {"en": "rose", "vi": "tăng"},
     "fell": {"en": "fell", "vi": "giảm"},
     "better": {"en": "an improvement", "vi": "cải thiện"},
@@ -108,7 +108,7 @@ words = i18n.catalog("scorecard", {
     "status_changed": {"en": "{kpi} is now {status} (was {was}): {value} against a target of {target}.",
                        "vi": "{kpi} hiện {status} (trước đó {was}): {value} so với mục tiêu {target}."},
     "status_red_line": {"en": "{kpi} is off target: {value} against {target} ({direction}).",
-                        "vi": "{kpi} không đạt mục tiêu: {value} so với {target} ({direction})."},
+                        "vi": "{kpi} chưa đạt mục tiêu: {value} so với {target} ({direction})."},
     "nothing_changed": {"en": "No KPI moved beyond its usual period-to-period variation.",
                         "vi": "Không chỉ số nào thay đổi vượt mức dao động thông thường."},
     "catalogue_ok": {"en": "Every KPI has an owner, a target, a direction, a period and a perspective.",
@@ -637,7 +637,7 @@ def plot_gaps(result, ax=None, *, locale: str = "en", clip: float = 0.5):
                 va="center", ha="left" if g >= 0 else "right", fontsize=7)
     ax.set_yticks(y, [_name(result, k, locale) for k in t["kpi"]])
     ax.set_xlim(-clip * 1.6, clip * 1.6)
-    ax.xaxis.set_major_formatter(i18n.axis_formatter("percent", locale))
+    i18n.tidy_axis(ax, "x", unit="percent", locale=locale)  # whole-percent ticks, no offset text
     ax.set(title=words("plot_title", locale), xlabel=words("plot_xlabel", locale))
     return ax
 
@@ -777,8 +777,8 @@ def _kpi_row(result, r, locale: str) -> str:
     value, target = fmt_pair(r.value, r.target, r.unit, locale, cur)
     return ("<tr>"
             f"<td>{e(_name(result, r.kpi, locale))}</td>"
-            f"<td>{e(value)}</td>"
-            f"<td>{e(target)}</td>"
+            f"<td style='white-space:nowrap'>{e(value)}</td>"
+            f"<td style='white-space:nowrap'>{e(target)}</td>"
             f"<td><span style='color:{colour};font-weight:bold'>●</span> "
             f"{e(words('status_' + r.status, locale))}</td>"
             f"<td{change_style}>{e(fmt_change(r.change, r.previous, r.unit, locale, cur) + flag)}</td>"
@@ -824,7 +824,7 @@ def to_html(result, *, locale: str = "en") -> str:
     t = result.table
     parts = ["<div class='kpi-scorecard'>",
              f"<h2>{e(words('title', locale, period=_label(result, 'period', locale)))}</h2>",
-             f"<p>{e(summary(result, locale).splitlines()[0])}</p>",
+             f"<div class='kpi-summary'><p>{e(summary(result, locale).splitlines()[0])}</p></div>",
              f"<h3>{e(words('what_changed', locale))}</h3><ul>"]
     parts += [f"<li>{e(s)}</li>" for s in what_changed(result, locale)]
     parts.append("</ul>")
@@ -850,5 +850,8 @@ def to_html(result, *, locale: str = "en") -> str:
     if notes:
         parts.append(f"<h3>{e(words('notes', locale))}</h3><ul>" + "".join(f"<li>{e(s)}</li>" for s in notes)
                      + "</ul>")
+    # the summary's last lines (exclusions, method): the page needs no second copy of the summary
+    tail = summary(result, locale).splitlines()[-2 if result.excluded else -1:]
+    parts += [f"<p class='kpi-method'>{e(s)}</p>" for s in tail]
     parts.append("</div>")
     return "".join(parts)
