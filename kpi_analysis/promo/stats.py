@@ -198,8 +198,9 @@ def ar1_bootstrap(y: np.ndarray, X: np.ndarray, contrasts: np.ndarray, *, levels
     ``estimate +/- q se`` with ``q`` the bootstrap critical value of ``|t|``, so the interval leaves
     out 0 exactly when ``p < 1 - confidence`` (one procedure). A Satterthwaite correction of the t
     degrees of freedom for the estimated coefficient was measured too and left the rate at rho 0.85
-    near 7.5%. Calibration (benchmarks/calibration_studies/promo.py): see
-    benchmarks/calibration_results/promo.json.
+    near 7.5%. With this bootstrap the rates were 5.0%, 5.5% and 5.7% (1,000 tests each) and, in the
+    committed calibration run (benchmarks/calibration_studies/promo.py, 2,000 tests per rho), 4.3%,
+    5.3% and 5.3%, the 95% interval holding a planted effect 95.7%, 95.1% and 93.9% of the time.
 
     ``contrasts`` holds one row per contrast of the coefficients. Returns one dict per contrast:
     ``estimate``, ``se``, ``statistic``, ``p_value``, ``ci_low``, ``ci_high``, ``critical`` (the
