@@ -123,10 +123,10 @@ def test_did_demeaning_matches_dummy_regression():
 
 
 def test_did_cluster_is_cr1_on_demeaned_data():
-    d = _panel(effect=2.0, treated_units=("u0", "u1", "u2"))
+    d = _panel(effect=2.0, units=22, treated_units=("u0", "u1", "u2"))
     r = promo.did(d, outcome="y", treated="treated", post="post", unit="unit", time="t", inference="cluster")
-    assert r.df == 5 and "few_clusters" in r.notes
-    assert r.ci_low < 2.0 < r.ci_high
+    assert r.df == 21 and "few_clusters" in r.notes  # 22 clusters: allowed, noted under 50
+    assert abs(r.estimate - 2.0) < 4 * r.se and r.ci_low < r.estimate < r.ci_high
     # CR1 by hand on the two-way demeaned data (balanced: one sweep of means)
     z = d.assign(D=d["treated"] * d["post"])
     for c in ("y", "D"):
@@ -356,7 +356,7 @@ def test_result_api_and_plot(sales):
         pytest.approx(r.estimate)  # dict schedule = table schedule
     head = r.headline()
     assert json.loads(json.dumps(head))["design"] == "crossover"
-    assert head["seed"] is None  # no random step in the default crossover
+    assert head["seed"] == promo.SEED  # the default crossover's bootstrap-calibrated t is seeded
     en, vi = r.summary("en"), r.summary("vi")
     assert "revenue" in en and "doanh thu" in vi and "VND" in en and "₫" in vi
     assert "<p>" in r._repr_html_()
@@ -433,10 +433,15 @@ def test_notes_and_exclusions_are_codes(sales):
 def test_every_code_is_worded_in_both_languages():
     from kpi_analysis.promo import present
 
-    for code in ("missing_days", "not_comparable", "trend_unconfirmed", "few_clusters", "few_assignments",
-                 "ci_unbounded"):
+    fields = {"n": 6, "units": 6, "p_min": 1 / 6, "series": "A", "period": "2026-10"}
+    from kpi_analysis import i18n
+    for code in i18n.catalogs()["promo.notes"]:  # every note code, worded with its fields
         for locale in ("en", "vi"):
-            assert present.note_sentences([{"code": code, "n": 6}], locale)[0].strip()
+            assert present.note_sentences([{"code": code, **fields}], locale)[0].strip()
+    for code in ("missing_days", "not_comparable", "trend_unconfirmed", "few_clusters", "few_assignments",
+                 "ci_unbounded", "hac_oversized", "no_variation", "prechecks_skipped", "no_test_ended"):
+        for locale in ("en", "vi"):
+            assert present.note_sentences([{"code": code, **fields}], locale)[0].strip()
     for code in promo.results.LEGACY_REASONS:
         en, vi = (present.excluded_sentences([{"code": code, "n": 1234}], loc)[0] for loc in ("en", "vi"))
         assert en.startswith("1,234 ") and vi.startswith("1.234 ")
@@ -445,10 +450,13 @@ def test_every_code_is_worded_in_both_languages():
 def test_few_assignments_are_worded_in_the_summary():
     d = _panel(effect=5.0, treated_units=("u0",))
     r = promo.did(d, outcome="y", treated="treated", post="post", unit="unit", time="t")
-    assert "cannot go below 1/6" in r.summary() and "không thể nhỏ hơn 1/6" in r.summary("vi")
-    assert "cluster-robust standard errors can be too small" not in r.summary()  # not the interval's method
-    c = promo.did(d, outcome="y", treated="treated", post="post", unit="unit", time="t", inference="cluster")
-    assert "Only 6 clusters" in c.summary()
+    assert "With 6 locations the randomization test has only 6 possible assignments" in r.summary()
+    assert "cannot give p below 0.167 (1/6)" in r.summary()
+    assert "không thể cho giá trị p nhỏ hơn 0,167 (1/6)" in r.summary("vi")
+    assert "cluster-robust" not in r.summary()  # not the interval's method
+    big = _panel(effect=5.0, units=22, treated_units=("u0",))
+    c = promo.did(big, outcome="y", treated="treated", post="post", unit="unit", time="t", inference="cluster")
+    assert "Only 22 clusters" in c.summary() and "Chỉ có 22 cụm" in c.summary("vi")
 
 
 # --------------------------------------------------------------------------------------------

@@ -2,7 +2,8 @@
 
 Three public analyses and their building blocks:
 
-- :func:`analyze` runs the location promotion test end to end: it reduces the sales rows to daily
+- :func:`analyze` runs the location promotion test end to end (:func:`analyze_period`: the tests
+  that ended in a report period, each through :func:`analyze`): it reduces the sales rows to daily
   sums per location (:func:`reduce`), checks the schedule and the baseline (:func:`prechecks`),
   chooses the design and turns the estimate into a lift in %, in currency per location-day and in
   total, all from one interval and one p-value;
@@ -22,13 +23,22 @@ Examples
 >>> promo.parse_schedule({"A": "2026-02", "B": "2026-03"})["location"].tolist()
 ['A', 'B']
 """
-from .api import analyze
+from .api import analyze, analyze_period
 from .estimators import SCALES, SEED, crossover, did, prechecks
 from .power import mde
 from .present import plot_effect
 from .reduce import OUTCOMES, daily_sums, reduce
-from .results import CrossoverResult, DiDResult, Exclusions, MDEResult, Notes, PreCheck, PromoResult
-from .schedule import parse_schedule
+from .results import (
+                      CrossoverResult,
+                      DiDResult,
+                      Exclusions,
+                      MDEResult,
+                      Notes,
+                      PeriodTests,
+                      PreCheck,
+                      PromoResult,
+)
+from .schedule import ended_in, parse_schedule, schedule_tests
 
 __all__ = [
     "OUTCOMES",
@@ -39,15 +49,19 @@ __all__ = [
     "Exclusions",
     "MDEResult",
     "Notes",
+    "PeriodTests",
     "PreCheck",
     "PromoResult",
     "analyze",
+    "analyze_period",
     "crossover",
     "daily_sums",
     "did",
+    "ended_in",
     "mde",
     "parse_schedule",
     "plot_effect",
     "prechecks",
     "reduce",
+    "schedule_tests",
 ]

@@ -23,13 +23,15 @@ from . import stats
 from .designs import DESIGNS, Fit, Panel, choose_design
 from .estimators import SCALES, SEED, prechecks
 from .reduce import as_daily
-from .results import Exclusions, Notes, PromoResult
-from .schedule import check_known, parse_schedule, period_bounds
+from .results import Exclusions, Notes, PeriodTests, PromoResult
+from .schedule import check_known, ended_in, parse_schedule, period_bounds
 
-__all__ = ["METHODS", "analyze"]
+__all__ = ["METHODS", "analyze", "analyze_period"]
 
 METHODS = ("auto", *DESIGNS)
 INFERENCE = tuple(dict.fromkeys(i for d in DESIGNS.values() for i in d.inference))
+#: days with both series observed the baseline checks need (:func:`~kpi_analysis.promo.prechecks`)
+MIN_BASELINE_DAYS = 8
 
 
 @dataclass(frozen=True)
@@ -284,12 +286,20 @@ def _baseline_checks(panel: Panel, plan: Plan, *, outcome, confidence, margin) -
     """The design's baseline comparisons (:func:`~kpi_analysis.promo.prechecks`); notes when they fail."""
     rows = panel.rows
     base = rows.loc[rows["period"] == "baseline"].pivot(index="date", columns="location", values=outcome)
+    pairs = DESIGNS[plan.design].baseline_pairs(base, plan.promoted, plan.controls)
+    if not DESIGNS[plan.design].needs_baseline:  # the checks inform, the estimate does not use them
+        short = [pd.concat([t, c], axis=1).dropna().shape[0] for _, t, c in pairs]
+        if min(short, default=0) < MIN_BASELINE_DAYS:
+            panel.notes.append(note("prechecks_skipped", n=min(short, default=0)))
+            return ()
     pre = tuple(prechecks(treated, control, confidence=confidence, margin=margin, label=label)
-                for label, treated, control in DESIGNS[plan.design].baseline_pairs(base, plan.promoted,
-                                                                                   plan.controls))
-    if any(not p.comparable for p in pre):
+                for label, treated, control in pairs)
+    for p in pre:
+        panel.notes.extend(p.notes)
+    computed = [p for p in pre if p.computable]
+    if any(not p.comparable for p in computed):
         panel.notes.append(note("not_comparable"))
-    if any(not p.trend_confirmed for p in pre):
+    if any(not p.trend_confirmed for p in computed):
         panel.notes.append(note("trend_unconfirmed"))
     return pre
 
@@ -317,8 +327,8 @@ def _build_result(plan: Plan, panel: Panel, pre: tuple, fit: Fit, *, outcome, sc
         total_ci_low=float(per_day[1] * n_days), total_ci_high=float(per_day[2] * n_days),
         treated_days=n_days, counterfactual_per_day=float(fit.mean_treated - per_day[0]),
         significant=bool(np.isfinite(model.p_value) and model.p_value < 1 - confidence),
-        carryover_p=fit.carryover_p, comparable=all(p.comparable for p in pre),
-        trend_confirmed=all(p.trend_confirmed for p in pre),
+        carryover_p=fit.carryover_p, comparable=bool(pre) and all(p.comparable for p in pre),
+        trend_confirmed=bool(pre) and all(p.trend_confirmed for p in pre),
         pre_correlation=_worst(pre, "correlation", min), pre_mape=_worst(pre, "mape", max),
         placebo_p=_worst(pre, "placebo_p", min), equivalence_p=_worst(pre, "equivalence_p", max),
         method=model.method, inference=model.inference, scale=scale, confidence=confidence,
@@ -328,3 +338,71 @@ def _build_result(plan: Plan, panel: Panel, pre: tuple, fit: Fit, *, outcome, sc
         daily=obs_long.merge(fit.effects, on="date", how="left"), schedule=plan.schedule, prechecks=pre,
         model=model, excluded=Exclusions([*panel.dropped, *fit.dropped]),
         notes=Notes([*panel.notes, *fit.notes]))
+
+
+#: days of baseline before a test's first promotion day when analyze_period is given no baseline
+PERIOD_BASELINE_DAYS = 28
+
+
+def analyze_period(data, *, schedule, period, baseline=None, **kwargs) -> PeriodTests:
+    """The promotion tests that ended in a report period, each analysed by :func:`analyze`.
+
+    A report for October answers for the tests whose last promotion day falls in October (a test's
+    result is complete once it has ended, and each test is then reported once); a period in which
+    no test ended gives a result that says so, not an error.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame or Ibis table
+        As for :func:`analyze`.
+    schedule : pandas.DataFrame or dict
+        The whole promotion schedule (see :func:`~kpi_analysis.promo.parse_schedule`); it is split
+        into tests by :func:`~kpi_analysis.promo.schedule_tests` (periods that overlap or follow each
+        other without a gap form one test, or the schedule's ``test`` column).
+    period : str or (start, end)
+        The report period: ``"2026-03"``, ``"2026-Q1"``, ``"2026-W13"``, ``"2026"`` (the runner's
+        ``period`` parameter) or a pair of ISO dates.
+    baseline : str or (start, end), optional
+        The baseline of every test; by default the 28 days (four whole weeks) before each test's
+        first promotion day.
+    **kwargs
+        Passed to :func:`analyze` (``outcome``, ``method``, ``inference``, ``confidence``, ``seed``...).
+
+    Returns
+    -------
+    PeriodTests
+        ``period``, ``start``, ``end``, ``tests`` (the tests that ended in it: ``test``,
+        ``locations``, ``start``, ``end``, ``periods``), ``results`` (one
+        :class:`~kpi_analysis.promo.PromoResult` per test), ``n_tests`` and ``notes``
+        (``no_test_ended`` when none did); ``.table`` has one row per test with its lift, interval
+        and p-value.
+
+    Examples
+    --------
+    >>> days = pd.date_range("2026-01-01", "2026-03-31")
+    >>> rng = np.random.default_rng(3)
+    >>> a = 100 + rng.normal(0, 4, 90) + np.where(days.month == 2, 12, 0)
+    >>> b = 100 + rng.normal(0, 4, 90) + np.where(days.month == 3, 12, 0)
+    >>> sales = pd.DataFrame({"date": np.tile(days, 2), "location": ["A"] * 90 + ["B"] * 90,
+    ...                       "revenue": np.concatenate([a, b])})
+    >>> march = analyze_period(sales, schedule={"A": "2026-02", "B": "2026-03"}, period="2026-03")
+    >>> march.n_tests, march.results[0].design, march.results[0].baseline
+    (1, 'crossover', ('2026-01-04', '2026-01-31'))
+    >>> analyze_period(sales, schedule={"A": "2026-02", "B": "2026-03"}, period="2026-02").notes.codes()
+    ['no_test_ended']
+    """
+    p_start, p_end = period_bounds(period, what="period")
+    sched = parse_schedule(schedule)
+    ended = ended_in(schedule, period)
+    results = []
+    for t in ended.itertuples():
+        rows = sched.loc[(sched["start"] >= t.start) & (sched["end"] <= t.end)
+                         & sched["location"].isin(t.locations)].reset_index(drop=True)
+        b = baseline if baseline is not None else (
+            (t.start - pd.Timedelta(days=PERIOD_BASELINE_DAYS)).date().isoformat(),
+            (t.start - pd.Timedelta(days=1)).date().isoformat())
+        results.append(analyze(data, schedule=rows, baseline=b, **kwargs))
+    label = period if isinstance(period, str) else f"{p_start.date()}..{p_end.date()}"
+    notes = Notes([] if results else [note("no_test_ended", period=label)])
+    return PeriodTests(period=label, start=p_start.date().isoformat(), end=p_end.date().isoformat(),
+                       tests=ended, results=tuple(results), notes=notes)

@@ -68,7 +68,10 @@ class Design:
     ``default_inference``. ``uses_controls``: the design compares with unscheduled locations.
     ``baseline_pairs(base, promoted, controls)``: the (label, treated series, control series) the
     baseline checks compare. ``fit(panel, *, outcome, scale, dow_adjust, inference, lags, n_boot,
-    confidence, seed)``: the estimate, as a :class:`Fit`.
+    confidence, seed)``: the estimate, as a :class:`Fit`. ``needs_baseline``: the estimate uses the
+    baseline (DiD's pre-period); a design that does not (the crossover, whose baseline only serves
+    the checks and the carryover test) runs with a baseline too short for the checks, which are then
+    skipped with a note.
     """
     name: str
     inference: tuple
@@ -76,6 +79,7 @@ class Design:
     uses_controls: bool
     baseline_pairs: Callable
     fit: Callable
+    needs_baseline: bool = True
 
 
 def is_swap(schedule: pd.DataFrame) -> bool:
@@ -129,7 +133,7 @@ def _fit_crossover(panel: Panel, *, outcome, scale, dow_adjust, inference, lags,
     return Fit(model=model, treated_days=int(model.daily["treated_unit"].ne("").sum()),
                mean_treated=float(np.mean(np.exp(vals) if scale == "log" else vals)),
                carryover_p=float(model.carryover_p), effects=_crossover_effects(model, scale),
-               seed=model.seed)
+               seed=model.seed, notes=tuple(model.notes))
 
 
 def _crossover_effects(model, scale: str) -> pd.DataFrame:
@@ -171,8 +175,12 @@ def _fit_did(panel: Panel, *, outcome, scale, dow_adjust, inference, lags, n_boo
     rows = rows.loc[~after]
     y = np.log(rows[outcome]) if scale == "log" else rows[outcome]
     rows = rows.assign(_y=y, _dow=rows["location"] + "|" + rows["date"].dt.day_of_week.astype(str))
+    # the promotion days as scheduled (design level): a missing day is not a hole in the path
+    paths = {loc: [d for s, e in spans for d in pd.date_range(s, e, freq="D")]
+             for loc, spans in panel.promoted_periods.items()}
     model = did(rows, outcome="_y", treated="promoted", post="treated", unit="location", time="date",
-                absorb=["_dow"] if dow_adjust else [], inference=inference, confidence=confidence, seed=seed)
+                absorb=["_dow"] if dow_adjust else [], inference=inference, paths=paths,
+                confidence=confidence, seed=seed)
     on = rows.loc[rows["treated"] == 1]
     return Fit(model=model, treated_days=len(on), mean_treated=float(on[outcome].mean()),
                carryover_p=math.nan, effects=_did_effects(model, rows, outcome, scale, confidence),
@@ -213,7 +221,7 @@ def _effects_frame(dates, effect, low, high) -> pd.DataFrame:
 DESIGNS: dict[str, Design] = {
     "crossover": Design("crossover", inference=("auto", "ar1", "hac", "block_bootstrap"),
                         default_inference="ar1", uses_controls=False, baseline_pairs=_crossover_pairs,
-                        fit=_fit_crossover),
+                        fit=_fit_crossover, needs_baseline=False),
     "did": Design("did", inference=("auto", "randomization", "cluster"), default_inference="randomization",
                   uses_controls=True, baseline_pairs=_did_pairs, fit=_fit_did),
 }

@@ -9,8 +9,8 @@ Examples
 --------
 >>> excluded_sentences([{"code": "washout", "n": 12}], "en")
 ['12 location-day(s) right after a switch were left out (washout).']
->>> note_sentences([{"code": "few_assignments", "n": 6}], "vi")
-['Chỉ có 6 cách gán khuyến mãi cho các điểm bán, nên giá trị p không thể nhỏ hơn 1/6.']
+>>> note_sentences([{"code": "few_assignments", "n": 4, "units": 4, "p_min": 0.25}], "en")
+['With 4 locations the randomization test has only 4 possible assignments of the promotion, so it cannot give p below 0.25 (1/4).']
 """
 from __future__ import annotations
 
@@ -24,8 +24,9 @@ from ..core.checks import check_choice
 from ..core.deprecation import keyword_only
 
 __all__ = ["crossover_summary", "did_summary", "excluded_sentences", "fmt_value", "mde_summary",
-           "note_sentences", "outcome_label", "plot_crossover", "plot_did", "plot_effect", "plot_mde",
-           "plot_precheck", "precheck_summary", "promo_method", "promo_summary", "words"]
+           "note_sentences", "outcome_label", "period_summary", "plot_crossover", "plot_did", "plot_effect",
+           "plot_mde", "plot_period", "plot_precheck", "precheck_summary", "promo_method", "promo_summary",
+           "words"]
 
 OUTCOMES = ("revenue", "orders")
 
@@ -87,9 +88,10 @@ words = i18n.catalog("promo", {
                                       "promotion to locations, interval by inverting the same test",
                                 "vi": "suy luận hoán vị trên {n_assign} cách gán khuyến mãi cho các điểm "
                                       "bán, khoảng tin cậy bằng cách đảo ngược cùng kiểm định"},
-    "inference_ar1": {"en": "feasible GLS with AR(1) errors and a t distribution on {df} degrees of "
-                            "freedom",
-                      "vi": "hồi quy có tính đến tự tương quan (GLS) với sai số AR(1) và phân phối t, {df} bậc tự do"},
+    "inference_ar1": {"en": "feasible GLS with AR(1) errors, the p-value and interval from an AR(1) "
+                            "bootstrap of its t statistic ({n_boot} resamples)",
+                      "vi": "hồi quy có tính đến tự tương quan (GLS) với sai số AR(1), giá trị p và khoảng tin "
+                            "cậy từ bootstrap AR(1) của thống kê t ({n_boot} lần lấy mẫu)"},
     "method_classic": {"en": "AB/BA crossover, two-sample t test on the period differences (Senn 2002)",
                        "vi": "thiết kế chéo AB/BA, kiểm định t hai mẫu trên chênh lệch giữa hai kỳ (Senn 2002)"},
     "method_crossover_units": {"en": "AB/BA crossover on the daily difference between {a} and {b}; {inference}",
@@ -127,6 +129,9 @@ words = i18n.catalog("promo", {
     "label_lift": {"en": "lift", "vi": "mức tăng"},
     "title_power": {"en": "Power by lift ({days} days per period)",
                     "vi": "Độ mạnh theo mức tăng ({days} ngày mỗi kỳ)"},
+    "period_test": {"en": "Promotion test {i} of {n} ended in {period}: {locations}, {start} to {end}.",
+                    "vi": "Phép thử khuyến mãi {i}/{n} kết thúc trong {period}: {locations}, từ {start} đến "
+                          "{end}."},
     "outcome_revenue": {"en": "revenue", "vi": "doanh thu"},
     "outcome_orders": {"en": "orders", "vi": "số đơn hàng"},
 })
@@ -141,16 +146,41 @@ NOTES = i18n.catalog("promo.notes", {
     "trend_unconfirmed": {"en": "The baseline is too short or noisy to confirm that the trends were "
                                 "parallel.",
                           "vi": "Kỳ gốc quá ngắn hoặc quá nhiễu để khẳng định xu hướng song song."},
-    "few_clusters": {"en": "Only {n} clusters: with fewer than 10, cluster-robust standard errors can be too "
-                           "small; randomization inference is safer.",
-                     "vi": "Chỉ có {n} cụm: khi ít hơn 10 cụm, sai số chuẩn vững theo cụm có thể quá nhỏ; "
-                           "suy luận hoán vị an toàn hơn."},
-    "few_assignments": {"en": "Only {n} assignments of the promotion to the locations are possible, so the "
-                              "p-value cannot go below 1/{n}.",
-                        "vi": "Chỉ có {n} cách gán khuyến mãi cho các điểm bán, nên giá trị p không thể nhỏ "
-                              "hơn 1/{n}."},
-    "ci_unbounded": {"en": "With so few possible assignments the interval is unbounded on at least one side.",
-                     "vi": "Với quá ít cách gán có thể, khoảng tin cậy không bị chặn ở ít nhất một phía."},
+    "few_clusters": {"en": "Only {n} clusters: with fewer than about 50, cluster-robust standard errors are "
+                           "approximate; randomization inference is exact.",
+                     "vi": "Chỉ có {n} cụm: khi ít hơn khoảng 50 cụm, sai số chuẩn vững theo cụm chỉ là xấp xỉ; "
+                           "suy luận hoán vị là chính xác."},
+    "few_assignments": {"en": "With {units} locations the randomization test has only {n} possible assignments "
+                              "of the promotion, so it cannot give p below {p_min} (1/{n}).",
+                        "vi": "Với {units} điểm bán, kiểm định hoán vị chỉ có {n} cách gán khuyến mãi, nên "
+                              "không thể cho giá trị p nhỏ hơn {p_min} (1/{n})."},
+    "ci_unbounded": {"en": "With only {n} possible assignments the interval is unbounded on at least one side "
+                           "(a lift's lower bound is then shown as -100%).",
+                     "vi": "Chỉ với {n} cách gán có thể, khoảng tin cậy không bị chặn ở ít nhất một phía (khi "
+                           "đó cận dưới của mức tăng được ghi là -100%)."},
+    "hac_oversized": {"en": "Newey-West (HAC) standard errors are too small for a few months of daily sales: "
+                            "in simulated tests without any effect this option called about 15% significant "
+                            "at 5%. Its p-value is too optimistic; the default (AR(1) with a bootstrap) is "
+                            "calibrated.",
+                      "vi": "Sai số chuẩn Newey-West (HAC) quá nhỏ với vài tháng doanh số hằng ngày: trong các "
+                            "phép thử mô phỏng không có hiệu quả, tùy chọn này báo có ý nghĩa khoảng 15% số lần "
+                            "ở mức 5%. Giá trị p của nó quá lạc quan; phương pháp mặc định (AR(1) với "
+                            "bootstrap) đã được hiệu chỉnh."},
+    "no_variation": {"en": "The baseline check could not be computed: {series} did not vary in the baseline "
+                           "(a flat series), so correlation, drift and placebo are not defined.",
+                     "vi": "Không tính được phần kiểm tra kỳ gốc: {series} không biến động trong kỳ gốc (chuỗi "
+                           "không đổi), nên tương quan, độ trôi và kiểm tra bằng khuyến mãi giả định không xác "
+                           "định."},
+    "prechecks_skipped": {"en": "The baseline checks were skipped: the baseline has {n} day(s) with both "
+                                "series observed and the checks need at least 8; the crossover estimate does "
+                                "not depend on them.",
+                          "vi": "Đã bỏ qua phần kiểm tra kỳ gốc: kỳ gốc chỉ có {n} ngày có đủ dữ liệu cả hai "
+                                "chuỗi, trong khi cần ít nhất 8 ngày; ước lượng của thiết kế chéo không phụ "
+                                "thuộc vào phần kiểm tra này."},
+    "no_test_ended": {"en": "No promotion test ended in {period}: there is no promotion test to report for this "
+                            "period.",
+                      "vi": "Không có phép thử khuyến mãi nào kết thúc trong {period}: kỳ này không có phép thử "
+                            "khuyến mãi để báo cáo."},
 })
 
 EXCLUDED = i18n.catalog("promo.excluded", {
@@ -203,9 +233,20 @@ def fmt_value(x: float, locale: str, outcome: str, currency: str, digits: int = 
     return i18n.number(x, locale, digits=1)
 
 
+def _value(v, locale: str):
+    if isinstance(v, bool):
+        return v
+    if isinstance(v, (int, np.integer)):
+        return i18n.number(v, locale)
+    if isinstance(v, (float, np.floating)):  # up to 3 decimals, trailing zeros dropped: 0.25, 0.167
+        text = i18n.number(float(v), locale, digits=3)
+        sep = i18n.number(0.5, locale, digits=1)[1]
+        return text.rstrip("0").rstrip(sep) if sep in text else text
+    return v
+
+
 def _values(item: dict, locale: str) -> dict:
-    return {k: i18n.number(v, locale) if isinstance(v, (int, np.integer)) and not isinstance(v, bool) else v
-            for k, v in item.items() if k != "code"}
+    return {k: _value(v, locale) for k, v in item.items() if k != "code"}
 
 
 def note_sentences(notes: Iterable[dict], locale: str = "en", *,
@@ -216,7 +257,7 @@ def note_sentences(notes: Iterable[dict], locale: str = "en", *,
     --------
     >>> notes = [{"code": "trend_unconfirmed"}, {"code": "few_clusters", "n": 6}]
     >>> note_sentences(notes, "en", only=["few_clusters"])[0][:40]
-    'Only 6 clusters: with fewer than 10, clu'
+    'Only 6 clusters: with fewer than about 5'
     """
     return [NOTES(n["code"], locale, **_values(n, locale)) for n in notes
             if only is None or n["code"] in only]
@@ -243,10 +284,8 @@ def _inference_words(name: str, locale: str, **values) -> str:
     return words(f"inference_{name}", locale, **values)
 
 
-def _did_notes(result) -> tuple:
-    """Notes worth a sentence in a DiD summary (few clusters only when the clusters give the interval)."""
-    keep = ["few_assignments", "ci_unbounded"] + (["few_clusters"] if result.inference == "cluster" else [])
-    return tuple(keep)
+#: notes a PromoResult's summary words elsewhere: the baseline checks' own lines, the exclusions
+WORDED_ELSEWHERE = ("missing_days", "not_comparable", "trend_unconfirmed", "no_variation")
 
 
 # --------------------------------------------------------------------------------------- summaries
@@ -263,6 +302,8 @@ def precheck_summary(pc, locale: str = "en") -> str:
     Baseline check: the locations moved together (correlation 1.00, scaled difference 0.0% on average,
     placebo p = 0.307).
     """
+    if not pc.computable:
+        return "\n".join(note_sentences(pc.notes, locale))
     lines = []
     if pc.comparable:
         lines.append(words("pre_ok", locale, corr=i18n.number(pc.correlation, locale, digits=2),
@@ -301,6 +342,7 @@ def crossover_summary(r, locale: str = "en") -> str:
     lines = [words("effect_crossover", locale, estimate=i18n.number(r.estimate, locale, digits=2),
                    se=i18n.number(r.se, locale, digits=2), ci=ci, p=fmt_p(r.p_value, locale))]
     lines += _carryover_line(r.carryover_p, r.confidence, locale)
+    lines += note_sentences(r.notes, locale)
     lines += excluded_sentences(r.excluded, locale)
     if r.design == "classic":
         method = words("method_classic", locale)
@@ -331,7 +373,7 @@ def did_summary(r, locale: str = "en") -> str:
         words("effect_did", locale, estimate=i18n.number(r.estimate, locale, digits=4),
               se=i18n.number(r.se, locale, digits=4), ci=ci, p=fmt_p(r.p_value, locale),
               n=i18n.number(r.n, locale)),
-        *note_sentences(r.notes, locale, only=_did_notes(r)),
+        *note_sentences(r.notes, locale),
         *excluded_sentences(r.excluded, locale),
         _method_line(words("method_did_generic", locale, n=i18n.number(r.n, locale), units=r.n_units,
                            inference=inference), locale)])
@@ -361,7 +403,7 @@ def promo_summary(r, locale: str = "en") -> str:
     >>> r = promo.analyze(sales, schedule={"A": "2026-02", "B": "2026-03"}, baseline="2026-01")
     >>> print(promo_summary(r, "en").splitlines()[0])  # doctest: +NORMALIZE_WHITESPACE
     The promotion changed revenue by +12.0% (95% CI +10.5% to +13.5%); that is VND 12 per location-day
-    and VND 707 in total over 59 promotion location-days (p < 0.001).
+    and VND 707 in total over 59 promotion location-days (p = 0.001).
     """
     i18n.check_locale(locale)
     name = outcome_label(r.outcome, locale)
@@ -378,8 +420,7 @@ def promo_summary(r, locale: str = "en") -> str:
     # the baseline checks word not_comparable / trend_unconfirmed; the design's own exclusions
     # (outside the periods, washout, after the own promotion) are part of the method
     lines += excluded_sentences(r.excluded, locale, only=("missing_days", "blank_outcome"))
-    if r.design == "did":
-        lines += note_sentences(r.notes, locale, only=_did_notes(r.model))
+    lines += note_sentences([x for x in r.notes if x["code"] not in WORDED_ELSEWHERE], locale)
     lines.append(_method_line(promo_method(r, locale), locale))
     return "\n".join(lines)
 
@@ -397,7 +438,8 @@ def promo_method(r, locale: str = "en") -> str:
     >>> r = promo.analyze(sales, schedule={"A": "2026-02", "B": "2026-03"}, baseline="2026-01")
     >>> promo_method(r, "vi")  # doctest: +NORMALIZE_WHITESPACE
     'thiết kế chéo AB/BA trên chênh lệch hằng ngày giữa A và B; hồi quy có tính đến tự tương quan
-    (GLS) với sai số AR(1) và phân phối t, 80 bậc tự do'
+    (GLS) với sai số AR(1), giá trị p và khoảng tin cậy từ bootstrap AR(1) của thống kê t (999 lần lấy
+    mẫu); hạt giống ngẫu nhiên 20261028'
     """
     m = r.model
     if r.design == "crossover":
@@ -643,3 +685,52 @@ def _cumulative_panel(result, a, locale: str, **kwargs) -> None:
                    eff["cumulative"] + k * per_loc_day * (result.ci_high - result.estimate), alpha=0.2)
     a.axhline(0, color="grey", lw=0.8)
     a.set_title(words("title_cumulative", locale, outcome=outcome_label(result.outcome, locale)))
+
+
+# ------------------------------------------------------------------------------------ report periods
+
+def _period_text(period: str, locale: str) -> str:
+    from ..core.periods import parse_period, period_label
+    try:
+        return period_label(parse_period(period), locale)
+    except (ValueError, TypeError):
+        return str(period)
+
+
+def period_summary(r, locale: str = "en") -> str:
+    """A :class:`~kpi_analysis.promo.results.PeriodTests` in words: each test that ended in the period
+    (a line naming it, then its summary), or the sentence saying none did.
+
+    Examples
+    --------
+    >>> from kpi_analysis import promo
+    >>> days = pd.date_range("2026-01-01", "2026-03-31")
+    >>> sales = pd.DataFrame({"date": np.tile(days, 2), "location": ["A"] * 90 + ["B"] * 90,
+    ...                       "revenue": 100 + np.random.default_rng(3).normal(0, 4, 180)})
+    >>> none = promo.analyze_period(sales, schedule={"A": "2026-02", "B": "2026-03"}, period="2026-10")
+    >>> print(period_summary(none, "en"))
+    No promotion test ended in October 2026: there is no promotion test to report for this period.
+    """
+    i18n.check_locale(locale)
+    label = _period_text(r.period, locale)
+    if not r.results:
+        return NOTES("no_test_ended", locale, period=label)
+    lines = []
+    for i, (t, res) in enumerate(zip(r.tests.itertuples(), r.results, strict=True), start=1):
+        lines.append(words("period_test", locale, i=i, n=len(r.results), period=label,
+                           locations=", ".join(t.locations), start=i18n.date(t.start, locale),
+                           end=i18n.date(t.end, locale)))
+        lines.append(res.summary(locale))
+    return "\n".join(lines)
+
+
+def plot_period(r, ax=None, *, locale: str = "en", **kwargs):
+    """The three panels of the first test that ended in the period; with none, an empty Axes saying so."""
+    import matplotlib.pyplot as plt
+    if r.results:
+        return plot_effect(r.results[0], ax=ax, locale=locale, **kwargs)
+    ax = plt.gca() if ax is None else ax
+    ax.text(0.5, 0.5, NOTES("no_test_ended", locale, period=_period_text(r.period, locale)), ha="center",
+            va="center", wrap=True, transform=ax.transAxes)
+    ax.set_axis_off()
+    return ax

@@ -24,8 +24,8 @@ import pandas as pd
 from ..core.results import ResultMixin, code_counts, codes, jsonable
 from . import present
 
-__all__ = ["LEGACY_REASONS", "CrossoverResult", "DiDResult", "Exclusions", "MDEResult", "Notes", "PreCheck",
-           "PromoResult"]
+__all__ = ["LEGACY_REASONS", "CrossoverResult", "DiDResult", "Exclusions", "MDEResult", "Notes", "PeriodTests",
+           "PreCheck", "PromoResult"]
 
 #: exclusion code -> the reason key results used before codes (accepted, with a DeprecationWarning,
 #: for one release)
@@ -145,18 +145,21 @@ class PreCheck(ResultMixin):
     margin: float
     placebo_estimate: float  # fake promotion in the second half of the baseline, fraction of level
     placebo_p: float
-    comparable: bool  # no evidence of a difference (correlation, MAPE, drift, placebo)
+    comparable: bool  # no evidence of a difference (correlation, MAPE, drift, placebo); False if not computable
     trend_confirmed: bool  # equivalence of trends established
-    reasons: tuple  # codes: "correlation", "mape", "trend", "placebo"
+    reasons: tuple  # codes: "correlation", "mape", "trend", "placebo" ("no_variation" when not computable)
     n_days: int
     confidence: float
     table: pd.DataFrame = field(repr=False)
     method: str = "Pearson correlation; MAPE of the scaled difference; AR(1) GLS slope with TOST; placebo"
+    computable: bool = True  # False when a series (or the scaled difference) is flat: every number NaN
+    notes: Notes = field(default_factory=Notes)
 
     def headline(self) -> dict:
         keys = ["correlation", "mape", "level_ratio", "slope", "slope_p", "equivalence_p", "margin",
-                "placebo_estimate", "placebo_p", "comparable", "trend_confirmed", "n_days"]
-        return jsonable({k: getattr(self, k) for k in keys} | {"reasons": list(self.reasons)})
+                "placebo_estimate", "placebo_p", "comparable", "trend_confirmed", "n_days", "computable"]
+        return jsonable({k: getattr(self, k) for k in keys} | {"reasons": list(self.reasons),
+                                                                "notes": codes(self.notes)})
 
     def summary(self, locale: str = "en") -> str:
         return present.precheck_summary(self, locale)
@@ -347,3 +350,41 @@ class MDEResult(ResultMixin):
 
     def plot(self, ax=None, *, locale: str = "en", **kwargs):
         return present.plot_mde(self, ax, locale=locale, **kwargs)
+
+
+@dataclass(frozen=True, eq=False)
+class PeriodTests(ResultMixin):
+    """The promotion tests that ended in a report period (see :func:`~kpi_analysis.promo.analyze_period`)."""
+
+    period: str  # the report period as given ("2026-03", "2026-Q1", ...)
+    start: str  # ISO first and last day of the period
+    end: str
+    tests: pd.DataFrame = field(repr=False)  # test, locations, start, end, periods (schedule_tests)
+    results: tuple = field(default=(), repr=False)  # one PromoResult per test, in the order of `tests`
+    notes: Notes = field(default_factory=Notes)  # "no_test_ended" when none ended in the period
+
+    @property
+    def n_tests(self) -> int:
+        return len(self.results)
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """One row per test: where and when, the design, the lift with its interval and the p-value."""
+        rows = []
+        for t, r in zip(self.tests.itertuples(), self.results, strict=True):
+            rows.append({"test": t.test, "locations": ", ".join(t.locations), "start": t.start, "end": t.end,
+                         "design": r.design, "lift": r.lift, "lift_ci_low": r.lift_ci_low,
+                         "lift_ci_high": r.lift_ci_high, "p_value": r.p_value, "significant": r.significant})
+        return pd.DataFrame(rows, columns=["test", "locations", "start", "end", "design", "lift", "lift_ci_low",
+                                           "lift_ci_high", "p_value", "significant"])
+
+    def headline(self) -> dict:
+        return jsonable({"period": self.period, "start": self.start, "end": self.end, "n_tests": self.n_tests,
+                         "tests": [r.headline() for r in self.results], "notes": codes(self.notes)})
+
+    def summary(self, locale: str = "en") -> str:
+        return present.period_summary(self, locale)
+
+    def plot(self, ax=None, *, locale: str = "en", **kwargs):
+        """The first test's three panels (:meth:`PromoResult.plot`); a short message when none ended."""
+        return present.plot_period(self, ax, locale=locale, **kwargs)

@@ -16,7 +16,7 @@ from ..core.checks import closest, reject_rows, require_columns
 from ..core.periods import parse_period
 from .reduce import to_dates
 
-__all__ = ["check_known", "parse_schedule", "period_bounds"]
+__all__ = ["check_known", "ended_in", "parse_schedule", "period_bounds", "schedule_tests"]
 
 _FORMS = "a period ('2026-02', '2026-Q1', '2026-W05', '2026') or a (start, end) pair of ISO dates"
 
@@ -130,3 +130,61 @@ def check_known(names, known, *, what: str) -> None:
         hints = {u: closest(u, known) for u in unknown}
         raise ValueError(f"{what}: {len(unknown)} location(s) not in sales.location: {unknown}; "
                          f"closest names {hints}; the data has {known}.")
+
+
+def schedule_tests(schedule) -> pd.DataFrame:
+    """The promotion tests in a schedule: one row per test, numbered in time order.
+
+    A test is a run of promotion periods that overlap or follow each other without a gap (a
+    two-store swap, February at A then March at B, is one test); a schedule table with a ``test``
+    column groups its rows by that column instead.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``test`` (1, 2, ... in order of start, or the schedule's own label), ``locations`` (tuple, in
+        order of start), ``start``, ``end`` (first and last promotion day) and ``periods`` (the
+        schedule rows of the test).
+
+    Examples
+    --------
+    >>> sched = pd.DataFrame({"location": ["A", "B", "A", "B"],
+    ...                       "start": ["2026-02-01", "2026-03-01", "2026-06-01", "2026-07-01"],
+    ...                       "end": ["2026-02-28", "2026-03-31", "2026-06-30", "2026-07-31"]})
+    >>> schedule_tests(sched)[["test", "end"]].astype(str).values.tolist()
+    [['1', '2026-03-31'], ['2', '2026-07-31']]
+    """
+    table = parse_schedule(schedule)
+    if isinstance(schedule, pd.DataFrame) and "test" in schedule.columns:
+        raw = pd.DataFrame({"location": schedule["location"].astype(str),
+                            "start": to_dates(schedule["start"], table="schedule", column="start"),
+                            "test": schedule["test"].to_numpy()})
+        table = table.merge(raw.drop_duplicates(["location", "start"]), on=["location", "start"], how="left")
+    else:
+        # a new test starts when a period begins after every earlier period has ended (a gap of a day or more)
+        reach = table["end"].cummax().shift(1)
+        new = table["start"] > reach + pd.Timedelta(days=1)
+        new.iloc[0] = True
+        table = table.assign(test=new.cumsum().astype(int))
+    out = table.groupby("test", sort=False).agg(
+        locations=("location", lambda x: tuple(dict.fromkeys(x))), start=("start", "min"),
+        end=("end", "max"), periods=("location", "size")).reset_index()
+    return out.sort_values(["start", "end"], ignore_index=True)
+
+
+def ended_in(schedule, period) -> pd.DataFrame:
+    """The promotion tests (:func:`schedule_tests`) whose last promotion day falls in ``period``.
+
+    ``period`` is a report period (``"2026-03"``, ``"2026-Q1"``, ``"2026-W13"``, ``"2026"``) or a
+    ``(start, end)`` pair of dates. A monthly report lists the tests that ended that month, so a
+    test is reported once, when its result is complete. An empty table when none ended in it.
+
+    Examples
+    --------
+    >>> sched = {"A": "2026-02", "B": "2026-03"}
+    >>> len(ended_in(sched, "2026-03")), len(ended_in(sched, "2026-02"))
+    (1, 0)
+    """
+    start, end = period_bounds(period, what="period")
+    tests = schedule_tests(schedule)
+    return tests.loc[tests["end"].between(start, end)].reset_index(drop=True)
