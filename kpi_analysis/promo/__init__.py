@@ -8,6 +8,8 @@ Three public analyses and their building blocks:
   total, all from one interval and one p-value;
 - :func:`crossover` is the AB/BA crossover (Senn 2002) on any panel, :func:`did` difference-in-
   differences with honest inference for few units;
+- :func:`synthetic_control` (many controls, conformal inference) and :func:`time_based_regression`
+  (a treatment group against a control group, as matched_markets) for chain-scale tests;
 - :func:`mde` gives the minimum detectable lift for a planned two-store test and the days needed for
   a given lift.
 
@@ -29,6 +31,8 @@ from .present import plot_effect
 from .reduce import OUTCOMES, daily_sums, reduce
 from .results import CrossoverResult, DiDResult, Exclusions, MDEResult, Notes, PreCheck, PromoResult
 from .schedule import parse_schedule
+from .synthetic import SyntheticControlResult, synthetic_control
+from .tbr import TBRResult, time_based_regression
 
 __all__ = [
     "OUTCOMES",
@@ -41,6 +45,8 @@ __all__ = [
     "Notes",
     "PreCheck",
     "PromoResult",
+    "SyntheticControlResult",
+    "TBRResult",
     "analyze",
     "crossover",
     "daily_sums",
@@ -50,4 +56,6 @@ __all__ = [
     "plot_effect",
     "prechecks",
     "reduce",
+    "synthetic_control",
+    "time_based_regression",
 ]

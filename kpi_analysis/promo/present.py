@@ -22,6 +22,7 @@ import pandas as pd
 from .. import i18n
 from ..core.checks import check_choice
 from ..core.deprecation import keyword_only
+from . import present_chain
 
 __all__ = ["crossover_summary", "did_summary", "excluded_sentences", "fmt_value", "mde_summary",
            "note_sentences", "outcome_label", "plot_crossover", "plot_did", "plot_effect", "plot_mde",
@@ -372,6 +373,7 @@ def promo_summary(r, locale: str = "en") -> str:
                    total=fmt_value(r.total, locale, r.outcome, r.currency),
                    days=i18n.number(r.treated_days, locale), p=fmt_p(r.p_value, locale)),
              _verdict(r, locale, name)]
+    lines += present_chain.robustness_sentences(r, locale)  # a different verdict is said next to the headline
     if r.design == "crossover":
         lines += _carryover_line(r.carryover_p, r.confidence, locale)
     lines += [precheck_summary(pc, locale) for pc in r.prechecks]
@@ -380,6 +382,16 @@ def promo_summary(r, locale: str = "en") -> str:
     lines += excluded_sentences(r.excluded, locale, only=("missing_days", "blank_outcome"))
     if r.design == "did":
         lines += note_sentences(r.notes, locale, only=_did_notes(r.model))
+    if r.design == "synthetic":
+        lines.append(present_chain.fit_sentence(r.model, locale, outcome=r.outcome, currency=r.currency))
+    if r.design == "tbr" and np.isfinite(r.model.iroas):
+        lines.append(present_chain.iroas_sentence(r.model, locale))
+    lines += note_sentences(r.notes, locale, only=present_chain.CHAIN_NOTES)
+    lines += excluded_sentences(r.excluded, locale, only=("incomplete_controls",))
+    if r.design_rule:
+        forced = r.design_rule.split(":", 1)[1] if r.design_rule.startswith("forced:") else ""
+        lines.append(present_chain.design_rule_sentence(r.design, n_controls=len(r.locations) - len(
+            r.treated_locations), threshold=5, locale=locale, forced=forced))
     lines.append(_method_line(promo_method(r, locale), locale))
     return "\n".join(lines)
 
@@ -400,6 +412,8 @@ def promo_method(r, locale: str = "en") -> str:
     phối t, 80 bậc tự do'
     """
     m = r.model
+    if r.design in ("synthetic", "tbr"):
+        return present_chain.method_words(m, r.design, locale)
     if r.design == "crossover":
         a, b = r.treated_locations
         design = words("method_crossover", locale, a=a, b=b)
