@@ -77,7 +77,7 @@ def test_geolift_inference_options_and_ridge(geolift):
 def test_geolift_through_analyze_headline_and_robustness_agree(geolift):
     both = ("2021-04-01", "2021-04-15")
     r = promo.analyze(geolift, schedule={"chicago": both, "portland": both}, baseline=GEO_PRE)
-    assert r.design == "synthetic" and r.design_rule == "synthetic"
+    assert r.design == "synthetic" and r.design_rule["method"] == "auto" and r.design_rule["n_controls"] == 38
     assert r.estimate == pytest.approx(155.556, abs=0.01) and r.lift == pytest.approx(0.0542, abs=0.0005)
     assert r.total == pytest.approx(4667, abs=1) and r.p_value == pytest.approx(12 / 105)
     h = r.headline()
@@ -99,13 +99,16 @@ def test_matched_markets_tbr_reproduced(matched_markets):
     treated = groups.loc[groups["geo.group"] == 2, "geo"].astype(str).tolist()
     control = groups.loc[groups["geo.group"] == 1, "geo"].astype(str).tolist()
     r = promo.time_based_regression(sales, treated=treated, controls=control, pre=MM_PRE, post=MM_POST,
-                                    spend=50_000)
+                                    spend=50_000, inference="t")  # matched_markets' own interval
     assert r.slope == pytest.approx(0.9997001, abs=1e-7)
     assert r.cumulative == pytest.approx(147337.122, abs=0.01)
     assert r.iroas == pytest.approx(2.946742, abs=1e-6)
     assert r.lower_bound(0.90) / 50_000 == pytest.approx(2.826194, abs=1e-6)
     assert r.lift == pytest.approx(0.17396, abs=1e-5)
     assert r.cumulative_ci_low > 0 and r.p_value < 0.001
+    ar1 = promo.time_based_regression(sales, treated=treated, controls=control, pre=MM_PRE, post=MM_POST,
+                                      spend=50_000)  # the default: AR(1) residuals, a wider interval
+    assert ar1.cumulative == pytest.approx(r.cumulative) and ar1.t_scale > r.t_scale and ar1.p_value < 0.001
 
 
 def test_matched_markets_one_headline_and_synthetic_agrees(matched_markets):
@@ -114,7 +117,7 @@ def test_matched_markets_one_headline_and_synthetic_agrees(matched_markets):
                           "group": groups["geo.group"]})
     sales = sales.loc[pd.to_datetime(sales["date"]) <= MM_POST[1]]
     r = promo.analyze(sales, schedule=sched, baseline=MM_PRE, spend=50_000)
-    assert r.design == "tbr" and r.design_rule == "tbr"
+    assert r.design == "tbr" and r.design_rule["groups"]
     assert r.total == pytest.approx(147337.122, abs=0.01) and r.lift == pytest.approx(0.17396, abs=1e-5)
     assert r.significant
     synth = {c["design"]: c for c in r.robustness}["synthetic"]
@@ -190,10 +193,10 @@ def test_design_rule_and_override():
     pre, post = _periods()
     data = chain(n_stores=10, lift=0.1)
     assert promo.analyze(data, schedule={"S00": post}, baseline=pre, robustness=False).design == "synthetic"
-    assert promo.analyze(data, schedule={"S00": post}, baseline=pre, robustness=False,
-                         did_max_controls=20).design == "did"
+    wide = promo.analyze(data, schedule={"S00": post}, baseline=pre, robustness=False, did_max_controls=20)
+    assert wide.design == "did" and "at most 20" in wide.summary("en")
     forced = promo.analyze(data, schedule={"S00": post}, baseline=pre, method="tbr", robustness=False)
-    assert forced.design == "tbr" and forced.design_rule == "forced:tbr"
+    assert forced.design == "tbr" and forced.design_rule["method"] == "tbr"
     assert "as asked" in forced.summary("en")
 
 
@@ -227,3 +230,63 @@ def test_simplex_weights_match_scipy_on_a_small_problem():
     ref = minimize(lambda v: ((y - X @ v) ** 2).sum(), np.full(6, 1 / 6), method="SLSQP", bounds=[(0, 1)] * 6,
                    constraints=[{"type": "eq", "fun": lambda v: v.sum() - 1}], options={"ftol": 1e-12})
     assert np.allclose(w, ref.x, atol=1e-4)
+
+
+# ---------------------------------------------------------------------------- kpi-report end to end
+
+def _write_chain(folder, n_stores: int, treated: tuple) -> tuple[str, str]:
+    folder.mkdir(parents=True, exist_ok=True)
+    pre, post = _periods()
+    d = chain(n_stores=n_stores, treated=treated, lift=0.12, seed=5)
+    d["revenue"] = (d["revenue"] * 1000).round(0)
+    d["orders"] = (d["revenue"] / 250_000).round(0).astype(int)
+    d.assign(date=d["date"].dt.strftime("%Y-%m-%d"))[["date", "location", "revenue", "orders"]].to_csv(
+        folder / "sales.csv", index=False)
+    pd.DataFrame({"location": list(treated), "start": post[0], "end": post[1]}).to_csv(folder / "promotions.csv",
+                                                                                    index=False)
+    return f"{pre[0]}..{pre[1]}", post[1][:7]
+
+
+def _run_page(tmp_path, n_stores, treated, locale):
+    import json
+    import re
+    from pathlib import Path
+
+    from click.testing import CliRunner
+
+    from kpi_analysis import cli
+    root = Path(__file__).resolve().parents[1]
+    baseline, period = _write_chain(tmp_path / "data", n_stores, treated)
+    res = CliRunner().invoke(cli.cli, ["run", "--config", str(root / "workbook.yml"), "--data", str(tmp_path / "data"),
+                                       "--out", str(tmp_path / "out"), "--period", period, "--only",
+                                       "03_location_ab_test", "--locale", locale, "-p", "baseline", baseline],
+                             catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    folder = tmp_path / "out" / period
+    entry = next(e for e in json.loads((folder / "manifest.json").read_text())["notebooks"]
+                 if e["name"].startswith("03"))
+    page = (folder / "03_location_ab_test.html").read_text(encoding="utf-8")
+    return entry["headline"], [re.sub("<[^>]+>", "", p) for p in re.findall(r"<p>(.*?)</p>", page)]
+
+
+@pytest.mark.slow
+def test_one_treated_against_three_controls_through_kpi_report(tmp_path):
+    head, lines = _run_page(tmp_path, 4, ("S00",), "en")
+    assert head["promo_design"] == "did" and head["promo_test"]["design_rule"]["n_controls"] == 3
+    assert any("cannot go below 1/4" in line for line in lines)
+    assert any("skipped for the difference-in-differences design" in line for line in lines)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("locale", ["en", "vi"])
+def test_many_locations_page_headline_checks_and_manifest_agree(tmp_path, locale):
+    head, lines = _run_page(tmp_path, 30, ("S00", "S01", "S02"), locale)
+    test = head["promo_test"]
+    assert head["promo_design"] == test["design"] == "synthetic"
+    assert head["promo_lift"] == test["lift"] and head["promo_p_value"] == test["p_value"]
+    assert lines[0] == head["answer"]
+    assert {c["design"] for c in test["robustness"]} == {"did", "tbr"}
+    assert head["promo_robustness_disagree"] == any(c["disagrees"] for c in test["robustness"])
+    caution = "Caution" if locale == "en" else "Lưu ý"
+    assert any(line.startswith(caution) for line in lines[:3]) == head["promo_robustness_disagree"]
+    assert any(line.startswith("Robustness checks" if locale == "en" else "Kiểm tra độ vững") for line in lines)

@@ -42,7 +42,7 @@ class Plan:
     design: str
     promoted: list
     used: list
-    rule: str = ""
+    rule: dict = dataclasses.field(default_factory=dict)
 
     @property
     def controls(self) -> list:
@@ -326,7 +326,8 @@ def _plan(daily: pd.DataFrame, schedule, *, baseline, method, locations, control
     if inference not in design.inference:
         raise ValueError(f"inference={inference!r} does not apply to the {name} design; use one of "
                          f"{list(design.inference)}.")
-    rule = f"forced:{method}" if method != "auto" else name
+    rule = {"method": method, "design": name, "did_max_controls": int(did_max_controls),
+            "n_controls": len(used) - len(promoted), "groups": bool(grouped)}
     return Plan(schedule=sched, baseline=(b_start, b_end), design=name, promoted=promoted, used=used, rule=rule)
 
 

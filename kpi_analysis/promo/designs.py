@@ -304,7 +304,7 @@ def _fit_tbr(panel: Panel, *, outcome, scale, dow_adjust, inference, lags, n_boo
              spend=None) -> Fit:
     data, pre, post, promoted, controls = _chain_data(panel, outcome)
     model = time_based_regression(data, treated=promoted, controls=controls, pre=pre, post=post, outcome=outcome,
-                                  spend=spend, confidence=confidence)
+                                  spend=spend, inference=inference, confidence=confidence)
     d = model.table.loc[model.table["period"] == "promotion"]
     return Fit(model=model, treated_days=model.post_days * model.n_treated,
                mean_treated=float(d["treatment"].sum() / (model.post_days * model.n_treated)),
@@ -322,6 +322,6 @@ DESIGNS: dict[str, Design] = {
                   uses_controls=True, baseline_pairs=_did_pairs, fit=_fit_did),
     "synthetic": Design("synthetic", inference=("auto", "block", "iid"), default_inference="block",
                         uses_controls=True, baseline_pairs=_synthetic_pairs, fit=_fit_synthetic),
-    "tbr": Design("tbr", inference=("auto", "t"), default_inference="t", uses_controls=True,
+    "tbr": Design("tbr", inference=("auto", "ar1", "t"), default_inference="ar1", uses_controls=True,
                   baseline_pairs=_tbr_pairs, fit=_fit_tbr),
 }

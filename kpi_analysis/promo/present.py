@@ -389,9 +389,10 @@ def promo_summary(r, locale: str = "en") -> str:
     lines += note_sentences(r.notes, locale, only=present_chain.CHAIN_NOTES)
     lines += excluded_sentences(r.excluded, locale, only=("incomplete_controls",))
     if r.design_rule:
-        forced = r.design_rule.split(":", 1)[1] if r.design_rule.startswith("forced:") else ""
-        lines.append(present_chain.design_rule_sentence(r.design, n_controls=len(r.locations) - len(
-            r.treated_locations), threshold=5, locale=locale, forced=forced))
+        rule = r.design_rule
+        lines.append(present_chain.design_rule_sentence(
+            r.design, n_controls=rule["n_controls"], threshold=rule["did_max_controls"], locale=locale,
+            forced="" if rule["method"] == "auto" else rule["method"]))
     lines.append(_method_line(promo_method(r, locale), locale))
     return "\n".join(lines)
 

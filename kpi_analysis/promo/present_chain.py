@@ -57,6 +57,10 @@ words = i18n.catalog("promo.chain", {
                             "đảo ngược cùng kiểm định"},
     "inference_t": {"en": "t distribution on {df} degrees of freedom for the cumulative effect",
                     "vi": "phân phối t với {df} bậc tự do cho hiệu quả cộng dồn"},
+    "inference_t_ar1": {"en": "t distribution on {df} degrees of freedom for the cumulative effect, with the "
+                              "variance of autocorrelated (AR(1), rho {rho}) daily residuals",
+                        "vi": "phân phối t với {df} bậc tự do cho hiệu quả cộng dồn, với phương sai của sai số "
+                              "hằng ngày tự tương quan (AR(1), rho {rho})"},
     "ridge": {"en": " (ridge-augmented)", "vi": " (bổ sung hồi quy ridge)"},
     "sc_fit": {"en": "Baseline fit: the synthetic control misses the promoted location(s) by {rmse} per "
                      "location-day on average (scaled L2 {scaled}: {improve} better than equal weights). "
@@ -171,6 +175,8 @@ def method_words(model, design: str, locale: str) -> str:
         return f"{text}; {inf}"
     text = words("method_tbr", locale, n_treated=model.n_treated, n_control=model.n_controls,
                  pre_days=model.pre_days)
+    if math.isfinite(model.rho):
+        return f"{text}; {words('inference_t_ar1', locale, df=int(model.df), rho=i18n.number(model.rho, locale, digits=2))}"
     return f"{text}; {words('inference_t', locale, df=int(model.df))}"
 
 

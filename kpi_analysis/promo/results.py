@@ -289,7 +289,7 @@ class PromoResult(ResultMixin):
     excluded: Exclusions = field(default_factory=Exclusions)
     notes: Notes = field(default_factory=Notes)
     robustness: tuple = field(default=(), repr=False)  # the other designs' headline numbers (dicts)
-    design_rule: str = ""  # why the design: its name (the rule of analyze) or "forced:<method>"
+    design_rule: dict = field(default_factory=dict, repr=False)  # why the design: method asked, design, threshold
 
     def headline(self) -> dict:
         keys = ["design", "outcome", "estimate", "ci_low", "ci_high", "p_value", "lift", "lift_ci_low",
