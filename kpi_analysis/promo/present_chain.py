@@ -15,8 +15,8 @@ import math
 
 from .. import i18n
 
-__all__ = ["CHAIN_NOTES", "design_name", "design_rule_sentence", "method_words", "plot_synthetic", "plot_tbr",
-           "robustness_sentences", "synthetic_summary", "tbr_summary"]
+__all__ = ["CHAIN_NOTES", "design_name", "design_rule_sentence", "fit_table", "method_words", "plot_synthetic",
+           "plot_tbr", "robustness_sentences", "robustness_table", "synthetic_summary", "tbr_summary"]
 
 words = i18n.catalog("promo.chain", {
     "design_crossover": {"en": "crossover", "vi": "thiết kế chéo"},
@@ -89,6 +89,21 @@ words = i18n.catalog("promo.chain", {
     "verdict_up": {"en": "a significant rise", "vi": "tăng có ý nghĩa thống kê"},
     "verdict_down": {"en": "a significant fall", "vi": "giảm có ý nghĩa thống kê"},
     "verdict_none": {"en": "no significant effect", "vi": "không có hiệu quả có ý nghĩa thống kê"},
+    "col_design": {"en": "Design", "vi": "Thiết kế"},
+    "col_lift": {"en": "Lift", "vi": "Mức tăng"},
+    "col_interval": {"en": "{level} interval of the lift", "vi": "Khoảng tin cậy {level} của mức tăng"},
+    "col_p": {"en": "p-value", "vi": "Giá trị p"},
+    "col_verdict": {"en": "Verdict", "vi": "Kết luận"},
+    "col_differs": {"en": "Differs from the answer", "vi": "Khác câu trả lời"},
+    "col_location": {"en": "Control location", "vi": "Điểm bán đối chứng"},
+    "col_weight": {"en": "Weight", "vi": "Trọng số"},
+    "col_date": {"en": "Day", "vi": "Ngày"},
+    "col_treatment": {"en": "Treatment group", "vi": "Nhóm khuyến mãi"},
+    "col_control": {"en": "Control group", "vi": "Nhóm đối chứng"},
+    "col_counterfactual": {"en": "Without the promotion (estimated)", "vi": "Nếu không khuyến mãi (ước lượng)"},
+    "col_effect": {"en": "Effect", "vi": "Hiệu quả"},
+    "yes": {"en": "yes", "vi": "có"},
+    "no": {"en": "no", "vi": "không"},
     "title_synthetic": {"en": "Promoted locations and their synthetic control",
                         "vi": "Các điểm bán có khuyến mãi và đối chứng tổng hợp"},
     "title_tbr": {"en": "Treatment group and its prediction from the control group",
@@ -241,6 +256,30 @@ def robustness_sentences(result, locale: str) -> list[str]:
                    verdict=words(f"verdict_{c['verdict']}", locale), headline=design_name(result.design, locale))
              for c in items if c.get("disagrees")]
     return lines + [words("robust_head", locale, items="; ".join(parts))] + failed
+
+
+def robustness_table(result, locale: str):
+    """The robustness checks as a table with headers and values in ``locale`` (strings)."""
+    import pandas as pd
+    rows = [{words("col_design", locale): design_name(c["design"], locale),
+             words("col_lift", locale): i18n.percent(c["lift"], locale, signed=True),
+             words("col_interval", locale, level=i18n.percent(result.confidence, locale, digits=0)):
+                 _pct_ci(c["lift_ci_low"], c["lift_ci_high"], result.confidence, locale),
+             words("col_p", locale): fmt_p(c["p_value"], locale).lstrip("= "),
+             words("col_verdict", locale): words(f"verdict_{c['verdict']}", locale),
+             words("col_differs", locale): words("yes" if c["disagrees"] else "no", locale)}
+            for c in result.robustness if "note" not in c]
+    return pd.DataFrame(rows)
+
+
+def fit_table(model, locale: str, *, rows: int = 10):
+    """The synthetic control's largest weights, or the TBR's daily series, with headers in ``locale``."""
+    if hasattr(model, "weights"):
+        t = model.table.head(rows)
+        return t.rename(columns={"location": words("col_location", locale), "weight": words("col_weight", locale)})
+    t = model.table.loc[model.table["period"] == "promotion"].drop(columns="period").head(rows)
+    return t.rename(columns={k: words(f"col_{k}", locale)
+                             for k in ("date", "treatment", "control", "counterfactual", "effect")})
 
 
 def _dates_axis(ax, locale):
