@@ -102,7 +102,8 @@ def analyze(data, *, schedule, baseline, outcome: str = "revenue", method: str =
         Crossover: ``"ar1"`` (default), ``"hac"`` or ``"block_bootstrap"`` (see
         :func:`~kpi_analysis.promo.crossover`);
         DiD: ``"randomization"`` (default) or ``"cluster"``; synthetic control: conformal ``"block"``
-        (moving-block permutations, default) or ``"iid"``; TBR: ``"t"``.
+        (moving-block permutations, default) or ``"iid"``; TBR: ``"ar1"`` (default, AR(1) residuals) or
+        ``"t"`` (matched_markets' independent residuals).
     lags : int, optional
         HAC lags / bootstrap block length (Newey-West rule by default).
     n_boot : int, default 999
