@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 STUDIES_DIR = ROOT / "benchmarks" / "calibration_studies"
 RESULTS_DIR = ROOT / "benchmarks" / "calibration_results"
 REPORT = ROOT / "benchmarks" / "CALIBRATION.md"
-ANALYSES = ("nps", "nps_comments", "reps", "promo", "feasibility", "scorecard")
+ANALYSES = ("nps", "nps_comments", "reps", "promo", "promo_chain", "feasibility", "scorecard")
 SEED = 20261028
 
 

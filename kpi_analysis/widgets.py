@@ -620,6 +620,7 @@ def scorecard_explorer(data, *, period: str, targets=None, config=None, locale: 
 # ---------------------------------------------------------------------------------------------- promo
 _t_promo = _i18n.catalog("widgets_promo", {
     "locations": {"en": "Locations", "vi": "Điểm bán"},
+    "controls": {"en": "Controls", "vi": "Điểm bán đối chứng"},
     "outcome": {"en": "Outcome", "vi": "Chỉ tiêu"},
     "baseline": {"en": "Baseline", "vi": "Kỳ gốc"},
     "promotion": {"en": "Promotion at {location}", "vi": "Khuyến mãi tại {location}"},
@@ -631,7 +632,8 @@ _t_promo = _i18n.catalog("widgets_promo", {
 
 def promo_explorer(sales, schedule, *, baseline: str = "2026-01", locale: str = "en",
                    outcome: str = "revenue", **analyze_kwargs):
-    """Explore the location promotion test: locations, periods, outcome, washout, design and scale.
+    """Explore the location promotion test: promoted and control locations, periods, outcome, washout,
+    design and scale.
 
     Parameters
     ----------
@@ -678,20 +680,27 @@ def promo_explorer(sales, schedule, *, baseline: str = "2026-01", locale: str = 
                                   style={"description_width": "initial"}) for loc in promoted}
     washout = w.IntSlider(value=0, min=0, max=14, description=_t_promo("washout", locale),
                           continuous_update=False)
-    design = w.Dropdown(options=["auto", "crossover", "did"], value="auto", description=_t_promo("method", locale))
-    scale = w.Dropdown(options=list(promo.SCALES), value="level", description=_t_promo("scale", locale))
+    others = [x for x in locs if x not in promoted]
+    pick_ctrl = w.SelectMultiple(options=others, value=tuple(others), rows=min(6, max(len(others), 1)),
+                                 description=_t_promo("controls", locale))
+    design = w.Dropdown(options=list(promo.api.METHODS), value="auto", description=_t_promo("method", locale))
+    scale = w.Dropdown(options=["auto", *promo.SCALES], value="auto", description=_t_promo("scale", locale))
 
     def draw():
         chosen = list(pick_locs.value)
         plan = {loc: pick_promo[loc].value for loc in promoted if loc in chosen}
+        ctrl = list(pick_ctrl.value)  # all ticked: the controls are the other chosen locations, as the design says
+        named = len(ctrl) != len(others)
         res = promo.analyze(daily, schedule=plan, baseline=pick_base.value, outcome=pick_outcome.value,
-                            method=design.value, locations=chosen, washout_days=int(washout.value),
-                            scale=scale.value, **analyze_kwargs)
+                            method=design.value, locations=chosen + [c for c in ctrl if c not in chosen] if named
+                            else chosen, controls=ctrl if named else None,
+                            washout_days=int(washout.value), scale=scale.value,
+                            **({"robustness": False} | analyze_kwargs))
         fig, axes = _figure(10, 8, 3, 1, sharex=True)
         res.plot(ax=axes, locale=locale)
         return res, [res.summary(locale), fig]
 
-    rows = [w.HBox([pick_locs, w.VBox([pick_outcome, pick_base, washout])]), w.HBox([design, scale]),
+    rows = [w.HBox([pick_locs, w.VBox([pick_outcome, pick_base, washout]), pick_ctrl]), w.HBox([design, scale]),
             w.VBox(list(pick_promo.values()))]
-    return explorer("promo", rows, [pick_locs, pick_outcome, pick_base, washout, design, scale,
+    return explorer("promo", rows, [pick_locs, pick_outcome, pick_base, washout, pick_ctrl, design, scale,
                                      *pick_promo.values()], draw, locale=locale)

@@ -9,6 +9,8 @@ Three public analyses and their building blocks:
   total, all from one interval and one p-value;
 - :func:`crossover` is the AB/BA crossover (Senn 2002) on any panel, :func:`did` difference-in-
   differences with honest inference for few units;
+- :func:`synthetic_control` (many controls, conformal inference) and :func:`time_based_regression`
+  (a treatment group against a control group, as matched_markets) for chain-scale tests;
 - :func:`mde` gives the minimum detectable lift for a planned two-store test and the days needed for
   a given lift.
 
@@ -28,17 +30,10 @@ from .estimators import SCALES, SEED, crossover, did, prechecks
 from .power import mde
 from .present import plot_effect
 from .reduce import OUTCOMES, daily_sums, reduce
-from .results import (
-                      CrossoverResult,
-                      DiDResult,
-                      Exclusions,
-                      MDEResult,
-                      Notes,
-                      PeriodTests,
-                      PreCheck,
-                      PromoResult,
-)
+from .results import CrossoverResult, DiDResult, Exclusions, MDEResult, Notes, PeriodTests, PreCheck, PromoResult
 from .schedule import ended_in, parse_schedule, schedule_tests
+from .synthetic import SyntheticControlResult, synthetic_control
+from .tbr import TBRResult, time_based_regression
 
 __all__ = [
     "OUTCOMES",
@@ -52,6 +47,8 @@ __all__ = [
     "PeriodTests",
     "PreCheck",
     "PromoResult",
+    "SyntheticControlResult",
+    "TBRResult",
     "analyze",
     "analyze_period",
     "crossover",
@@ -64,4 +61,6 @@ __all__ = [
     "prechecks",
     "reduce",
     "schedule_tests",
+    "synthetic_control",
+    "time_based_regression",
 ]

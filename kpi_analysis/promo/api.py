@@ -9,6 +9,7 @@ interval and one p-value; build the :class:`~kpi_analysis.promo.PromoResult`.
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from ..core.checks import check_choice, check_confidence, reject_rows
 from ..core.deprecation import keyword_only, renamed
 from ..core.results import excluded, note
 from . import stats
-from .designs import DESIGNS, Fit, Panel, choose_design
+from .designs import DESIGNS, Fit, Panel, choose_design, is_swap, shares_one_period
 from .estimators import SCALES, SEED, prechecks
 from .reduce import as_daily
 from .results import Exclusions, Notes, PeriodTests, PromoResult
@@ -43,6 +44,7 @@ class Plan:
     design: str
     promoted: list
     used: list
+    rule: dict = dataclasses.field(default_factory=dict)
 
     @property
     def controls(self) -> list:
@@ -53,10 +55,11 @@ class Plan:
 @renamed(sales="data")
 def analyze(data, *, schedule, baseline, outcome: str = "revenue", method: str = "auto",
             locations: Sequence[str] | None = None, controls: Sequence[str] | str | None = None,
-            washout_days: int = 0, dow_adjust: bool = True, scale: str = "level", inference: str = "auto",
+            washout_days: int = 0, dow_adjust: bool = True, scale: str = "auto", inference: str = "auto",
             lags: int | None = None, n_boot: int = 999, equivalence_margin: float = 0.10,
             confidence: float = 0.95, seed: int = SEED, currency: str = "VND", date: str = "date",
-            location: str = "location") -> PromoResult:
+            location: str = "location", augment: str = "none", spend: float | None = None,
+            did_max_controls: int = 5, robustness: bool = True) -> PromoResult:
     """Did the promotion work? The location test end to end, with pre-checks and an honest interval.
 
     Parameters
@@ -74,10 +77,15 @@ def analyze(data, *, schedule, baseline, outcome: str = "revenue", method: str =
         or year, or a pair of ISO dates).
     outcome : str, default "revenue"
         Column to analyse (``"revenue"``, ``"orders"`` or any numeric column).
-    method : {"auto", "crossover", "did"}, default "auto"
+    method : {"auto", "crossover", "did", "synthetic", "tbr"}, default "auto"
         ``"crossover"``: two locations swapping the promotion (AB/BA). ``"did"``: promotion location(s)
-        against controls. ``"auto"`` takes the crossover when the schedule is two locations in two
-        non-overlapping periods and no ``controls`` are named, difference-in-differences otherwise.
+        against controls. ``"synthetic"``: synthetic control (weights on many controls).
+        ``"tbr"``: time-based regression of a treatment group on a control group. The rule of
+        ``"auto"`` (stated on the page): two locations in two non-overlapping periods and no
+        ``controls`` named -> crossover; a schedule with a ``group`` column (``treatment`` /
+        ``control``, or 2 / 1 as matched_markets) -> TBR; promoted location(s) against at most
+        ``did_max_controls`` controls -> DiD with randomization inference; against more -> synthetic
+        control.
     locations : list of str, optional
         Restrict the analysis to these locations (default: all in the data for DiD, the two
         scheduled ones for the crossover).
@@ -88,12 +96,16 @@ def analyze(data, *, schedule, baseline, outcome: str = "revenue", method: str =
     dow_adjust : bool, default True
         Adjust for day of week (crossover: day-of-week effects in the difference; DiD: location x
         day-of-week effects).
-    scale : {"level", "log"}, default "level"
-        Estimate the effect on the outcome itself or on its log (multiplicative lift).
-    inference : {"auto", "ar1", "hac", "block_bootstrap", "randomization", "cluster"}, default "auto"
+    scale : {"auto", "level", "log"}, default "auto"
+        Estimate the effect on the outcome itself or on its log (multiplicative lift). ``"auto"``: the
+        level, except DiD on locations whose largest baseline mean is over 3x the smallest (log).
+        Synthetic control and TBR stay on the level (their weights or slope absorb size).
+    inference : {"auto", "ar1", "hac", "block_bootstrap", "randomization", "cluster", "block", "iid", "t"}
         Crossover: ``"ar1"`` (default), ``"hac"`` or ``"block_bootstrap"`` (see
         :func:`~kpi_analysis.promo.crossover`);
-        DiD: ``"randomization"`` (default) or ``"cluster"``.
+        DiD: ``"randomization"`` (default) or ``"cluster"``; synthetic control: conformal ``"block"``
+        (moving-block permutations, default) or ``"iid"``; TBR: ``"ar1"`` (default, AR(1) residuals) or
+        ``"t"`` (matched_markets' independent residuals).
     lags : int, optional
         HAC lags / bootstrap block length (Newey-West rule by default).
     n_boot : int, default 999
@@ -105,6 +117,15 @@ def analyze(data, *, schedule, baseline, outcome: str = "revenue", method: str =
     currency : str, default "VND"
     date, location : str
         Column names in ``data``.
+    augment : {"none", "ridge"}, default "none"
+        Synthetic control: ridge augmentation (Ben-Michael et al. 2021).
+    spend : float, optional
+        TBR: the promotion's spend, for the incremental return on spend.
+    did_max_controls : int, default 5
+        The design rule's threshold between DiD and synthetic control.
+    robustness : bool, default True
+        Also run the other designs that apply to the schedule; ``.robustness`` lists them and the
+        summary says when one reaches a different verdict.
 
     Returns
     -------
@@ -143,23 +164,103 @@ def analyze(data, *, schedule, baseline, outcome: str = "revenue", method: str =
     """
     confidence = _check_arguments(method=method, scale=scale, inference=inference, washout_days=washout_days,
                                   confidence=confidence)
+    check_choice(augment, name="augment", options=("none", "ridge"))
     daily, dropped = _check_data(data, outcome=outcome, date=date, location=location)
     plan = _plan(daily, schedule, baseline=baseline, method=method, locations=locations, controls=controls,
-                 inference=inference)
+                 inference=inference, did_max_controls=did_max_controls)
+    scale, scale_notes = _scale(daily, plan, scale, outcome=outcome)
     panel = _label_days(daily, plan, outcome=outcome, washout_days=washout_days, scale=scale, dropped=dropped)
+    panel.notes.extend(scale_notes)
     pre = _baseline_checks(panel, plan, outcome=outcome, confidence=confidence, margin=equivalence_margin)
     design = DESIGNS[plan.design]
+    extra = {"synthetic": {"augment": augment}, "tbr": {"spend": spend}}.get(plan.design, {})
     fit = design.fit(panel, outcome=outcome, scale=scale, dow_adjust=dow_adjust,
                      inference=design.default_inference if inference == "auto" else inference, lags=lags,
-                     n_boot=n_boot, confidence=confidence, seed=seed)
-    return _build_result(plan, panel, pre, fit, outcome=outcome, scale=scale, confidence=confidence,
-                         n_boot=n_boot, washout_days=washout_days, dow_adjust=dow_adjust, currency=currency)
+                     n_boot=n_boot, confidence=confidence, seed=seed, **extra)
+    checks: tuple = ()
+    if robustness:
+        settings = {"outcome": outcome, "washout_days": washout_days, "dow_adjust": dow_adjust, "lags": lags,
+                    "n_boot": n_boot, "equivalence_margin": equivalence_margin, "confidence": confidence,
+                    "seed": seed, "currency": currency, "augment": augment, "spend": spend, "robustness": False}
+        checks = _robustness(daily, plan, baseline=baseline, locations=locations, controls=controls,
+                             settings=settings)
+    result = _build_result(plan, panel, pre, fit, outcome=outcome, scale=scale, confidence=confidence,
+                           n_boot=n_boot, washout_days=washout_days, dow_adjust=dow_adjust, currency=currency)
+    return dataclasses.replace(result, robustness=_with_verdicts(result, checks), design_rule=plan.rule)
+
+
+def _scale(daily: pd.DataFrame, plan: Plan, scale: str, *, outcome: str) -> tuple[str, list]:
+    """The analysis scale: ``"auto"`` is the level, except DiD on locations of very different size
+    (largest baseline mean over 3x the smallest: log); synthetic control and TBR refuse the log."""
+    if plan.design in ("synthetic", "tbr"):
+        if scale == "log":
+            raise ValueError(f"scale='log' does not apply to the {plan.design} design: its weights or slope "
+                             "already absorb the locations' size; use scale='level' or 'auto'.")
+        return "level", []
+    if scale != "auto":
+        return scale, []
+    if plan.design != "did":
+        return "level", []
+    b0, b1 = plan.baseline
+    base = daily.loc[daily["location"].isin(plan.used) & daily["date"].between(b0, b1)]
+    means = base.groupby("location")[outcome].mean()
+    if len(means) >= 2 and means.min() > 0 and means.max() > 3 * means.min():
+        return "log", [note("log_scale_auto", ratio=round(float(means.max() / means.min()), 1))]
+    return "level", []
+
+
+def _applicable(plan: Plan, name: str, n_unscheduled: int) -> bool:
+    """Whether a design can run as a robustness check on this schedule."""
+    if name == "crossover":
+        return is_swap(plan.schedule)
+    if name == "did":
+        return n_unscheduled >= 1
+    return shares_one_period(plan.schedule) and n_unscheduled >= 2
+
+
+def _robustness(daily, plan: Plan, *, baseline, locations, controls, settings) -> tuple:
+    """The other applicable designs on the same data, as dicts of their headline numbers (a design
+    that cannot run on these data gives ``{"design": ..., "note": note("robustness_failed", ...)}``)."""
+    n_unscheduled = len(plan.controls) if plan.design != "crossover" else len(
+        [x for x in daily["location"].unique() if x not in plan.promoted])
+    out = []
+    for name in DESIGNS:
+        if name == plan.design or not _applicable(plan, name, n_unscheduled):
+            continue
+        try:  # the schedule as analysed (a control group is passed as controls)
+            r = analyze(daily, schedule=plan.schedule, baseline=baseline, method=name, locations=locations,
+                        controls=None if name == "crossover" else (controls or plan.controls or None), **settings)
+        except ValueError as err:
+            out.append({"design": name, "note": note("robustness_failed", design=name, reason=str(err)[:300])})
+            continue
+        out.append({"design": name, "estimate": r.estimate, "ci_low": r.ci_low, "ci_high": r.ci_high,
+                    "p_value": r.p_value, "lift": r.lift, "lift_ci_low": r.lift_ci_low,
+                    "lift_ci_high": r.lift_ci_high, "total": r.total, "significant": r.significant,
+                    "scale": r.scale, "method": r.method, "inference": r.inference})
+    return tuple(out)
+
+
+def _verdict(significant: bool, estimate: float) -> str:
+    return "none" if not significant else ("up" if estimate > 0 else "down")
+
+
+def _with_verdicts(result: PromoResult, checks: tuple) -> tuple:
+    """Each check with its verdict ("up", "down", "none") and whether it differs from the headline's."""
+    head = _verdict(result.significant, result.estimate)
+    out = []
+    for c in checks:
+        if "note" in c:
+            out.append(c)
+            continue
+        v = _verdict(c["significant"], c["estimate"]) if math.isfinite(c["p_value"]) else "none"
+        out.append(c | {"verdict": v, "disagrees": v != head})
+    return tuple(out)
 
 
 def _check_arguments(*, method, scale, inference, washout_days, confidence) -> float:
     confidence = check_confidence(confidence)
     check_choice(method, name="method", options=METHODS)
-    check_choice(scale, name="scale", options=SCALES)
+    check_choice(scale, name="scale", options=("auto", *SCALES))
     check_choice(inference, name="inference", options=INFERENCE)
     if not isinstance(washout_days, (int, np.integer)) or washout_days < 0:
         raise ValueError(f"washout_days must be a non-negative whole number of days; got {washout_days!r}.")
@@ -179,8 +280,27 @@ def _check_data(data, *, outcome: str, date: str, location: str) -> tuple[pd.Dat
     return daily, dropped
 
 
-def _plan(daily: pd.DataFrame, schedule, *, baseline, method, locations, controls, inference) -> Plan:
+def _groups(schedule, controls):
+    """A schedule with a ``group`` column: its treatment rows, and its control group as ``controls``."""
+    if not (isinstance(schedule, pd.DataFrame) and "group" in schedule.columns):
+        return schedule, controls, False
+    g = schedule["group"].astype(str).str.strip().str.lower()
+    bad = ~g.isin(["treatment", "control", "2", "1"])
+    reject_rows(schedule, bad, table="schedule", column="group",
+                rule="must be 'treatment' or 'control' (or 2 / 1 as matched_markets)")
+    is_ctrl = g.isin(["control", "1"])
+    if controls is not None:
+        raise ValueError("schedule: it names a control group (column group); do not also pass controls=.")
+    ctrl = schedule.loc[is_ctrl, "location"].astype(str).tolist()
+    if not ctrl:
+        raise ValueError("schedule.group: no location is in the control group.")
+    return schedule.loc[~is_ctrl].drop(columns="group"), ctrl, True
+
+
+def _plan(daily: pd.DataFrame, schedule, *, baseline, method, locations, controls, inference,
+          did_max_controls: int = 5) -> Plan:
     """Check the schedule and the baseline against the data, choose the design and its locations."""
+    schedule, controls, grouped = _groups(schedule, controls)
     sched = parse_schedule(schedule)
     b_start, b_end = period_bounds(baseline, what="baseline")
     known = sorted(daily["location"].unique())
@@ -196,7 +316,11 @@ def _plan(daily: pd.DataFrame, schedule, *, baseline, method, locations, control
         raise ValueError(f"baseline {b_start.date()}..{b_end.date()} overlaps {int(overlaps.sum())} "
                          f"promotion period(s), e.g. {sched.loc[overlaps].astype(str).iloc[0].to_dict()}.")
     promoted = list(dict.fromkeys(sched["location"]))
-    name = choose_design(method, sched, controls=controls)
+    pool = locations if locations is not None else known
+    n_ctrl = len(_controls(controls, promoted, pool, known)) if any(x not in promoted for x in pool) or \
+        controls is not None else 0
+    name = choose_design(method, sched, controls=controls, n_controls=n_ctrl, grouped=grouped,
+                         did_max_controls=did_max_controls)
     design = DESIGNS[name]
     used = promoted + (_controls(controls, promoted, locations if locations is not None else known, known)
                        if design.uses_controls else [])
@@ -205,7 +329,9 @@ def _plan(daily: pd.DataFrame, schedule, *, baseline, method, locations, control
     if inference not in design.inference:
         raise ValueError(f"inference={inference!r} does not apply to the {name} design; use one of "
                          f"{list(design.inference)}.")
-    return Plan(schedule=sched, baseline=(b_start, b_end), design=name, promoted=promoted, used=used)
+    rule = {"method": method, "design": name, "did_max_controls": int(did_max_controls),
+            "n_controls": len(used) - len(promoted), "groups": bool(grouped)}
+    return Plan(schedule=sched, baseline=(b_start, b_end), design=name, promoted=promoted, used=used, rule=rule)
 
 
 def _controls(controls, promoted: list, pool: list, known: list) -> list:
@@ -315,6 +441,7 @@ def _build_result(plan: Plan, panel: Panel, pre: tuple, fit: Fit, *, outcome, sc
     model, n_days = fit.model, fit.treated_days
     per_day, lift = stats.lift_from_effect([model.estimate, model.ci_low, model.ci_high], fit.mean_treated,
                                            scale)
+    lift = np.where(np.isnan(per_day), np.nan, lift)  # an empty interval (synthetic control) stays empty
     table = model.table.copy()
     table.attrs["n_boot"] = n_boot
     observed = panel.rows.pivot_table(index="date", columns="location", values=outcome, aggfunc="sum")

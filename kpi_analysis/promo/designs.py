@@ -8,7 +8,16 @@ time-based regression) is a new entry and a new clause in :func:`choose_design`.
 - ``"crossover"``: two locations swapping the promotion (AB/BA), :func:`~kpi_analysis.promo.crossover`
   on the daily difference;
 - ``"did"``: promoted location(s) against control locations,
-  :func:`~kpi_analysis.promo.did` with location x day-of-week and day effects.
+  :func:`~kpi_analysis.promo.did` with location x day-of-week and day effects;
+- ``"synthetic"``: promoted location(s) against a weighted sum of many controls,
+  :func:`~kpi_analysis.promo.synthetic_control`;
+- ``"tbr"``: a treatment group against a control group (a schedule with a ``group`` column),
+  :func:`~kpi_analysis.promo.time_based_regression`.
+
+The rule of :func:`choose_design` (``method="auto"``): two locations swapping the promotion and no
+``controls`` named -> crossover; a schedule with treatment and control groups -> TBR; promoted
+location(s) against at most ``did_max_controls`` (default 5) controls -> DiD with randomization
+inference; against more -> synthetic control.
 
 Examples
 --------
@@ -30,8 +39,10 @@ import pandas as pd
 
 from ..core.results import excluded
 from .estimators import crossover, did
+from .synthetic import MIN_PRE_DAYS, simplex_weights, synthetic_from_arrays
+from .tbr import time_based_regression
 
-__all__ = ["DESIGNS", "Design", "Fit", "Panel", "choose_design", "is_swap"]
+__all__ = ["DESIGNS", "Design", "Fit", "Panel", "choose_design", "is_swap", "shares_one_period"]
 
 
 @dataclass
@@ -96,9 +107,18 @@ def is_swap(schedule: pd.DataFrame) -> bool:
             and bool(schedule["start"].iloc[1] > schedule["end"].iloc[0]))
 
 
-def choose_design(method: str, schedule: pd.DataFrame, *, controls) -> str:
-    """The design for ``method``: ``"auto"`` takes the crossover when the schedule is a swap of two
-    locations and no ``controls`` are named, difference-in-differences otherwise.
+def shares_one_period(schedule: pd.DataFrame) -> bool:
+    """Every promoted location has one promotion period, the same for all."""
+    return (schedule["location"].is_unique and schedule["start"].nunique() == 1
+            and schedule["end"].nunique() == 1)
+
+
+def choose_design(method: str, schedule: pd.DataFrame, *, controls, n_controls: int | None = None,
+                  grouped: bool = False, did_max_controls: int = 5) -> str:
+    """The design for ``method``. ``"auto"``: the crossover when the schedule is a swap of two
+    locations and no ``controls`` are named; time-based regression when the schedule names treatment
+    and control groups (``grouped``); otherwise difference-in-differences with at most
+    ``did_max_controls`` control locations (``n_controls``) and synthetic control with more.
 
     Examples
     --------
@@ -108,7 +128,15 @@ def choose_design(method: str, schedule: pd.DataFrame, *, controls) -> str:
     """
     swap = is_swap(schedule)
     if method == "auto":
-        return "crossover" if swap and controls is None else "did"
+        if grouped:
+            return "tbr"
+        if swap and controls is None:
+            return "crossover"
+        return "synthetic" if n_controls is not None and n_controls > did_max_controls else "did"
+    if method in ("synthetic", "tbr") and not shares_one_period(schedule):
+        raise ValueError(f"method={method!r} needs every promoted location to run the promotion over the same "
+                         f"single period; the schedule has {len(schedule)} period(s): "
+                         f"{schedule.astype(str).to_dict('records')[:3]}. Use method='did'.")
     if method == "crossover" and not swap:
         promoted = list(dict.fromkeys(schedule["location"]))
         raise ValueError("method='crossover' needs exactly two locations with one promotion period each, "
@@ -218,10 +246,90 @@ def _effects_frame(dates, effect, low, high) -> pd.DataFrame:
     return frame
 
 
+# -------------------------------------------------------------------- synthetic control and TBR
+
+def _synthetic_pairs(base: pd.DataFrame, promoted: list, controls: list) -> list:
+    # the promoted mean against its synthetic control fitted on the baseline
+    full = base[promoted + controls].dropna()
+    y = full[promoted].mean(axis=1)
+    if len(full) < 2:
+        return [("synthetic", y, y)]
+    X = full[controls].to_numpy(float)
+    w = simplex_weights(y.to_numpy() - y.mean(), X - X.mean(axis=0))
+    synth = pd.Series(y.mean() + (X - X.mean(axis=0)) @ w, index=full.index)
+    return [("synthetic", y, synth)]
+
+
+def _tbr_pairs(base: pd.DataFrame, promoted: list, controls: list) -> list:
+    return [("treatment group", base[promoted].sum(axis=1, min_count=len(promoted)),
+             base[controls].sum(axis=1, min_count=len(controls)))]
+
+
+def _chain_data(panel: Panel, outcome: str) -> tuple[pd.DataFrame, tuple, tuple, list, list]:
+    rows = panel.rows
+    promoted = list(panel.promoted_periods)
+    controls = [x for x in rows["location"].unique() if x not in promoted]
+    base = rows.loc[rows["period"] == "baseline", "date"]
+    on = rows.loc[rows["treated"] == 1, "date"]
+    if base.nunique() < MIN_PRE_DAYS:
+        raise ValueError(f"baseline: {base.nunique()} day(s) with sales; synthetic control and time-based "
+                         f"regression need at least {MIN_PRE_DAYS} baseline days.")
+    pre = (str(base.min().date()), str(base.max().date()))
+    post = (str(on.min().date()), str(on.max().date()))
+    return rows[["location", "date", outcome]], pre, post, promoted, controls
+
+
+def _fit_synthetic(panel: Panel, *, outcome, scale, dow_adjust, inference, lags, n_boot, confidence, seed,
+                   augment: str = "none") -> Fit:
+    data, _, _, promoted, controls = _chain_data(panel, outcome)
+    wide = data.pivot_table(index="date", columns="location", values=outcome, aggfunc="sum")
+    wide = wide.reindex(columns=promoted + controls)
+    dropped = []
+    gaps = [c for c in controls if wide[c].isna().any()]
+    if gaps:  # a control missing on some day cannot carry weight on that day: it is left out
+        dropped.append(excluded("incomplete_controls", int(wide[gaps].notna().sum().sum()), locations=len(gaps)))
+        controls = [c for c in controls if c not in gaps]
+    if not controls:
+        raise ValueError("synthetic control: every control location misses some day of the baseline or promotion "
+                         "period; use method='did' or 'tbr'.")
+    on = panel.rows.groupby("date")["treated"].max().reindex(wide.index).to_numpy() == 1
+    # the promoted locations' mean per location: days a promoted location misses count as left out (its
+    # row is absent from the sum), as the group totals of time-based regression
+    y = wide[promoted].sum(axis=1).to_numpy(float) / len(promoted)
+    model = synthetic_from_arrays(y, wide[controls].to_numpy(float), ~on, on, dates=wide.index, treated=promoted,
+                                  ctrl=controls, augment=augment, inference=inference, n_perm=n_boot,
+                                  confidence=confidence, seed=seed)
+    d = model.daily.loc[model.daily["period"] == "promotion"]
+    n_tr = len(promoted)
+    eff = d["gap"].to_numpy() * n_tr
+    return Fit(model=model, treated_days=model.post_days * n_tr,
+               mean_treated=float(d["observed"].mean()), carryover_p=math.nan,
+               effects=_effects_frame(d["date"], eff, np.full(len(d), np.nan), np.full(len(d), np.nan)),
+               seed=model.seed, dropped=tuple(dropped), notes=tuple(model.notes))
+
+
+def _fit_tbr(panel: Panel, *, outcome, scale, dow_adjust, inference, lags, n_boot, confidence, seed,
+             spend=None) -> Fit:
+    data, pre, post, promoted, controls = _chain_data(panel, outcome)
+    model = time_based_regression(data, treated=promoted, controls=controls, pre=pre, post=post, outcome=outcome,
+                                  spend=spend, inference=inference, confidence=confidence)
+    d = model.table.loc[model.table["period"] == "promotion"]
+    return Fit(model=model, treated_days=model.post_days * model.n_treated,
+               mean_treated=float(d["treatment"].sum() / (model.post_days * model.n_treated)),
+               carryover_p=math.nan,
+               effects=_effects_frame(d["date"], d["effect"].to_numpy(), np.full(len(d), np.nan),
+                                      np.full(len(d), np.nan)),
+               seed=None, notes=tuple(model.notes))  # missing location-days: counted with the panel
+
+
 DESIGNS: dict[str, Design] = {
     "crossover": Design("crossover", inference=("auto", "ar1", "hac", "block_bootstrap"),
                         default_inference="ar1", uses_controls=False, baseline_pairs=_crossover_pairs,
                         fit=_fit_crossover, needs_baseline=False),
     "did": Design("did", inference=("auto", "randomization", "cluster"), default_inference="randomization",
                   uses_controls=True, baseline_pairs=_did_pairs, fit=_fit_did),
+    "synthetic": Design("synthetic", inference=("auto", "block", "iid"), default_inference="block",
+                        uses_controls=True, baseline_pairs=_synthetic_pairs, fit=_fit_synthetic),
+    "tbr": Design("tbr", inference=("auto", "ar1", "t"), default_inference="ar1", uses_controls=True,
+                  baseline_pairs=_tbr_pairs, fit=_fit_tbr),
 }

@@ -22,6 +22,7 @@ import pandas as pd
 from .. import i18n
 from ..core.checks import check_choice
 from ..core.deprecation import keyword_only
+from . import present_chain
 
 __all__ = ["crossover_summary", "did_summary", "excluded_sentences", "fmt_value", "mde_summary",
            "note_sentences", "outcome_label", "period_summary", "plot_crossover", "plot_did", "plot_effect",
@@ -414,12 +415,23 @@ def promo_summary(r, locale: str = "en") -> str:
                    total=fmt_value(r.total, locale, r.outcome, r.currency),
                    days=i18n.number(r.treated_days, locale), p=fmt_p(r.p_value, locale)),
              _verdict(r, locale, name)]
+    lines += present_chain.robustness_sentences(r, locale)  # a different verdict is said next to the headline
     if r.design == "crossover":
         lines += _carryover_line(r.carryover_p, r.confidence, locale)
     lines += [precheck_summary(pc, locale) for pc in r.prechecks]
     # the baseline checks word not_comparable / trend_unconfirmed; the design's own exclusions
     # (outside the periods, washout, after the own promotion) are part of the method
     lines += excluded_sentences(r.excluded, locale, only=("missing_days", "blank_outcome"))
+    if r.design == "synthetic":
+        lines.append(present_chain.fit_sentence(r.model, locale, outcome=r.outcome, currency=r.currency))
+    if r.design == "tbr" and np.isfinite(r.model.iroas):
+        lines.append(present_chain.iroas_sentence(r.model, locale))
+    lines += excluded_sentences(r.excluded, locale, only=("incomplete_controls",))
+    if r.design_rule:
+        rule = r.design_rule
+        lines.append(present_chain.design_rule_sentence(
+            r.design, n_controls=rule["n_controls"], threshold=rule["did_max_controls"], locale=locale,
+            forced="" if rule["method"] == "auto" else rule["method"]))
     lines += note_sentences([x for x in r.notes if x["code"] not in WORDED_ELSEWHERE], locale)
     lines.append(_method_line(promo_method(r, locale), locale))
     return "\n".join(lines)
@@ -442,6 +454,8 @@ def promo_method(r, locale: str = "en") -> str:
     mẫu); hạt giống ngẫu nhiên 20261028'
     """
     m = r.model
+    if r.design in ("synthetic", "tbr"):
+        return present_chain.method_words(m, r.design, locale)
     if r.design == "crossover":
         a, b = r.treated_locations
         design = words("method_crossover", locale, a=a, b=b)

@@ -291,6 +291,8 @@ class PromoResult(ResultMixin):
     model: object = field(default=None, repr=False)
     excluded: Exclusions = field(default_factory=Exclusions)
     notes: Notes = field(default_factory=Notes)
+    robustness: tuple = field(default=(), repr=False)  # the other designs' headline numbers (dicts)
+    design_rule: dict = field(default_factory=dict, repr=False)  # why the design: method asked, design, threshold
 
     def headline(self) -> dict:
         keys = ["design", "outcome", "estimate", "ci_low", "ci_high", "p_value", "lift", "lift_ci_low",
@@ -301,6 +303,8 @@ class PromoResult(ResultMixin):
         out = {k: getattr(self, k) for k in keys}
         out |= {"locations": list(self.locations), "treated_locations": list(self.treated_locations),
                 "baseline": list(self.baseline)} | _coded(self.excluded, self.notes)
+        out |= {"design_rule": self.design_rule, "robustness": [dict(c) for c in self.robustness],
+                "robustness_disagree": any(c.get("disagrees") for c in self.robustness)}
         return jsonable(out)
 
     def summary(self, locale: str = "en") -> str:
