@@ -104,11 +104,11 @@ def _pct(x: float) -> str:
 def write_report() -> str:
     """``CALIBRATION.md`` from every analysis's saved results."""
     lines = ["# Calibration by simulation", "",
-             "Written by `benchmarks/calibration.py` (`make bench`) from `benchmarks/calibration_results/`. "
+             ("Written by `benchmarks/calibration.py` (`make bench`) from `benchmarks/calibration_results/`. "
              "Each rate comes with its Monte Carlo 95% interval (Wilson, over the replicates); a target is met "
              "when that whole interval lies inside it. Size: rejection rate at nominal 5% when nothing "
              "happened. Coverage: how often the interval holds the truth. Reliability: predicted P(hit) "
-             "against the observed hit rate, by decile.", ""]
+             "against the observed hit rate, by decile."), ""]
     for analysis in ANALYSES:
         path = RESULTS_DIR / f"{analysis}.json"
         if not path.exists():

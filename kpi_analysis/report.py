@@ -878,31 +878,23 @@ def skip_reason(requires: Mapping, workbook, parameters: Mapping) -> dict | None
     return None
 
 
-def test_ends(raw) -> list:
-    """The last day of each promotion test in a schedule table as read: rows with the same ``test`` label
-    form one test; without that column the whole schedule is one test (the seed's two shops swapping)."""
-    from . import promo
-
-    groups = [g for _, g in raw.groupby(raw["test"].astype(str), sort=True)] if "test" in raw.columns else [raw]
-    return [promo.parse_schedule(g.drop(columns="test", errors="ignore"))["end"].max() for g in groups]
-
-
 def no_test_ended(path: Path, period: str | None) -> dict | None:
     """``{"code": "no_test_ended", ...}`` when no promotion test of the schedule at ``path`` ends inside
-    ``period``; None when one does, or when the schedule cannot be read (the notebook then says why)."""
-    from . import data
+    ``period`` (tests as :func:`kpi_analysis.promo.schedule_tests` tells them apart); None when one does,
+    or when the schedule cannot be read (the notebook then says why)."""
+    from . import data, promo
     from .core.periods import parse_period
 
     if not period:
         return None
     try:
-        ends = test_ends(data.read(path))
+        tests = promo.schedule_tests(data.read(path))
     except (OSError, ValueError, TypeError, KeyError):
         return None
     p = parse_period(period)
-    if any(p.start <= end <= p.end for end in ends):
+    if tests["end"].between(p.start, p.end).any():
         return None
-    return {"code": "no_test_ended", "file": path.name, "period": str(p), "last": str(max(ends).date())}
+    return {"code": "no_test_ended", "file": path.name, "period": str(p), "last": str(tests["end"].max().date())}
 
 
 # ----------------------------------------------------------------------------------------------

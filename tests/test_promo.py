@@ -433,7 +433,8 @@ def test_notes_and_exclusions_are_codes(sales):
 def test_every_code_is_worded_in_both_languages():
     from kpi_analysis.promo import present
 
-    fields = {"n": 6, "units": 6, "p_min": 1 / 6, "series": "A", "period": "2026-10"}
+    fields = {"n": 6, "units": 6, "p_min": 1 / 6, "series": "A", "period": "2026-10", "days": 15, "min_p": 1 / 16,
+              "design": "synthetic", "n_assign": 6, "ratio": 4.2, "reason": "sizes differ", "scaled_l2": 0.4}
     from kpi_analysis import i18n
     for code in i18n.catalogs()["promo.notes"]:  # every note code, worded with its fields
         for locale in ("en", "vi"):

@@ -185,7 +185,7 @@ def test_one_treated_location_against_three_controls_says_the_smallest_p():
     assert r.design == "did"
     assert "few_assignments" in r.notes
     text = r.summary("en")
-    assert "cannot go below 1/4" in text
+    assert "cannot give p below 0.25 (1/4)" in text
     assert "1/4" in r.summary("vi")
 
 

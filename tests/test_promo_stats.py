@@ -156,7 +156,8 @@ def test_every_note_code_has_both_languages_and_every_summary_shows_its_notes(sa
     from kpi_analysis import i18n
     from kpi_analysis.promo import present
     catalog = i18n.catalogs()["promo.notes"]
-    fields = {"n": 4, "units": 4, "p_min": 0.25, "series": "A", "period": "2026-10"}
+    fields = {"n": 4, "units": 4, "p_min": 0.25, "series": "A", "period": "2026-10", "days": 15, "min_p": 1 / 16,
+              "design": "synthetic", "n_assign": 4, "ratio": 4.2, "reason": "sizes differ", "scaled_l2": 0.4}
     for code, texts in catalog.items():
         assert texts["en"].strip() and texts["vi"].strip()
         en = present.note_sentences([{"code": code, **fields}], "en")[0]

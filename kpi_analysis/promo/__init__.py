@@ -30,7 +30,16 @@ from .estimators import SCALES, SEED, crossover, did, prechecks
 from .power import mde
 from .present import plot_effect
 from .reduce import OUTCOMES, daily_sums, reduce
-from .results import CrossoverResult, DiDResult, Exclusions, MDEResult, Notes, PeriodTests, PreCheck, PromoResult
+from .results import (
+    CrossoverResult,
+    DiDResult,
+    Exclusions,
+    MDEResult,
+    Notes,
+    PeriodTests,
+    PreCheck,
+    PromoResult,
+)
 from .schedule import ended_in, parse_schedule, schedule_tests
 from .synthetic import SyntheticControlResult, synthetic_control
 from .tbr import TBRResult, time_based_regression

@@ -123,7 +123,7 @@ NOTES = i18n.catalog("promo.notes", {
                        "p-value tests no effect on any day.",
                  "vi": "Không có hiệu quả hằng ngày cố định nào khớp với các ngày khuyến mãi (kiểm định conformal "
                        "bác bỏ mọi giá trị gần ước lượng): hiệu quả thay đổi theo ngày, nên không đưa ra khoảng "
-                       "tin cậy; giá trị p kiểm định giả thuyết không có hiệu quả ở ngày nào."},
+                       "tin cậy; giá trị p là của phép kiểm định cho rằng không ngày nào có hiệu quả."},
     "poor_synthetic_fit": {"en": "The synthetic control follows the promoted locations poorly in the baseline "
                                  "(scaled L2 {scaled_l2}); read the estimate with care.",
                            "vi": "Đối chứng tổng hợp bám kém các điểm bán có khuyến mãi trong kỳ gốc (L2 chuẩn "

@@ -185,7 +185,7 @@ def time_based_regression(data, *, treated: Sequence[str], controls: Sequence[st
     >>> data = pd.DataFrame(rows, columns=["location", "date", "revenue"])
     >>> r = time_based_regression(data, treated=["L0", "L1", "L2"], controls=["L3", "L4", "L5"],
     ...                           pre=("2026-01-01", "2026-02-25"), post=("2026-02-26", "2026-03-11"))
-    >>> r.ci_low < 20 < r.ci_high, r.p_value < 0.001
+    >>> bool(r.ci_low < 20 < r.ci_high), bool(r.p_value < 0.001)
     (True, True)
     """
     confidence = check_confidence(confidence)
