@@ -58,6 +58,7 @@ bench: $(STAMP)
 	JAVA_HOME="$${JAVA_HOME:-$$(bash scripts/install-java.sh || true)}" SPARK_LOCAL_IP=127.0.0.1 \
 		MPLBACKEND=Agg $(BIN)/python benchmarks/run.py
 	MPLBACKEND=Agg $(BIN)/python benchmarks/nps_comments.py --json benchmarks/out/nps_comments.json
+	MPLBACKEND=Agg $(BIN)/python benchmarks/promo_chain_scale.py
 	MPLBACKEND=Agg $(BIN)/python benchmarks/calibration.py
 
 screenshots: $(STAMP)

@@ -80,7 +80,8 @@ _LABELS = i18n.catalog("overview.records", {
     "promo_comparable": {"en": "Stores comparable before", "vi": "Các cửa hàng tương đồng trước đó"},
     "promo_mde": {"en": "Smallest detectable lift", "vi": "Mức tăng nhỏ nhất phát hiện được"},
     "promo_days_needed": {"en": "Days needed", "vi": "Số ngày cần"},
-    "promo_did_lift": {"en": "Lift, difference-in-differences", "vi": "Mức tăng, khác biệt kép"},
+    "promo_design": {"en": "Test design", "vi": "Thiết kế thử nghiệm"},
+    "promo_robustness_disagree": {"en": "A robustness check disagrees", "vi": "Có phép kiểm tra độ vững cho kết luận khác"},
     "nps": {"en": "Customer NPS", "vi": "NPS khách hàng"},
     "nps_ci": {"en": "NPS, 95% interval", "vi": "NPS, khoảng tin cậy 95%"},
     "nps_answers": {"en": "NPS answers", "vi": "Số câu trả lời NPS"},
@@ -91,7 +92,7 @@ _LABELS = i18n.catalog("overview.records", {
     "nps_responses_for_5_points": {"en": "Answers for a ±5-point interval", "vi": "Số câu trả lời cần cho khoảng ±5 điểm"},
 })
 _UNITS = {"p_hit": "share", "p_hit_modest": "share", "team_conversion": "share", "promo_lift": "share",
-          "promo_lift_ci": "share", "promo_mde": "share", "promo_did_lift": "share", "promo_p_value": "ratio",
+          "promo_lift_ci": "share", "promo_mde": "share", "promo_p_value": "ratio",
           "promo_incremental_total": "money", "promo_days_needed": "count", "nps": "points", "nps_ci": "points",
           "nps_answers": "count", "nps_latest_change": "points", "nps_what_if_gain": "points",
           "nps_responses_for_5_points": "count", "funnel_phi": "ratio"}
