@@ -156,6 +156,11 @@ _t = i18n.catalog("report", {
                             "vi": "Không có dữ liệu: workbook không có bảng {tables}."},
     "skip_missing_file": {"en": "No data for it: the file {file} is not in the data folder.",
                           "vi": "Không có dữ liệu: thư mục dữ liệu không có tệp {file}."},
+    "skip_period_week": {"en": "Not in a weekly report: targets are set for months, quarters and years.",
+                         "vi": "Không có trong báo cáo tuần: mục tiêu được đặt theo tháng, quý và năm."},
+    "skip_period_month": {"en": "Not in a monthly report.", "vi": "Không có trong báo cáo tháng."},
+    "skip_period_quarter": {"en": "Not in a quarterly report.", "vi": "Không có trong báo cáo quý."},
+    "skip_period_year": {"en": "Not in a yearly report.", "vi": "Không có trong báo cáo năm."},
     "notice_partial": {"en": "Partial data, published on purpose (--allow-partial): {tables} do not cover "
                              "{period} completely.",
                        "vi": "Dữ liệu chưa đủ, được phát hành có chủ ý (--allow-partial): {tables} chưa bao "
@@ -846,7 +851,9 @@ def notebook_requirements(notebook: str | os.PathLike) -> dict:
     """What a notebook needs to have data, from ``metadata.kpi_workbook.requires``.
 
     Keys: ``tables`` (every one needed), ``any_table`` (at least one), ``file_parameters`` (parameters
-    naming a file in the data folder, e.g. the promotion schedule). A notebook without them needs nothing.
+    naming a file in the data folder, e.g. the promotion schedule), ``period_kinds`` (the report periods
+    it answers for, e.g. ``["month", "quarter", "year"]``: the feasibility page has nothing to say in a
+    weekly report). A notebook without them needs nothing.
     """
     import nbformat
 
@@ -866,6 +873,13 @@ def skip_reason(requires: Mapping, workbook, parameters: Mapping) -> dict | None
         value = parameters.get(name)
         if value and not (Path(workbook.data_dir) / str(value)).exists():
             return {"code": "missing_file", "file": str(Path(workbook.data_dir) / str(value))}
+    kinds = requires.get("period_kinds") or []
+    if kinds and parameters.get("period"):
+        from .core.periods import parse_period
+
+        kind = parse_period(str(parameters["period"])).kind
+        if kind not in kinds:
+            return {"code": "period_kind", "kind": kind, "kinds": list(kinds)}
     return None
 
 
@@ -1164,6 +1178,8 @@ def skip_text(skip: Mapping, locale: str) -> str:
     """Why a notebook was skipped, in words (``{"code": "missing_tables", "tables": [...]}``)."""
     if skip.get("code") == "missing_file":
         return _t("skip_missing_file", locale, file=skip.get("file", ""))
+    if skip.get("code") == "period_kind":
+        return _t(f"skip_period_{skip.get('kind')}", locale)
     return _t("skip_missing_tables", locale, tables=", ".join(skip.get("tables") or []))
 
 

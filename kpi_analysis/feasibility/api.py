@@ -31,7 +31,7 @@ from . import stats
 from .results import Feasibility, Question, Simulation
 from .stats import BASES, DEFAULT_BANDS, DIRECTIONS, MODELS, SEASON, SEED
 
-__all__ = ["assess", "default_target_period", "evaluate", "lookup_perspective", "parse_period"]
+__all__ = ["assess", "coming_period", "default_target_period", "evaluate", "lookup_perspective", "parse_period"]
 
 EMPTY_BACKTEST = ["model", "origin", "horizon", "kind", "actual", "low", "high", "log_score", "inside"]
 
@@ -91,6 +91,24 @@ default_target_period("2026-12", "year")
         year, q = (start.year + 1, 1) if q == 4 else (start.year, q + 1)
         return f"{year}-Q{q}"
     return str(start.year + 1)
+
+
+def coming_period(period: str) -> str:
+    """The period a report for ``period`` assesses targets for: the next one of the same kind, a month
+    after a month, a quarter after a quarter, a year after a year. Targets are not set for weeks, so a
+    week is refused (a weekly report leaves the feasibility page out, with the note ``note_weekly``).
+
+    Examples
+    --------
+    >>> coming_period("2026-10"), coming_period("2026-Q4"), coming_period("2026")
+    ('2026-11', '2027-Q1', '2027')
+    """
+    p = parse_report_period(period)
+    if p.kind == "week":
+        from .present import note_text
+
+        raise ValueError(f"period {p.text!r}: " + note_text(note("note_weekly"), "en"))
+    return p.shift(1).text
 
 
 @keyword_only("kpi")
@@ -159,8 +177,10 @@ def assess(data, *, target: float, target_period: str, period: str | None = None
         ``"2027"``. Months of the period already in the history count with their actual values.
         (Formerly ``period``, the third positional argument.)
     period : str, optional
-        The report month ``"YYYY-MM"``: the last month of history to use; later months are excluded
-        (and counted). Default: every month of the history. (Formerly ``as_of``.)
+        The report period: a month ``"YYYY-MM"``, a quarter ``"YYYY-Qn"`` or a year ``"YYYY"``, whose last
+        month is the last month of history to use; later months are excluded (and counted). Default:
+        every month of the history. A week is refused (targets are not set for weeks; see
+        :func:`coming_period`). (Formerly ``as_of``, a month.)
     basis : {"same_period_last_year", "last_12_months", "absolute"}, default "same_period_last_year"
         What a growth target is measured against: the same months one year earlier (simulated
         jointly with the target period if they are not all observed yet), or the last 12 months of
@@ -373,7 +393,7 @@ def evaluate(question: Question, simulation: Simulation, *, target: float, basis
     table, bt = _model_table(sim, s["totals"], p_by, qlo, qhi)
     combined = bt[(bt["model"] == "combined") & (bt["kind"] == "total")] if len(bt) else bt
     n_bt = len(combined)
-    if 0 < n_bt < 10:
+    if 0 < n_bt < stats.MIN_CALIBRATION_FORECASTS:
         notes.append(note("note_backtest_few", n=n_bt))
     drivers = stats.driver_table(sim.drivers, start=q.start, months=q.months, growth=target_growth,
                                  ly_known=s["ly_known"])

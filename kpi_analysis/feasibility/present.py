@@ -25,7 +25,7 @@ from ..core.results import html_table
 from .stats import CALIBRATION_TOLERANCE, DRIVERS, SEASON, calibration, driver_series, hit, verdict
 
 __all__ = ["MODEL_SHORT", "driver_table", "excluded_text", "format_value", "html", "kpi_label", "note_text",
-           "period_label", "plot", "scenario_summary", "smart_table", "summary", "text", "verdict_label",
+           "period_label", "plot", "scenario_name", "smart_table", "summary", "text", "verdict_label",
            "verdict_sentence"]
 
 #: sentences and labels, by key (``text(key, locale, **values)``)
@@ -165,6 +165,9 @@ text = i18n.catalog("feasibility", {
     "ax_month": {"en": "Month", "vi": "Tháng"},
     "ax_total": {"en": "{kpi} total for {period}", "vi": "Tổng {kpi} của {period}"},
     "ax_density": {"en": "Share of simulated paths", "vi": "Tỷ lệ đường mô phỏng"},
+    "ax_monthly": {"en": "{kpi} per month", "vi": "{kpi} mỗi tháng"},
+    "ax_unit": {"en": "{label} ({unit})", "vi": "{label} ({unit})"},
+    "title_scenario": {"en": "Scenario: {name}", "vi": "Kịch bản: {name}"},
     "ax_growth": {"en": "Year-on-year change", "vi": "Thay đổi so với cùng kỳ"},
     "lbl_history": {"en": "history", "vi": "lịch sử"},
     "lbl_median": {"en": "forecast median", "vi": "trung vị dự báo"},
@@ -315,11 +318,15 @@ def driver_table(r, locale: str = "en") -> pd.DataFrame | None:
 
 
 # ----------------------------------------------------------------------------------------- summary
-def summary(r, locale: str = "en") -> str:
-    """The sentences of result ``r`` in ``locale``: target and forecast, P(hit) and verdict, calibration,
-    growth percentile, drivers, SMART check, notes and method."""
+def summary(r, locale: str = "en", *, scenario: str | bool | None = None) -> str:
+    """The sentences of result ``r`` in ``locale``, the verdict first: the verdict sentence, target and
+    forecast, calibration, growth percentile, drivers, SMART check, notes and method. ``scenario`` labels
+    a second target on the same paths: a name, or True to name it by its target ("Scenario: target +5%
+    vs the same period last year.")."""
     i18n.check_locale(locale)
     lines = [verdict_sentence(r, locale), _target_sentence(r, locale)]
+    if scenario is not None and scenario is not False:
+        lines.insert(0, text("scenario", locale, name=scenario_name(r, locale) if scenario is True else scenario))
     if r.observed_months:
         lines.append(text("observed_part", locale, months=r.observed_months,
                           value=format_value(r.observed_value, locale, currency=r.currency)))
@@ -346,13 +353,11 @@ def verdict_sentence(r, locale: str = "en") -> str:
                 low=_pct(r.p_hit_low, locale, 0), high=_pct(r.p_hit_high, locale, 0))
 
 
-def scenario_summary(r, name: str, locale: str = "en") -> str:
-    """The summary of a second target on the same paths, labelled: "Scenario: target +5% vs the same
-    period last year." then the summary. ``name`` may be given in words; "" names it by its target."""
-    if not name:
-        name = (text("scenario_target", locale, growth=i18n.percent(r.target_input, locale, signed=True))
-                if r.basis == "same_period_last_year" else format_value(r.target, locale, currency=r.currency))
-    return text("scenario", locale, name=name) + "\n" + summary(r, locale)
+def scenario_name(r, locale: str = "en") -> str:
+    """A target named for a scenario label: "target +5% vs the same period last year" (or its value)."""
+    if r.basis == "same_period_last_year":
+        return text("scenario_target", locale, growth=i18n.percent(r.target_input, locale, signed=True))
+    return format_value(r.target, locale, currency=r.currency)
 
 
 def _pct(x, locale, digits=1):
@@ -449,36 +454,50 @@ def plot_fan(r, ax, locale: str, *, months_shown: int = 24, **kwargs):
     start, end = q_.start - half, q_.end + half
     ax.axvspan(start, end, color="C3", alpha=0.06)
     ax.hlines(r.target / q_.months, start, end, color="C3", lw=2, ls="--", label=text("lbl_target", locale))
-    ax.yaxis.set_major_formatter(lambda v, _: i18n.number(v, locale))
+    _tidy(ax, "y", r, locale)
     kpi = kpi_label(r.kpi, locale)
     ax.set(title=text("title_fan", locale, kpi=kpi[:1].upper() + kpi[1:]), xlabel=text("ax_month", locale),
-           ylabel=kpi)
-    ax.legend(loc="upper left", fontsize="small")
+           ylabel=_with_unit(text("ax_monthly", locale, kpi=kpi), r, locale))
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small", borderaxespad=0)
     return ax
 
 
-def plot_totals(r, ax, locale: str, **kwargs):
-    """The simulated period totals, the hits shaded, one outline per model, and the target."""
+def _tidy(ax, axis: str, r, locale: str) -> None:
+    """The KPI's axis in its unit (money in short scales, no offset text) through ``i18n.tidy_axis``."""
+    i18n.tidy_axis(ax, axis, unit="money" if r.currency else "number", locale=locale, currency=r.currency or "VND")
+
+
+def _with_unit(label: str, r, locale: str) -> str:
+    """An axis label with the currency, if the KPI is money: "won deal value per month (VND)"."""
+    return text("ax_unit", locale, label=label, unit=r.currency) if r.currency else label
+
+
+def plot_totals(r, ax, locale: str, *, title: str | None = None, **kwargs):
+    """The simulated period totals (each model's paths weighted by its weight in the combination), the
+    hits shaded, one outline per model, and the target; ``title`` names a scenario (default: "Simulated
+    totals for <period>")."""
+    weights = r.simulation.weights or {m: 1 / len(r.totals) for m in r.totals}
     pooled = np.concatenate(list(r.totals.values()))
     tgt = np.concatenate(list(r.targets.values()))
+    w = np.concatenate([np.full(len(t), weights[m] / len(t)) for m, t in r.totals.items()])
     bins = np.histogram_bin_edges(pooled, bins=kwargs.pop("bins", 50))
     hits = hit(pooled, tgt, r.direction)
-    w = np.full(len(pooled), 1 / len(pooled))
     ax.hist(pooled[~hits], bins=bins, weights=w[~hits], color="0.7", **kwargs)
     ax.hist(pooled[hits], bins=bins, weights=w[hits], color="C2",
             label=text("lbl_hit", locale, p=i18n.percent(r.p_hit, locale, digits=0)), **kwargs)
     keys = dict(zip(r.simulation.models, r.simulation.model_keys, strict=True))
     for i, (m, t) in enumerate(r.totals.items()):
         share = float(np.mean(hit(t, r.targets[m], r.direction)))
-        ax.hist(t, bins=bins, weights=np.full(len(t), 1 / len(pooled)), histtype="step", color=f"C{i}",
+        ax.hist(t, bins=bins, weights=np.full(len(t), weights[m] / len(t)), histtype="step", color=f"C{i}",
                 label=f"{MODEL_SHORT[keys[m]]} {i18n.percent(share, locale, digits=0)}")
     ax.axvline(r.target, color="C3", ls="--", lw=2, label=text("lbl_target_line", locale))
-    ax.xaxis.set_major_formatter(lambda v, _: i18n.number(v, locale))
+    _tidy(ax, "x", r, locale)
+    i18n.tidy_axis(ax, "y", unit="share", locale=locale)
     ax.tick_params(axis="x", labelrotation=20)
     label = period_label(r.period, locale)
-    ax.set(title=text("title_totals", locale, period=label), ylabel=text("ax_density", locale),
-           xlabel=text("ax_total", locale, kpi=kpi_label(r.kpi, locale), period=label))
-    ax.legend(fontsize="small")
+    ax.set(title=title or text("title_totals", locale, period=label), ylabel=text("ax_density", locale),
+           xlabel=_with_unit(text("ax_total", locale, kpi=kpi_label(r.kpi, locale), period=label), r, locale))
+    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
     return ax
 
 
@@ -503,7 +522,7 @@ def plot_drivers(r, ax, locale: str, **kwargs):
                label=text("lbl_shared", locale))
     ax.axvline(0, color="0.3", lw=0.8)
     ax.set_yticks(range(len(names)), [text(f"driver_{k}", locale) for k in names])
-    ax.xaxis.set_major_formatter(lambda v, _: i18n.percent(v, locale, digits=0))
+    i18n.tidy_axis(ax, "x", unit="percent", locale=locale)
     ax.set(title=text("title_drivers", locale), xlabel=text("ax_growth", locale))
-    ax.legend(fontsize="small", loc="best")
+    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
     return ax

@@ -178,10 +178,12 @@ class Feasibility(ResultMixin):
         out["notes"] = [n["code"] for n in self.notes]
         return jsonable(out)
 
-    def summary(self, locale: str = "en") -> str:
+    def summary(self, locale: str = "en", *, scenario: str | bool | None = None) -> str:
+        """The sentences in ``locale``, the verdict first; ``scenario`` (a name, or True) labels a second
+        target on the same paths."""
         from .present import summary
 
-        return summary(self, locale)
+        return summary(self, locale, scenario=scenario)
 
     def _repr_html_(self) -> str:
         from .present import html

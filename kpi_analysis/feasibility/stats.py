@@ -20,9 +20,32 @@ import pandas as pd
 
 from ..core.checks import check_choice
 
-__all__ = ["BASES", "CALIBRATION_TOLERANCE", "DEFAULT_BANDS", "HIT_RTOL", "MIN_CALIBRATION_FORECASTS", "DIRECTIONS", "DRIVERS", "MIN_MONTHS", "MODELS", "SEASON", "SEED", "VERDICTS",
-           "calibration", "driver_series", "driver_table", "hit", "months_between", "p_hit_from_paths", "percentile",
-           "rolling_yoy", "shared_growth", "smart_check", "verdict", "window_sum"]
+__all__ = [
+    "BASES",
+    "CALIBRATION_TOLERANCE",
+    "DEFAULT_BANDS",
+    "DIRECTIONS",
+    "DRIVERS",
+    "HIT_RTOL",
+    "MIN_CALIBRATION_FORECASTS",
+    "MIN_MONTHS",
+    "MODELS",
+    "SEASON",
+    "SEED",
+    "VERDICTS",
+    "calibration",
+    "driver_series",
+    "driver_table",
+    "hit",
+    "months_between",
+    "p_hit_from_paths",
+    "percentile",
+    "rolling_yoy",
+    "shared_growth",
+    "smart_check",
+    "verdict",
+    "window_sum",
+]
 
 SEED = 20261028
 BASES = ("absolute", "same_period_last_year", "last_12_months")
