@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 STUDIES_DIR = ROOT / "benchmarks" / "calibration_studies"
 RESULTS_DIR = ROOT / "benchmarks" / "calibration_results"
 REPORT = ROOT / "benchmarks" / "CALIBRATION.md"
-ANALYSES = ("nps", "reps", "promo", "feasibility", "scorecard")
+ANALYSES = ("nps", "nps_comments", "reps", "promo", "feasibility", "scorecard")
 SEED = 20261028
 
 

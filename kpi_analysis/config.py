@@ -53,6 +53,11 @@ TABLE_KEYS = {"path": str, "sheet": (str, int), "columns": dict, "values": dict,
               "encoding": str, "separator": str, "decimal": str, "thousands": str, "date_format": str,
               "dayfirst": bool}
 JOB_KEYS = {"name": str, "notebook": str, "parameters": dict}
+#: the settings an analysis reads from ``analyses.<name>`` (checked; analyses not listed here take any mapping)
+ANALYSIS_KEYS = {
+    # verbatims: false shows no comment word for word on the NPS page (words and phrases stay)
+    "nps": {"verbatims": bool},
+}
 
 DEFAULTS: dict[str, Any] = {
     "extends": None,
@@ -203,6 +208,11 @@ def check(raw: Mapping, *, source: Any = "workbook.yml") -> None:
                 if column not in wanted:
                     problems.append(f"data.tables.{name}.values: {column!r} is not a column of {name}; "
                                     f"its columns are {wanted}")
+    analyses = raw.get("analyses") or {}
+    if isinstance(analyses, Mapping):
+        for name, shape in ANALYSIS_KEYS.items():
+            if analyses.get(name) is not None:
+                _check_shape(analyses[name], shape, f"analyses.{name}.", problems)
     problems += _connection_problems(raw.get("data") or {})
     jobs = ((raw.get("report") or {}).get("jobs") or [])
     for i, job in enumerate(jobs if isinstance(jobs, list) else []):
@@ -407,6 +417,11 @@ class Workbook:
 
     def analysis_settings(self, name: str) -> dict:
         return dict((self.settings.get("analyses") or {}).get(name) or {})
+
+    @property
+    def show_verbatims(self) -> bool:
+        """Whether pages may show customers' comments word for word (``analyses.nps.verbatims``, default true)."""
+        return bool(self.analysis_settings("nps").get("verbatims", True))
 
 
 def open_workbook(config_path: str | Path | None = None, *, data_dir: str | Path | None = None,

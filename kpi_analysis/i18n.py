@@ -190,6 +190,15 @@ _COLUMNS = {
     "product": ("Product", "Sản phẩm"),
     "customer_since": ("Customer since", "Là khách hàng từ"),
     "comment": ("Comment", "Nhận xét"),
+    # nps.comments
+    "category": ("NPS category", "Nhóm NPS"),
+    "phrase": ("Word or phrase", "Từ hoặc cụm từ"),
+    "kind": ("Kind", "Loại"),
+    "mentions": ("Comments using it", "Số nhận xét có từ này"),
+    "comments": ("Comments", "Số nhận xét"),
+    "share_rest": ("Share of other comments", "Tỷ lệ ở các nhận xét khác"),
+    "answers": ("Answers", "Số câu trả lời"),
+    "typicality": ("Typicality", "Mức tiêu biểu"),
     "month": ("Month", "Tháng"),
     "channel": ("Channel", "Kênh"),
     "spend": ("Spend", "Chi phí"),
@@ -370,9 +379,15 @@ _VALUES = {
     },
     "direction": {
         "below": ("below", "thấp hơn"), "above": ("above", "cao hơn"),
+        "more": ("more often", "nhiều hơn"), "less": ("less often", "ít hơn"),
         "higher_is_better": ("higher is better", "càng cao càng tốt"),
         "lower_is_better": ("lower is better", "càng thấp càng tốt"),
     },
+    "category": {
+        "detractor": ("detractors", "người phản đối"), "passive": ("passives", "người trung lập"),
+        "promoter": ("promoters", "người ủng hộ"),
+    },
+    "kind": {"word": ("word", "từ"), "phrase": ("two words", "cụm hai từ")},
     "status": {
         "green": ("on target", "đạt mục tiêu"), "amber": ("near target", "gần mục tiêu"),
         "red": ("off target", "không đạt mục tiêu"), "no_target": ("no target", "chưa có mục tiêu"),

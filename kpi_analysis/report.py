@@ -156,6 +156,9 @@ _t = i18n.catalog("report", {
                             "vi": "Không có dữ liệu: workbook không có bảng {tables}."},
     "skip_missing_file": {"en": "No data for it: the file {file} is not in the data folder.",
                           "vi": "Không có dữ liệu: thư mục dữ liệu không có tệp {file}."},
+    "skip_no_test_ended": {"en": "No promotion test ended in {period} (the last one in {file} ended on {last}).",
+                           "vi": "Không có thử nghiệm khuyến mãi nào kết thúc trong {period} (thử nghiệm gần nhất "
+                                 "trong {file} kết thúc ngày {last})."},
     "skip_period_week": {"en": "Not in a weekly report: targets are set for months, quarters and years.",
                          "vi": "Không có trong báo cáo tuần: mục tiêu được đặt theo tháng, quý và năm."},
     "skip_period_month": {"en": "Not in a monthly report.", "vi": "Không có trong báo cáo tháng."},
@@ -851,9 +854,11 @@ def notebook_requirements(notebook: str | os.PathLike) -> dict:
     """What a notebook needs to have data, from ``metadata.kpi_workbook.requires``.
 
     Keys: ``tables`` (every one needed), ``any_table`` (at least one), ``file_parameters`` (parameters
-    naming a file in the data folder, e.g. the promotion schedule), ``period_kinds`` (the report periods
-    it answers for, e.g. ``["month", "quarter", "year"]``: the feasibility page has nothing to say in a
-    weekly report). A notebook without them needs nothing.
+    naming a file in the data folder, e.g. the promotion schedule), ``ended_in_period`` (parameters naming
+    a promotion schedule: the page is about the tests that ended in the report's period, and is skipped
+    when none did), ``period_kinds`` (the report periods it answers for, e.g.
+    ``["month", "quarter", "year"]``: the feasibility page has nothing to say in a weekly report). A
+    notebook without them needs nothing.
     """
     import nbformat
 
@@ -873,6 +878,10 @@ def skip_reason(requires: Mapping, workbook, parameters: Mapping) -> dict | None
         value = parameters.get(name)
         if value and not (Path(workbook.data_dir) / str(value)).exists():
             return {"code": "missing_file", "file": str(Path(workbook.data_dir) / str(value))}
+    for name in requires.get("ended_in_period", []):
+        if parameters.get(name) and (why := no_test_ended(Path(workbook.data_dir) / str(parameters[name]),
+                                                          parameters.get("period"))):
+            return why
     kinds = requires.get("period_kinds") or []
     if kinds and parameters.get("period"):
         from .core.periods import parse_period
@@ -881,6 +890,33 @@ def skip_reason(requires: Mapping, workbook, parameters: Mapping) -> dict | None
         if kind not in kinds:
             return {"code": "period_kind", "kind": kind, "kinds": list(kinds)}
     return None
+
+
+def test_ends(raw) -> list:
+    """The last day of each promotion test in a schedule table as read: rows with the same ``test`` label
+    form one test; without that column the whole schedule is one test (the seed's two shops swapping)."""
+    from . import promo
+
+    groups = [g for _, g in raw.groupby(raw["test"].astype(str), sort=True)] if "test" in raw.columns else [raw]
+    return [promo.parse_schedule(g.drop(columns="test", errors="ignore"))["end"].max() for g in groups]
+
+
+def no_test_ended(path: Path, period: str | None) -> dict | None:
+    """``{"code": "no_test_ended", ...}`` when no promotion test of the schedule at ``path`` ends inside
+    ``period``; None when one does, or when the schedule cannot be read (the notebook then says why)."""
+    from . import data
+    from .core.periods import parse_period
+
+    if not period:
+        return None
+    try:
+        ends = test_ends(data.read(path))
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
+    p = parse_period(period)
+    if any(p.start <= end <= p.end for end in ends):
+        return None
+    return {"code": "no_test_ended", "file": path.name, "period": str(p), "last": str(max(ends).date())}
 
 
 # ----------------------------------------------------------------------------------------------
@@ -1178,6 +1214,10 @@ def skip_text(skip: Mapping, locale: str) -> str:
     """Why a notebook was skipped, in words (``{"code": "missing_tables", "tables": [...]}``)."""
     if skip.get("code") == "missing_file":
         return _t("skip_missing_file", locale, file=skip.get("file", ""))
+    if skip.get("code") == "no_test_ended":
+        return _t("skip_no_test_ended", locale, file=skip.get("file", ""),
+                  period=_period_label(skip.get("period", ""), locale),
+                  last=i18n.date(skip.get("last", ""), locale))
     if skip.get("code") == "period_kind":
         return _t(f"skip_period_{skip.get('kind')}", locale)
     return _t("skip_missing_tables", locale, tables=", ".join(skip.get("tables") or []))

@@ -52,6 +52,10 @@ PRODUCTS = {"Phân bón": 0.45, "Thức ăn chăn nuôi": 0.35, "Hạt giống":
 BASE_NPS, EARLY_TENURE_EFFECT, EARLY_DAYS = 30.0, -15.0, 90
 IMPROVEMENT_FROM, IMPROVEMENT = "2026-07", 15.0
 NPS_PER_MONTH, NEW_CUSTOMER_SHARE, BLANK_SHARE = 350, 0.25, 0.01
+#: planted in the comments: this share of LOW_REGION's detractors who comment complain of slow delivery
+PLANTED_SHARE = 0.6
+PLANTED_COMMENTS = ("Giao hàng chậm, phải chờ hơn một tuần.", "Hàng giao chậm so với hẹn, nhân viên không báo trước.",
+                    "Giao hàng chậm quá, lỡ cả mùa vụ.", "Đơn hàng giao chậm và thiếu hàng.")
 
 CHANNEL_SPEND = {"Giới thiệu": 30e6, "Website": 120e6, "Hội chợ": 90e6, "Gọi điện lạnh": 60e6}
 PRICE_PRODUCTS = {"Phân bón NPK 20-20-15 (bao 50kg)": 720_000, "Thức ăn heo thịt (bao 25kg)": 365_000,
@@ -217,6 +221,12 @@ def nps_responses(rng: np.random.Generator) -> pd.DataFrame:
         "customer_since": c["customer_since"],
         "comment": rng.choice(comments, len(df)),
     })
+    # planted theme: Miền Trung's detractors complain about slow delivery. Drawn after every other value
+    # of the table (and from the table's own generator), so no other number of the sample changes.
+    who = (c["region"] == LOW_REGION).to_numpy() & (np.nan_to_num(score, nan=10.0) <= 6) \
+        & (out["comment"] != "").to_numpy()
+    planted = who & (rng.random(len(out)) < PLANTED_SHARE)
+    out.loc[planted, "comment"] = rng.choice(PLANTED_COMMENTS, int(planted.sum()))
     return out.sort_values("responded_at", kind="stable").reset_index(drop=True).assign(
         response_id=lambda d: [f"R{i:06d}" for i in range(1, len(d) + 1)])
 

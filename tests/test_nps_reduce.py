@@ -7,7 +7,6 @@ PostgreSQL: the tests marked ``postgres`` use the server in ``$KPI_POSTGRES_URL`
 """
 from __future__ import annotations
 
-import math
 import os
 import warnings
 from pathlib import Path
@@ -19,12 +18,12 @@ import pytest
 from kpi_analysis import backend, data, engine, nps
 from kpi_analysis.core.results import excluded
 from tests.oracles import nps as oracle
+from tests.same import same_frame, same_result
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
 TABLE = "nps_responses"
 PG_PREFIX = f"kpi_nps_test_{os.getpid()}_"  # this run's tables on the PostgreSQL server
-RTOL = 1e-9
 
 OPTIONS = [
     {},
@@ -82,11 +81,6 @@ def pg(postgres_url, rows):
 
 
 # --------------------------------------------------------------------------------- comparison helpers
-def same_frame(a: pd.DataFrame, b: pd.DataFrame) -> None:
-    pd.testing.assert_frame_equal(a.reset_index(drop=True), b.reset_index(drop=True), check_exact=False,
-                                  rtol=RTOL)
-
-
 def same_reduction(expected: pd.DataFrame, got: pd.DataFrame) -> None:
     """Same counts (exact), keys and dtypes; the same exclusions (the oracle's {code: n}) and threshold."""
     same_frame(expected, got)
@@ -94,30 +88,6 @@ def same_reduction(expected: pd.DataFrame, got: pd.DataFrame) -> None:
         assert got[c].tolist() == expected[c].tolist(), c
     assert got.attrs["excluded"].as_dict() == expected.attrs["excluded"]
     assert got.attrs["early_days"] == expected.attrs["early_days"]
-
-
-def same_value(a, b, path="") -> None:
-    if isinstance(a, dict):
-        assert isinstance(b, dict) and a.keys() == b.keys(), f"{path}: keys differ"
-        for k in a:
-            same_value(a[k], b[k], f"{path}.{k}")
-    elif isinstance(a, (list, tuple)):
-        assert len(a) == len(b), f"{path}: lengths differ"
-        for i, (x, y) in enumerate(zip(a, b, strict=True)):
-            same_value(x, y, f"{path}[{i}]")
-    elif isinstance(a, float) and isinstance(b, float):
-        assert (math.isnan(a) and math.isnan(b)) or math.isclose(a, b, rel_tol=RTOL, abs_tol=1e-9), \
-            f"{path}: {a} != {b}"
-    else:
-        assert a == b, f"{path}: {a!r} != {b!r}"
-
-
-def same_result(a, b) -> None:
-    """Same headline, detail table and words (both languages)."""
-    same_value(a.headline(), b.headline())
-    same_frame(a.table, b.table)
-    for locale in ("en", "vi"):
-        assert a.summary(locale) == b.summary(locale)
 
 
 ANALYSES = {

@@ -18,12 +18,12 @@ from oracles.promo import daily_sums as oracle
 
 from kpi_analysis import backend, config, data, engine, promo
 from kpi_analysis.core.checks import CaseVariantWarning
+from tests.same import RTOL, same_result, same_value
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
 SCHEDULE = SAMPLE / "promotions.csv"
 PG_PREFIX = f"kpi_promo_test_{os.getpid()}_"  # this run's tables on the PostgreSQL server
-RTOL = 1e-9  # sums may differ in the last bits: the engine adds in another order
 
 
 # ------------------------------------------------------------------------------------------ fixtures
@@ -72,29 +72,6 @@ def same_frame(a: pd.DataFrame, b: pd.DataFrame) -> None:
     assert list(a.columns) == list(b.columns)
     assert a["rows"].dtype == b["rows"].dtype == "int64" and (a["rows"] == b["rows"]).all()
     pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=RTOL)
-
-
-def same_value(a, b, path="") -> None:
-    if isinstance(a, dict):
-        assert isinstance(b, dict) and a.keys() == b.keys(), f"{path}: keys differ"
-        for k in a:
-            same_value(a[k], b[k], f"{path}.{k}")
-    elif isinstance(a, (list, tuple)):
-        assert len(a) == len(b), f"{path}: lengths differ"
-        for i, (x, y) in enumerate(zip(a, b, strict=True)):
-            same_value(x, y, f"{path}[{i}]")
-    elif isinstance(a, float) and isinstance(b, float):
-        assert (math.isnan(a) and math.isnan(b)) or math.isclose(a, b, rel_tol=RTOL, abs_tol=1e-9), \
-            f"{path}: {a} != {b}"
-    else:
-        assert a == b, f"{path}: {a!r} != {b!r}"
-
-
-def same_result(a, b) -> None:
-    same_value(a.headline(), b.headline())
-    pd.testing.assert_frame_equal(a.table, b.table, check_exact=False, rtol=RTOL)
-    for locale in ("en", "vi"):
-        assert a.summary(locale) == b.summary(locale)
 
 
 def analyze(d):

@@ -449,10 +449,12 @@ def test_full_report_on_the_real_notebooks(tmp_path):
             text = text.replace("Nguyễn Văn An", EVIL_REP.replace('"', "'"))
             text = text.replace("Hải Phòng - Lê Chân", EVIL_LOCATION.replace('"', "'"))
             (data / f.name).write_text(text, encoding="utf-8")
-    result = report.run(ROOT / "workbook.yml", data_dir=data, out_dir=tmp_path / "reports", jobs=2)
+    # March 2026: the sample's promotion test ends then, so every page runs (in October page 03 is skipped)
+    result = report.run(ROOT / "workbook.yml", data_dir=data, out_dir=tmp_path / "reports", jobs=2,
+                        period="2026-03")
     failures = {e["name"]: e["error"] for e in result.manifest["notebooks"] if e["status"] != "ok"}
     assert result.status == "ok", failures
-    assert result.report_dir.name == "2026-10"
+    assert result.report_dir.name == "2026-03"
     assert [e["name"] for e in result.manifest["notebooks"]] == REAL_NOTEBOOKS
     for entry in result.manifest["notebooks"]:
         assert entry["headline"], f"{entry['name']} records no headline numbers"
@@ -495,3 +497,38 @@ def test_a_hung_notebook_is_stopped_and_the_others_still_run(tmp_path):
     assert entry["a_sales"]["status"] == entry["c_nps"]["status"] == "ok"
     left = {p.pid for p in psutil.Process().children(recursive=True)} - before
     assert not [p for p in left if psutil.pid_exists(p) and psutil.Process(p).status() != psutil.STATUS_ZOMBIE]
+
+
+# ------------------------------------------------------------------ promotion pages: tests ending in the period
+@pytest.mark.parametrize("period, skipped", [("2026-10", True), ("2026-03", False), ("2026-02", True),
+                                             ("2026-Q1", False), ("2026", False), ("2026-W13", True),
+                                             ("2026-W14", False)])
+def test_the_promotion_page_needs_a_test_ending_in_the_period(period, skipped):
+    """The sample's test (two shops swapping in February and March) ends on 31 March 2026: reports whose
+    period holds that day show it; others skip the page, saying when the last test ended."""
+    why = report.no_test_ended(SAMPLE / "promotions.csv", period)
+    assert (why is not None) == skipped
+    if skipped:
+        assert why == {"code": "no_test_ended", "file": "promotions.csv", "period": period, "last": "2026-03-31"}
+        assert "No promotion test ended in" in report.skip_text(why, "en")
+        assert "Không có thử nghiệm khuyến mãi nào kết thúc" in report.skip_text(why, "vi")
+
+
+def test_tests_are_told_apart_by_their_test_column(tmp_path):
+    schedule = tmp_path / "promotions.csv"
+    schedule.write_text("test,location,start,end\nT1,A,2026-02-01,2026-02-28\nT1,B,2026-03-01,2026-03-31\n"
+                        "T2,A,2026-09-01,2026-09-30\nT2,C,2026-10-01,2026-10-15\n", encoding="utf-8")
+    assert report.no_test_ended(schedule, "2026-10") is None  # T2 ends on 15 October
+    assert report.no_test_ended(schedule, "2026-03") is None  # T1 ends on 31 March
+    assert report.no_test_ended(schedule, "2026-09")["last"] == "2026-10-15"
+    requires = {"ended_in_period": ["schedule_file"]}
+
+    class Book:
+        data_dir = tmp_path
+
+        def has(self, table):
+            return True
+
+    assert report.skip_reason(requires, Book(), {"schedule_file": "promotions.csv", "period": "2026-09"})["code"] \
+        == "no_test_ended"
+    assert report.skip_reason(requires, Book(), {"schedule_file": "promotions.csv", "period": "2026-10"}) is None

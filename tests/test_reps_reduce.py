@@ -7,7 +7,6 @@ PostgreSQL: the tests marked ``postgres`` use the server in ``$KPI_POSTGRES_URL`
 """
 from __future__ import annotations
 
-import math
 import os
 import warnings
 from pathlib import Path
@@ -18,11 +17,12 @@ import pytest
 from oracles.reps import counts as oracle
 
 from kpi_analysis import backend, config, data, reps
+from tests import same as compare
+from tests.same import same_frame
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
 PG_PREFIX = f"kpi_reps_test_{os.getpid()}_"  # this run's tables on the PostgreSQL server
-RTOL = 1e-9
 OPTIONS = [{}, {"strata": ["source", "segment"], "freq": "Q"}, {"strata": None, "freq": None, "maturity_days": 30},
            {"as_of": "2026-06-30"}, {"maturity_days": 0}, {"strata": "segment", "as_of": "2026-10-31"}]
 
@@ -76,35 +76,10 @@ def pg(postgres_url, leads):
 
 
 # --------------------------------------------------------------------------------- comparison helpers
-def same_frame(a: pd.DataFrame, b: pd.DataFrame) -> None:
-    """Counts exact (int64 columns compare exactly), floats within 1e-9 relative."""
-    pd.testing.assert_frame_equal(a.reset_index(drop=True), b.reset_index(drop=True), check_exact=False, rtol=RTOL)
-
-
-def same_value(a, b, path="") -> None:
-    if isinstance(a, dict):
-        assert isinstance(b, dict) and a.keys() == b.keys(), f"{path}: keys differ"
-        for k in a:
-            same_value(a[k], b[k], f"{path}.{k}")
-    elif isinstance(a, (list, tuple)):
-        assert len(a) == len(b), f"{path}: lengths differ"
-        for i, (x, y) in enumerate(zip(a, b, strict=True)):
-            same_value(x, y, f"{path}[{i}]")
-    elif isinstance(a, float) and isinstance(b, float):
-        assert (math.isnan(a) and math.isnan(b)) or math.isclose(a, b, rel_tol=RTOL, abs_tol=1e-9), f"{path}: {a} != {b}"
-    else:
-        assert a == b, f"{path}: {a!r} != {b!r}"
-
-
 def same_result(a, b, *, words: bool = True) -> None:
     """Same headline numbers and detail tables; with ``words`` also the same summary in both locales
     (from rows the method names the strata column, from a reduced table "stratum")."""
-    same_value(a.headline(), b.headline())
-    same_frame(a.table, b.table)
-    same_frame(a.by_period, b.by_period)
-    if words:
-        for locale in ("en", "vi"):
-            assert a.summary(locale) == b.summary(locale)
+    compare.same_result(a, b, words=words, frames=("table", "by_period"))
 
 
 def quiet(func, *args, **kwargs):

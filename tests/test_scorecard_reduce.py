@@ -7,7 +7,6 @@ PostgreSQL: the tests marked ``postgres`` use the server in ``$KPI_POSTGRES_URL`
 """
 from __future__ import annotations
 
-import math
 import os
 from pathlib import Path
 
@@ -18,13 +17,14 @@ from oracles import scorecard as oracle
 
 from kpi_analysis import backend, data, scorecard
 from kpi_analysis.scorecard import REDUCED_COLUMNS, reduce
+from tests import same as compare
+from tests.same import RTOL
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
 TABLES = ["leads", "marketing_spend", "sales", "competitor_prices", "client_activity", "employee_survey",
           "nps_responses"]
 PG_PREFIX = f"kpi_sc_{os.getpid()}_"  # this run's tables on the PostgreSQL server
-RTOL = 1e-9  # sums may differ in the last bits: the engine adds in another order
 EXACT = ["kpi", "period", "by", "group", "detractors", "passives", "promoters", "excluded"]
 FREQS = ["M", "Q", "W", "Y"]
 
@@ -45,32 +45,6 @@ def same_reduction(expected: pd.DataFrame, got: pd.DataFrame) -> None:
     for col in ("numerator", "denominator"):  # counts exact, sums (revenue, spend, ratios) within RTOL
         assert np.array_equal(a.loc[counted, col], b.loc[counted, col], equal_nan=True), col
     pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=RTOL)
-
-
-def same_value(a, b, path="") -> None:
-    if isinstance(a, dict):
-        assert isinstance(b, dict) and a.keys() == b.keys(), f"{path}: keys differ"
-        for k in a:
-            same_value(a[k], b[k], f"{path}.{k}")
-    elif isinstance(a, (list, tuple)):
-        assert len(a) == len(b), f"{path}: lengths differ"
-        for i, (x, y) in enumerate(zip(a, b, strict=True)):
-            same_value(x, y, f"{path}[{i}]")
-    elif isinstance(a, float) and isinstance(b, float):
-        assert (math.isnan(a) and math.isnan(b)) or math.isclose(a, b, rel_tol=RTOL, abs_tol=1e-9), \
-            f"{path}: {a} != {b}"
-    else:
-        assert a == b, f"{path}: {a!r} != {b!r}"
-
-
-def same_result(a, b, *, words: bool = True) -> None:
-    """Same headline and table; with ``words`` also the same summary and page in both locales."""
-    same_value(a.headline(), b.headline())
-    pd.testing.assert_frame_equal(a.table, b.table, check_exact=False, rtol=RTOL)
-    if words:
-        for locale in ("en", "vi"):
-            assert a.summary(locale) == b.summary(locale)
-            assert scorecard.to_html(a, locale=locale) == scorecard.to_html(b, locale=locale)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -278,6 +252,11 @@ def test_edge_cases_on_postgres_equal_the_oracle(options, pg_con):
 # --------------------------------------------------------------------------------------------------
 # the scorecard: the same from rows, from the reduced table, from DuckDB and from PostgreSQL
 # --------------------------------------------------------------------------------------------------
+
+def same_result(a, b, *, words: bool = True) -> None:
+    """Same headline and table; with ``words`` also the same summary and page in both locales."""
+    compare.same_result(a, b, words=words, html=scorecard.to_html)
+
 
 def _card(d, rows):
     return scorecard.build(d, period="2026-10", targets=rows["kpi_targets"])

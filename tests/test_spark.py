@@ -9,7 +9,6 @@ read nanoseconds, pandas' default), and are read by Spark and by DuckDB from the
 """
 from __future__ import annotations
 
-import math
 import time
 from pathlib import Path
 
@@ -25,12 +24,12 @@ from tests.oracles import nps as nps_oracle
 from tests.oracles import promo as promo_oracle
 from tests.oracles import reps as reps_oracle
 from tests.oracles import scorecard as scorecard_oracle
+from tests.same import same_frame, same_result, same_value
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
 TABLES = ["leads", "sales", "nps_responses", "marketing_spend", "competitor_prices", "client_activity",
           "employee_survey"]
-RTOL = 1e-9  # sums may differ in the last bits: each engine adds in its own order
 
 # name: (table, the analysis's reduce, the pandas oracle, options, the analysis on a reduced table)
 CASES = {
@@ -47,36 +46,6 @@ CASES = {
                     lambda d: feasibility.assess(d, target=0.2, target_period="2026-Q4", period="2026-09",
                                                  n_paths=400, backtest_origins=0)),
 }
-
-
-def same_frame(a: pd.DataFrame, b: pd.DataFrame) -> None:
-    """Counts and keys exact (integer columns compare exactly under assert_frame_equal), floats to 1e-9."""
-    pd.testing.assert_frame_equal(a.reset_index(drop=True), b.reset_index(drop=True), check_exact=False,
-                                  rtol=RTOL)
-
-
-def same_value(a, b, path="") -> None:
-    if isinstance(a, dict):
-        assert isinstance(b, dict) and a.keys() == b.keys(), f"{path}: keys differ"
-        for k in a:
-            same_value(a[k], b[k], f"{path}.{k}")
-    elif isinstance(a, (list, tuple)):
-        assert len(a) == len(b), f"{path}: lengths differ"
-        for i, (x, y) in enumerate(zip(a, b, strict=True)):
-            same_value(x, y, f"{path}[{i}]")
-    elif isinstance(a, float) and isinstance(b, float):
-        assert (math.isnan(a) and math.isnan(b)) or math.isclose(a, b, rel_tol=RTOL, abs_tol=1e-9), \
-            f"{path}: {a} != {b}"
-    else:
-        assert a == b, f"{path}: {a!r} != {b!r}"
-
-
-def same_result(a, b) -> None:
-    """Same headline numbers, detail table and words in both languages."""
-    same_value(a.headline(), b.headline())
-    same_frame(a.table, b.table)
-    for locale in ("en", "vi"):
-        assert a.summary(locale) == b.summary(locale)
 
 
 def same_attrs(a: pd.DataFrame, b: pd.DataFrame) -> None:

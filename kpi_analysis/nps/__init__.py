@@ -13,7 +13,8 @@ passives / promoters per segment and period, plus the answers each policy exclud
 
 The package, split by job: ``reduce`` (the reduction), ``stats`` (counts in, numbers out),
 ``results`` (the result classes), ``present`` (en/vi sentences and plots), the public functions in
-``api``, ``segments`` and ``trends``, with ``checks`` and ``constants``.
+``api``, ``segments`` and ``trends``, with ``checks`` and ``constants``; ``comments`` (what customers
+say: words, phrases and verbatims per segment) with ``text`` (segmentation, stop words).
 
 Methods (``method=``)
     ``"adjusted_wald"`` (default): add pseudo-counts (0.75, 1.5, 0.75) and use the variance above with
@@ -30,6 +31,7 @@ Minka, T. P. (2000). Estimating a Dirichlet distribution. Technical report, MIT.
 """
 from ..core.periods import FREQS  # noqa: F401  (importable as before)
 from .api import categorize, compare, counts, estimate, from_counts, sample_size, tenure_band, what_if
+from .comments import NPSComments, comments, term_differences
 from .constants import (  # noqa: F401  (the names outside __all__ were module constants before: importable as before)
     ADJUSTS,
     BLANK_POLICIES,
@@ -58,6 +60,7 @@ __all__ = [
     "METHODS",
     "PSEUDO_COUNTS",
     "TENURE_BANDS",
+    "NPSComments",
     "NPSComparison",
     "NPSEstimate",
     "NPSPeriod",
@@ -65,6 +68,7 @@ __all__ = [
     "NPSTrend",
     "NPSWhatIf",
     "categorize",
+    "comments",
     "compare",
     "counts",
     "estimate",
@@ -75,6 +79,7 @@ __all__ = [
     "sample_size",
     "segment",
     "tenure_band",
+    "term_differences",
     "trailing_window",
     "trend",
     "what_if",

@@ -11,10 +11,11 @@ import pandas as pd
 
 from .. import i18n
 from ..core.checks import check_choice
-from .constants import COUNT_COLUMNS, TRAILING_MONTHS, TRAILING_WEEKS
+from .constants import CATEGORIES, COUNT_COLUMNS, TRAILING_MONTHS, TRAILING_WEEKS
 
-__all__ = ["comparison_summary", "estimate_line", "estimate_summary", "excluded_line", "method_text", "notes_line",
-           "period_label", "period_summary", "plot_comparison", "plot_distribution", "plot_estimate", "plot_segments", "plot_trend",
+__all__ = ["comments_about", "comments_html", "comments_summary", "comparison_summary", "estimate_line",
+           "estimate_summary", "excluded_line", "method_text", "notes_line", "period_label", "period_summary",
+           "plot_comparison", "plot_distribution", "plot_estimate", "plot_segments", "plot_terms", "plot_trend",
            "plot_whatif", "segment_label", "segments_summary", "trend_summary", "whatif_summary", "window_words"]
 
 _t = i18n.catalog("nps", {
@@ -174,6 +175,16 @@ _note = i18n.catalog("nps.notes", {
                                    "bằng NPS chung"},
     "too_few_segments": {"en": "fewer than 3 segments: no shrinkage",
                          "vi": "ít hơn 3 nhóm: không co rút"},
+    # nps.comments
+    "no_comments": {"en": "no comments", "vi": "không có nhận xét"},
+    "long_comments_cut": {"en": "{n} comment(s) longer than {max_chars} characters cut with an ellipsis",
+                          "vi": "{n} nhận xét dài hơn {max_chars} ký tự được cắt bớt, có dấu ba chấm"},
+    "few_comments": {"en": "{n} group(s) with fewer than {min_comments} comments: read their words with care",
+                     "vi": "{n} nhóm có dưới {min_comments} nhận xét: cần thận trọng khi đọc các từ của nhóm"},
+    "verbatims_off": {"en": "verbatims are turned off in the workbook settings (analyses.nps.verbatims); words "
+                            "and phrases are shown",
+                      "vi": "trích dẫn nguyên văn đã tắt trong thiết lập sổ làm việc (analyses.nps.verbatims); "
+                            "các từ và cụm từ vẫn được hiển thị"},
 })
 #: a sentence for every exclusion code (``n`` answers, and ``days`` for early answers)
 _excluded = i18n.catalog("nps.excluded", {
@@ -515,4 +526,175 @@ def plot_whatif(res, ax=None, locale: str = "en", **kwargs):
     ax.set(xlabel=_t("label_gain", locale),
            title=_t("title_whatif", locale, share=i18n.percent(res.share, locale, digits=0),
                     to=_t(f"to_{res.to}", locale)))
+    return ax
+
+
+# ---------------------------------------------------------------------------------------------------
+# what customers say (nps.comments)
+
+_c = i18n.catalog("nps.comments", {
+    "none": {"en": "No comments.", "vi": "Không có nhận xét."},
+    "count": {"en": "{n} of {answers} answers have a comment ({share}).",
+              "vi": "{n} trên {answers} câu trả lời có nhận xét ({share})."},
+    "count_in": {"en": "{window}: {n} of {answers} answers have a comment ({share}).",
+                 "vi": "{window}: {n} trên {answers} câu trả lời có nhận xét ({share})."},
+    "stand_out": {"en": "{who} ({k} comments) use far more often than the other comments: {items}.",
+                  "vi": "{who} ({k} nhận xét) dùng nhiều hơn hẳn các nhận xét khác: {items}."},
+    "stand_out_none": {"en": "No word or phrase is used significantly more often by one group than by the other "
+                             "comments ({adjust} adjustment within each group).",
+                       "vi": "Không từ hoặc cụm từ nào được một nhóm dùng nhiều hơn các nhận xét khác có ý nghĩa "
+                             "thống kê (hiệu chỉnh {adjust} trong từng nhóm)."},
+    "item_vs": {"en": "“{term}” ({share} of them vs {rest})", "vi": "“{term}” ({share} so với {rest})"},
+    "item": {"en": "“{term}” ({share})", "vi": "“{term}” ({share})"},
+    "frequent": {"en": "{who} ({k} comments), most frequent: {items}.",
+                 "vi": "{who} ({k} nhận xét), thường gặp nhất: {items}."},
+    "group_none": {"en": "{who}: no comments.", "vi": "{who}: không có nhận xét."},
+    "verbatims": {"en": "In their own words ({who}):", "vi": "Nguyên văn ({who}):"},
+    "verbatim": {"en": "“{text}” (score {score})", "vi": "“{text}” (điểm {score})"},
+    "verbatims_none": {"en": "No verbatims for {who}.", "vi": "Không có trích dẫn nguyên văn cho {who}."},
+    "method": {"en": "share of comments using each word or two-word phrase against all the other comments, "
+                     "Agresti-Caffo test of the difference, {adjust} adjustment within each group; Vietnamese "
+                     "words segmented by {segmenter}",
+               "vi": "tỷ lệ nhận xét dùng mỗi từ hoặc cụm hai từ so với mọi nhận xét khác, kiểm định Agresti-Caffo "
+                     "cho chênh lệch, hiệu chỉnh {adjust} trong từng nhóm; tách từ tiếng Việt bằng {segmenter}"},
+    "segment_of": {"en": "{segment}, {category}", "vi": "{segment}, {category}"},
+    "label_share": {"en": "share of comments", "vi": "tỷ lệ nhận xét"},
+    "this_group": {"en": "this group", "vi": "nhóm này"},
+    "other_comments": {"en": "other comments", "vi": "các nhận xét khác"},
+})
+
+
+def _who(segment: str, category: str, locale: str) -> str:
+    words = _t(category, locale)
+    who = _c("segment_of", locale, segment=segment, category=words) if segment else words
+    return who[:1].upper() + who[1:]
+
+
+def _pct(x, locale: str) -> str:
+    return i18n.percent(x, locale, digits=0 if x >= 0.1 or x == 0 else 1)
+
+
+def _group_terms(res, segment: str, category: str) -> pd.DataFrame:
+    t = res.terms
+    if not len(t):
+        return t
+    return t.loc[(t["segment"] == segment) & (t["category"] == category)]
+
+
+def _stand_out_items(mine: pd.DataFrame, locale: str, k: int = 3) -> str:
+    best = mine.loc[(mine["direction"] == "more") & ~mine["covered"]].sort_values("difference", ascending=False).head(k)
+    return ", ".join(_c("item_vs", locale, term=r["phrase"], share=_pct(r["share"], locale),
+                        rest=_pct(r["share_rest"], locale)) for _, r in best.iterrows())
+
+
+def _frequent_items(mine: pd.DataFrame, locale: str, k: int = 3) -> str:
+    return ", ".join(_c("item", locale, term=r["phrase"], share=_pct(r["share"], locale))
+                     for _, r in mine.loc[~mine["covered"]].sort_values("rank").head(k).iterrows())
+
+
+def comments_summary(res, locale: str) -> str:
+    """How many answers have a comment; per group, the words and phrases used far more often than in the
+    other comments (and, without segments, each category's most frequent ones); the method; notes. With
+    no comment at all: "No comments." and nothing else."""
+    if "no_comments" in res.notes:
+        return _c("none", locale)
+    values = {"n": i18n.number(res.n_comments, locale), "answers": i18n.number(res.n_answers, locale),
+                  "share": i18n.percent(res.n_comments / max(res.n_answers, 1), locale, digits=0)}
+    window = window_words(res.start, res.end, locale)
+    lines = [_c("count_in", locale, window=window, **values) if window else _c("count", locale, **values)]
+    found = False
+    for _, cell in res.cells.iterrows():
+        mine = _group_terms(res, cell["segment"], str(cell["category"]))
+        if len(mine) and ((mine["direction"] == "more") & ~mine["covered"]).any():
+            found = True
+            lines.append(_c("stand_out", locale, who=_who(cell["segment"], str(cell["category"]), locale),
+                            k=i18n.number(cell["comments"], locale), items=_stand_out_items(mine, locale)))
+    if not found:
+        lines.append(_c("stand_out_none", locale, adjust=_t(f"adjust_{res.adjust}", locale)))
+    if not res.by:
+        for _, cell in res.cells.iterrows():
+            mine = _group_terms(res, cell["segment"], str(cell["category"]))
+            if len(mine):
+                lines.append(_c("frequent", locale, who=_who("", str(cell["category"]), locale),
+                                k=i18n.number(cell["comments"], locale), items=_frequent_items(mine, locale)))
+    lines.append(i18n.text("common", "method", locale, method=_c(
+        "method", locale, adjust=_t(f"adjust_{res.adjust}", locale),
+        segmenter=res.segmenter)))
+    lines += [notes_line(res.notes, locale), excluded_line(res.excluded, locale)]
+    return "\n".join(line for line in lines if line)
+
+
+def comments_about(res, segment: str, locale: str, *, category: str | None = None, k: int = 3) -> str:
+    """One segment's words per category (standing out first, then the most frequent) and up to ``k``
+    verbatims of ``category`` (the detractors' when None), one per line (each line is escaped where shown)."""
+    if "no_comments" in res.notes:
+        return _c("none", locale)
+    segment = str(segment)
+    category = category or "detractor"
+    check_choice(category, name="category", options=CATEGORIES)
+    lines = []
+    for cat in CATEGORIES:
+        cell = res.cells.loc[(res.cells["segment"] == segment) & (res.cells["category"].astype(str) == cat)]
+        who = _who(segment, cat, locale)
+        if not len(cell) or int(cell["comments"].iloc[0]) == 0:
+            lines.append(_c("group_none", locale, who=who))
+            continue
+        mine = _group_terms(res, segment, cat)
+        n = i18n.number(cell["comments"].iloc[0], locale)
+        if len(mine) and ((mine["direction"] == "more") & ~mine["covered"]).any():
+            lines.append(_c("stand_out", locale, who=who, k=n, items=_stand_out_items(mine, locale)))
+        if len(mine):
+            lines.append(_c("frequent", locale, who=who, k=n, items=_frequent_items(mine, locale)))
+    who = _who(segment, category, locale)
+    if not res.show_verbatims:
+        lines.append(notes_line([{"code": "verbatims_off"}], locale))
+    else:
+        v = res.verbatims
+        v = v.loc[(v["segment"] == segment) & (v["category"] == category)].head(k) if len(v) else v
+        if len(v):
+            lines.append(_c("verbatims", locale, who=who))
+            lines += [_c("verbatim", locale, text=r["comment"], score=int(r["score"])) for _, r in v.iterrows()]
+        else:
+            lines.append(_c("verbatims_none", locale, who=who))
+    return "\n".join(line for line in lines if line)
+
+
+def comments_html(res, locale: str) -> str:
+    """The summary, the shown words and phrases, and the verbatims; every comment and label escaped."""
+    import html
+
+    from ..core.results import html_table
+
+    paras = "".join(f"<p>{html.escape(line)}</p>" for line in comments_summary(res, locale).split("\n"))
+    if "no_comments" in res.notes:
+        return f"<div class='kpi-result'>{paras}</div>"
+    columns = [*res.by, "category", "phrase", "kind", "mentions", "comments", "share", "share_rest", "difference",
+               "p_adj", "direction"]
+    body = html_table(res.table[[c for c in columns if c in res.table.columns]], locale=locale)
+    quotes = ""
+    if len(res.verbatims):
+        items = "".join(
+            f"<li>{html.escape(_who(r['segment'], r['category'], locale))}: "
+            f"<q>{html.escape(r['comment'])}</q> ({html.escape(str(int(r['score'])))})</li>"
+            for _, r in res.verbatims.iterrows())
+        quotes = f"<ul class='kpi-verbatims'>{items}</ul>"
+    return f"<div class='kpi-result'>{paras}{body}{quotes}</div>"
+
+
+def plot_terms(res, ax=None, locale: str = "en", *, segment: str = "", category: str = "detractor", top: int = 10,
+               **kwargs):
+    """A group's most frequent words and phrases: their share of the group's comments (bars) beside their
+    share of the other comments (dots)."""
+    ax = _axes(ax)
+    mine = _group_terms(res, str(segment), category)
+    mine = mine.loc[~mine["covered"]].sort_values("rank").head(top) if len(mine) else mine
+    y = np.arange(len(mine))
+    ax.barh(y, mine["share"] if len(mine) else [], label=_c("this_group", locale), **kwargs)
+    if len(mine):
+        ax.plot(mine["share_rest"], y, "o", color="0.2", label=_c("other_comments", locale))
+        ax.set_yticks(y, [("★ " if d == "more" else "") + str(p) for p, d in zip(mine["phrase"], mine["direction"])])
+        ax.set_ylim(len(mine) - 0.5, -0.5)
+        ax.legend(fontsize="small", frameon=False)
+    ax.xaxis.set_major_formatter(lambda v, _: i18n.percent(v, locale, digits=0))
+    ax.set(xlabel=_c("label_share", locale), title=_who(str(segment), category, locale))
     return ax
