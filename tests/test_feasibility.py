@@ -611,11 +611,15 @@ def test_backtest_refuses_as_stated_when_its_coverage_is_off():
 def test_weights_come_from_the_backtest():
     from kpi_analysis.feasibility.models import weights_from_backtest
 
-    bt = pd.DataFrame({"model": ["ets", "sarima_boot"] * 3, "kind": "total",
-                       "log_score": [-1.0, -4.0, -1.5, -3.0, -0.5, -2.0]})
+    bt = pd.DataFrame({"model": ["ets", "sarima_boot"] * 3, "origin": ["a", "a", "b", "b", "c", "c"],
+                       "kind": "total", "log_score": [-1.0, -4.0, -1.5, -3.0, -0.5, -2.0]})
     w = weights_from_backtest(bt, ("ets", "sarima_boot"))
-    # pseudo-BMA: exp(-3) vs exp(-9)
-    assert w["ets"] == pytest.approx(1 / (1 + math.exp(-6)))
+    # pseudo-BMA+ by hand: the mean over Bayesian-bootstrap weights a ~ Dirichlet(1, 1, 1) of
+    # 1 / (1 + exp(-3 * sum(a * d))), d = the per-origin differences 3, 1.5, 1.5 (Monte Carlo, 200,000 draws)
+    a = np.random.default_rng(5).dirichlet(np.ones(3), size=200_000)
+    by_hand = np.mean(1 / (1 + np.exp(-3 * a @ np.array([3.0, 1.5, 1.5]))))
+    assert w["ets"] == pytest.approx(by_hand, abs=0.003) and w["ets"] + w["sarima_boot"] == pytest.approx(1)
+    assert 0.5 < w["ets"] < 1 / (1 + math.exp(-6))  # between equal weights and plain pseudo-BMA
     assert weights_from_backtest(bt.iloc[:0], ("ets", "sarima_boot")) == {"ets": 0.5, "sarima_boot": 0.5}
     r = feas.assess(_seasonal_series(40), target=0.1, target_period="2026-Q2", n_paths=300, backtest_origins=4)
     scores = r.backtest[r.backtest["kind"] == "total"].groupby("model")["log_score"].sum()

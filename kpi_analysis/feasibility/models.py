@@ -243,16 +243,26 @@ def log_score(totals: np.ndarray, actual: float, log: bool) -> float:
     return math.log(max(dens, 1e-12))
 
 
-def weights_from_backtest(bt: pd.DataFrame, models) -> dict[str, float]:
-    """Model weights from the backtest: pseudo Bayesian model averaging on the period totals,
-    w_m proportional to exp(sum over origins of the log predictive density of the actual total)
-    (Yao, Vehtari, Simpson & Gelman 2018, section 3.1). Equal weights without a backtest."""
-    tot = bt[(bt["kind"] == "total") & bt["model"].isin(list(models))] if len(bt) else bt
+def weights_from_backtest(bt: pd.DataFrame, models, *, draws: int = 1000) -> dict[str, float]:
+    """Model weights from the backtest: pseudo-BMA+ on the period totals (Yao, Vehtari, Simpson &
+    Gelman 2018, section 3.2). Pseudo-BMA weighs model m by exp(elpd_m), the sum over origins of the
+    log predictive density of the actual total; with a handful of origins one surprise gives a weight
+    of 0 or 1 and the combination loses the other model's spread (measured: 60% coverage of a nominal
+    80% on 32-month random walks). The "+" averages those weights over ``draws`` Bayesian-bootstrap
+    reweightings of the origins (Dirichlet(1, ..., 1)), which pulls them toward equal weights as much
+    as the origins disagree. Deterministic (a fixed seed). Equal weights without a backtest.
+    """
+    models = list(models)
+    tot = bt[(bt["kind"] == "total") & bt["model"].isin(models)] if len(bt) else bt
     if not len(tot) or "log_score" not in tot:
         return {m: 1 / len(models) for m in models}
-    elpd = tot.groupby("model")["log_score"].sum().reindex(list(models)).fillna(-np.inf).to_numpy(float)
-    w = np.exp(elpd - np.max(elpd))
-    w = w / w.sum()
+    lpd = tot.pivot_table(index="origin", columns="model", values="log_score", aggfunc="sum")
+    lpd = lpd.reindex(columns=models).fillna(math.log(1e-12)).to_numpy(float)  # (origins, models)
+    n = lpd.shape[0]
+    alpha = np.random.default_rng(20261028).dirichlet(np.ones(n), size=draws)  # (draws, origins)
+    z = n * alpha @ lpd  # (draws, models)
+    w = np.exp(z - z.max(axis=1, keepdims=True))
+    w = (w / w.sum(axis=1, keepdims=True)).mean(axis=0)
     return {m: float(x) for m, x in zip(models, w, strict=True)}
 
 
