@@ -38,7 +38,7 @@ PROCESSES = {
     "sar48": (("seasonal AR, 48 months of history: log scale, drift 0.005, seasonal amplitude 0.2, "
                "(1 - 0.5 B)(1 - 0.5 B^12) x = e, SD 0.05"), 48),
 }
-REPLICATES = {"rw14": 60, "rw20": 60, "rw32": 30, "sar48": 30}
+REPLICATES = {"rw14": 200, "rw20": 200, "rw32": 120, "sar48": 120}
 FUTURE = 5  # 2026-11 .. 2027-03: the quarter is the last three
 WORKERS = 2
 
