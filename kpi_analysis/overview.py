@@ -61,6 +61,7 @@ _LABELS = i18n.catalog("overview.records", {
     "p_hit_modest": {"en": "P(hit the +5% target)", "vi": "Xác suất đạt mục tiêu +5%"},
     "verdict": {"en": "Verdict", "vi": "Kết luận"},
     "verdict_modest": {"en": "Verdict, +5% target", "vi": "Kết luận, mục tiêu +5%"},
+    "won_value_actual": {"en": "Won deal value, report period", "vi": "Giá trị hợp đồng thành công, kỳ báo cáo"},
     "team_conversion": {"en": "Team conversion", "vi": "Tỷ lệ chuyển đổi của cả nhóm"},
     "funnel_phi": {"en": "Overdispersion (phi)", "vi": "Độ phân tán vượt mức (phi)"},
     "reps_persistent_under": {"en": "Reps persistently below", "vi": "Nhân viên thấp hơn kéo dài"},
@@ -91,8 +92,8 @@ _LABELS = i18n.catalog("overview.records", {
     "nps_what_if_gain": {"en": "Gain if 10% of detractors became passives", "vi": "Mức tăng nếu 10% người phản đối thành trung lập"},
     "nps_responses_for_5_points": {"en": "Answers for a ±5-point interval", "vi": "Số câu trả lời cần cho khoảng ±5 điểm"},
 })
-_UNITS = {"p_hit": "share", "p_hit_modest": "share", "team_conversion": "share", "promo_lift": "share",
-          "promo_lift_ci": "share", "promo_mde": "share", "promo_p_value": "ratio",
+_UNITS = {"p_hit": "share", "p_hit_modest": "share", "won_value_actual": "money", "team_conversion": "share",
+          "promo_lift": "share", "promo_lift_ci": "share", "promo_mde": "share", "promo_p_value": "ratio",
           "promo_incremental_total": "money", "promo_days_needed": "count", "nps": "points", "nps_ci": "points",
           "nps_answers": "count", "nps_latest_change": "points", "nps_what_if_gain": "points",
           "nps_responses_for_5_points": "count", "funnel_phi": "ratio"}

@@ -159,6 +159,11 @@ _t = i18n.catalog("report", {
     "skip_no_test_ended": {"en": "No promotion test ended in {period} (the last one in {file} ended on {last}).",
                            "vi": "Không có thử nghiệm khuyến mãi nào kết thúc trong {period} (thử nghiệm gần nhất "
                                  "trong {file} kết thúc ngày {last})."},
+    "skip_period_week": {"en": "Not in a weekly report: targets are set for months, quarters and years.",
+                         "vi": "Không có trong báo cáo tuần: mục tiêu được đặt theo tháng, quý và năm."},
+    "skip_period_month": {"en": "Not in a monthly report.", "vi": "Không có trong báo cáo tháng."},
+    "skip_period_quarter": {"en": "Not in a quarterly report.", "vi": "Không có trong báo cáo quý."},
+    "skip_period_year": {"en": "Not in a yearly report.", "vi": "Không có trong báo cáo năm."},
     "notice_partial": {"en": "Partial data, published on purpose (--allow-partial): {tables} do not cover "
                              "{period} completely.",
                        "vi": "Dữ liệu chưa đủ, được phát hành có chủ ý (--allow-partial): {tables} chưa bao "
@@ -851,7 +856,9 @@ def notebook_requirements(notebook: str | os.PathLike) -> dict:
     Keys: ``tables`` (every one needed), ``any_table`` (at least one), ``file_parameters`` (parameters
     naming a file in the data folder, e.g. the promotion schedule), ``ended_in_period`` (parameters naming
     a promotion schedule: the page is about the tests that ended in the report's period, and is skipped
-    when none did). A notebook without them needs nothing.
+    when none did), ``period_kinds`` (the report periods it answers for, e.g.
+    ``["month", "quarter", "year"]``: the feasibility page has nothing to say in a weekly report). A
+    notebook without them needs nothing.
     """
     import nbformat
 
@@ -875,6 +882,13 @@ def skip_reason(requires: Mapping, workbook, parameters: Mapping) -> dict | None
         if parameters.get(name) and (why := no_test_ended(Path(workbook.data_dir) / str(parameters[name]),
                                                           parameters.get("period"))):
             return why
+    kinds = requires.get("period_kinds") or []
+    if kinds and parameters.get("period"):
+        from .core.periods import parse_period
+
+        kind = parse_period(str(parameters["period"])).kind
+        if kind not in kinds:
+            return {"code": "period_kind", "kind": kind, "kinds": list(kinds)}
     return None
 
 
@@ -1197,6 +1211,8 @@ def skip_text(skip: Mapping, locale: str) -> str:
         return _t("skip_no_test_ended", locale, file=skip.get("file", ""),
                   period=_period_label(skip.get("period", ""), locale),
                   last=i18n.date(skip.get("last", ""), locale))
+    if skip.get("code") == "period_kind":
+        return _t(f"skip_period_{skip.get('kind')}", locale)
     return _t("skip_missing_tables", locale, tables=", ".join(skip.get("tables") or []))
 
 

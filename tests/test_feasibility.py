@@ -16,6 +16,7 @@ import json
 import math
 import re
 import warnings
+from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -27,6 +28,7 @@ from kpi_analysis import feasibility as feas
 from kpi_analysis import i18n
 from kpi_analysis.core.results import excluded
 from kpi_analysis.feasibility import present, stats
+from kpi_analysis.feasibility.models import mixture_quantiles
 
 SEED = 20261028
 
@@ -151,9 +153,13 @@ def _random_walk_case(seed, n=96, sigma=0.04, drift=0.008):
 
 
 def test_p_hit_recovers_true_probability_on_known_model():
-    # Tolerance (stated in the report): across 6 series of 8 years, the mean P(hit) is within 0.08 of
+    # Tolerance (stated in the report): across 6 series of 8 years, the mean P(hit) is within 0.12 of
     # the truth at each of three targets and the mean absolute error is below 0.2. Estimation error
-    # from a finite history, not Monte Carlo error (SE < 0.01), dominates.
+    # from a finite history, not Monte Carlo error (SE < 0.01), dominates: the models do not know the
+    # drift, and the damped trend and the parameter draws make their predictive distribution wider and
+    # a little lower than the true model's (each model puts about 0.80 on the true 90% quantile; the
+    # undamped ETS without parameter uncertainty put 0.89 there, but covered 43% of a 20-month random
+    # walk's quarters at a nominal 80%: see test_intervals_calibrated_on_short_random_walks).
     true = np.array([0.9, 0.5, 0.1])
     est = []
     for rep in range(6):
@@ -162,7 +168,7 @@ def test_p_hit_recovers_true_probability_on_known_model():
                         basis="absolute", n_paths=1000, backtest_origins=0)
         est.append([r.p_hit_at(float(q)) for q in targets])
     est = np.array(est)
-    assert np.all(np.abs(est.mean(axis=0) - true) < 0.08), est.mean(axis=0)
+    assert np.all(np.abs(est.mean(axis=0) - true) < 0.12), est.mean(axis=0)
     assert np.all(np.abs(est - true).mean(axis=0) < 0.2), np.abs(est - true).mean(axis=0)
     assert np.all(np.diff(est, axis=1) <= 0)  # higher targets are never more likely
 
@@ -212,17 +218,22 @@ def test_result_contract(quarter):
     r = quarter
     assert set(r.table["model"]) == {"ets", "sarima_boot"}
     assert r.p_hit_low <= r.p_hit <= r.p_hit_high
-    assert r.p_hit == pytest.approx(r.table["p_hit"].mean())
+    # the combination is weighted by the backtest (not equal weights): weights sum to one
+    w = r.table.set_index("model")["weight"]
+    assert w.sum() == pytest.approx(1.0) and r.headline()["weights"] == pytest.approx(w.to_dict())
+    assert r.p_hit == pytest.approx((r.table["weight"] * r.table["p_hit"]).sum())
+    assert "backtest-weighted" in r.method
     assert r.forecast_low < r.forecast_median < r.forecast_high
     assert r.target == pytest.approx(1.15 * r.baseline)
     assert r.verdict in feas.VERDICTS
     json.dumps(r.headline(), allow_nan=False)
     assert r.headline()["p_hit_by_model"].keys() == {"ets", "sarima_boot"}
-    assert r.n_backtest == 6 and 0 <= r.coverage <= 1
+    assert r.n_backtest == 3 and 0 <= r.coverage <= 1  # 3 origins: the combined forecast's intervals
+    assert r.calibration in ("calib_good", "calib_unknown", "calib_narrow", "calib_wide")
     for loc in i18n.LOCALES:
         text = r.summary(loc)
         assert "20261028" in text and r._repr_html_()
-    assert "cùng kỳ" in r.summary("vi") and "Xác suất đạt" in r.summary("vi")
+    assert "cùng kỳ" in r.summary("vi") and "xác suất" in r.summary("vi")
     smart = r.smart_table("en").set_index("criterion")["status"]
     assert smart["specific"] == "pass" and smart["relevant"] == "pass" and smart["time-bound"] == "pass"
     assert set(r.smart["status"]) <= {"pass", "warn", "fail"}
@@ -248,8 +259,8 @@ def test_bases_agree_on_the_same_absolute_target(quarter):
 
 def _at_p_hit(r, p):
     """The result for the absolute target that a share ``p`` of the simulated totals reaches."""
-    pooled = np.concatenate(list(r.totals.values()))
-    return r.retarget(float(np.quantile(pooled, 1 - p)), basis="absolute")
+    weights = dict(zip(r.simulation.models, r.table["weight"], strict=True))
+    return r.retarget(float(mixture_quantiles(r.totals, weights, [1 - p])[0]), basis="absolute")
 
 
 def test_verdict_bands_for_known_p_hit(quarter):
@@ -295,7 +306,9 @@ def test_backtest_is_rolling_origin():
     bt = r.backtest
     assert bt["origin"].nunique() == 4 and set(bt["kind"]) == {"month", "total"}
     assert (bt.loc[bt["kind"] == "month", "horizon"].max()) == r.horizon
-    assert r.coverage == pytest.approx(bt.loc[bt["kind"] == "total", "inside"].mean())
+    combined = bt[(bt["model"] == "combined") & (bt["kind"] == "total")]
+    assert len(combined) == r.n_backtest == 4
+    assert r.coverage == pytest.approx(combined["inside"].mean())
 
 
 def test_report_month_cuts_history_and_counts_it():
@@ -305,8 +318,11 @@ def test_report_month_cuts_history_and_counts_it():
     assert r.headline()["excluded"] == {"after_period": 6}
     assert present.excluded_text(r.excluded[0], "en") == "6 month(s) after the report month 2025-06"
     assert present.excluded_text(r.excluded[0], "vi") == "6 tháng sau tháng báo cáo 2025-06"
-    with pytest.raises(ValueError, match="report month"):
-        feas.assess(y, target=0.1, target_period="2025-Q3", period="2025-Q2")
+    # a quarter or a year as the report period: history to its last month (issue 19)
+    q = feas.assess(y, target=0.1, target_period="2025-Q3", period="2025-Q2", n_paths=200, backtest_origins=0)
+    assert q.last_month == "2025-06" and q.p_hit == r.p_hit
+    with pytest.raises(ValueError, match="weeks"):
+        feas.assess(y, target=0.1, target_period="2025-Q3", period="2025-W20")
 
 
 def test_default_target_period_and_parse():
@@ -509,3 +525,207 @@ def test_sample_revenue_verdicts(sample_table):
     # Planted: lead volume grows ~10% a year, conversion and deal size are flat.
     assert d.loc["leads", "past_median"] == pytest.approx(0.10, abs=0.05)
     assert abs(d.loc["conversion", "past_median"]) < 0.08
+
+
+# ------------------------------------------------------------------------------ calibrated intervals (issue 15, #2)
+#: AirPassengers (Box & Jenkins 1976, series G): monthly international airline passengers (thousands),
+#: January 1949 to December 1960, as shipped with R (datasets::AirPassengers)
+AIR_PASSENGERS = [
+    112, 118, 132, 129, 121, 135, 148, 148, 136, 119, 104, 118, 115, 126, 141, 135, 125, 149, 170, 170, 158, 133,
+    114, 140, 145, 150, 178, 163, 172, 178, 199, 199, 184, 162, 146, 166, 171, 180, 193, 181, 183, 218, 230, 242,
+    209, 191, 172, 194, 196, 196, 236, 235, 229, 243, 264, 272, 237, 211, 180, 201, 204, 188, 235, 227, 234, 264,
+    302, 293, 259, 229, 203, 229, 242, 233, 267, 269, 270, 315, 364, 347, 312, 274, 237, 278, 284, 277, 317, 313,
+    318, 374, 413, 405, 355, 306, 271, 306, 315, 301, 356, 348, 355, 422, 465, 467, 404, 347, 305, 336, 340, 318,
+    362, 348, 363, 435, 491, 505, 404, 359, 310, 337, 360, 342, 406, 396, 420, 472, 548, 559, 463, 407, 362, 405,
+    417, 391, 419, 461, 472, 535, 622, 606, 508, 461, 390, 432]
+
+
+def test_air_passengers_p_hit_of_plus_20_percent_in_1960():
+    # Reference (issue 15): with data to December 1959, +20% passengers in 1960 over 1959. The undamped
+    # log-trend ETS put it at 27%; AutoARIMA (the airline model on logs) at 13%; the actual growth was 11%,
+    # so the target was missed. The calibrated model set must be far from 27%, near AutoARIMA.
+    assert len(AIR_PASSENGERS) == 144 and sum(AIR_PASSENGERS) == 40363  # the published series
+    y = pd.Series(AIR_PASSENGERS, index=pd.date_range("1949-01-01", periods=144, freq="MS"), name="passengers")
+    assert y["1960"].sum() / y["1959"].sum() - 1 == pytest.approx(0.1117, abs=5e-4)
+    r = feas.assess(y, target=0.20, target_period="1960", period="1959-12", n_paths=1000)
+    assert 0.05 <= r.p_hit <= 0.18, r.table  # was 20% (equal weights of ETS 26% and SARIMA-boot 14%)
+    by_model = r.table.set_index("model")["p_hit"]
+    assert by_model["ets"] < 0.2  # the damped trend: the undamped one said 26-27%
+    assert r.verdict == "unrealistic"
+    # the actual 1960 total (5,714) lies inside the combined 80% interval
+    assert r.forecast_low <= y["1960"].sum() <= r.forecast_high
+    assert r.weights.keys() == {"ets", "sarima_boot"} and sum(r.weights.values()) == pytest.approx(1.0)
+
+
+def test_ets_filter_matches_statsmodels():
+    # Independent implementation: the vectorised ETS(A,Ad,A)/(A,Ad,N) recursion that runs the parameter
+    # draws gives statsmodels' own SSE, final states and point forecasts at the fitted parameters.
+    from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+
+    from kpi_analysis.feasibility.models import ets_filter
+
+    z = np.log(_seasonal_series(40).to_numpy())
+    for seasonal in (True, False):
+        kw = {"error": "add", "trend": "add", "damped_trend": True}
+        if seasonal:
+            kw.update(seasonal="add", seasonal_periods=12)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model = ETSModel(z, **kw)
+            fit = model.fit(disp=False)
+        sse, level, trend, season, phi = ets_filter(z, fit.params, model.param_names, seasonal)
+        assert sse[0] == pytest.approx(fit.sse, rel=1e-9)
+        assert level[0] == pytest.approx(fit.level[-1], rel=1e-12)
+        h = np.arange(1, 15)
+        mine = level[0] + np.cumsum(phi[0] ** h) * trend[0] + (season[0][(h - 1) % 12] if seasonal else 0)
+        assert np.allclose(mine, fit.forecast(14), rtol=0, atol=1e-10)
+
+
+def test_flat_series_with_target_zero_is_not_unrealistic():
+    # A KPI that never moved, asked to stay where it is: rounding noise in the summed paths made 91.5%
+    # of them "miss" by 1e-13, so the verdict was "unrealistic" (P(hit) 8.5%).
+    y = pd.Series(100.0, index=pd.date_range("2023-01-01", periods=30, freq="MS"), name="orders")
+    r = feas.assess(y, target=0.0, target_period="2025-Q3", n_paths=300, backtest_origins=0)
+    assert r.p_hit == 1.0 and r.verdict != "unrealistic"
+    assert "note_flat" in r.headline()["notes"]
+    assert "do not vary" in r.summary() and "không thay đổi" in r.summary("vi")
+    assert r.retarget(0.01).p_hit == 0.0
+
+
+def test_backtest_refuses_as_stated_when_its_coverage_is_off():
+    # 3 of 6 past 80% intervals held the actual: a binomial test passes it (p = 0.10), but half missed.
+    assert stats.calibration(0.5, 6, 0.8) != "calib_good"
+    assert stats.calibration(5 / 6, 6, 0.8) == "calib_good"
+    assert stats.calibration(0.8, 3, 0.8) == "calib_unknown"  # too few to confirm
+    assert stats.calibration(0.55, 40, 0.8) == "calib_narrow" and stats.calibration(0.98, 50, 0.8) == "calib_wide"
+    # on a result whose backtest missed: the sentence does not say "as stated" without a "cannot"
+    y = _seasonal_series(40, noise=0.002, growth=0.0)
+    y.iloc[-4:] *= 1.5  # a jump nobody could forecast, inside the backtest's windows
+    r = feas.assess(y, target=0.1, target_period="2026-Q2", n_paths=300, backtest_origins=4)
+    assert r.calibration != "calib_good", (r.coverage, r.calibration)
+    text = r.summary()
+    assert "can be used as stated" not in text.replace("cannot be used as stated", "").replace(
+        "confirm that P(hit) can be used as stated", "")
+
+
+def test_weights_come_from_the_backtest():
+    from kpi_analysis.feasibility.models import weights_from_backtest
+
+    bt = pd.DataFrame({"model": ["ets", "sarima_boot"] * 3, "origin": ["a", "a", "b", "b", "c", "c"],
+                       "kind": "total", "log_score": [-1.0, -4.0, -1.5, -3.0, -0.5, -2.0]})
+    w = weights_from_backtest(bt, ("ets", "sarima_boot"))
+    # pseudo-BMA+ by hand: the mean over Bayesian-bootstrap weights a ~ Dirichlet(1, 1, 1) of
+    # 1 / (1 + exp(-3 * sum(a * d))), d = the per-origin differences 3, 1.5, 1.5 (Monte Carlo, 200,000 draws)
+    a = np.random.default_rng(5).dirichlet(np.ones(3), size=200_000)
+    by_hand = np.mean(1 / (1 + np.exp(-3 * a @ np.array([3.0, 1.5, 1.5]))))
+    assert w["ets"] == pytest.approx(by_hand, abs=0.003) and w["ets"] + w["sarima_boot"] == pytest.approx(1)
+    assert 0.5 < w["ets"] < 1 / (1 + math.exp(-6))  # between equal weights and plain pseudo-BMA
+    assert weights_from_backtest(bt.iloc[:0], ("ets", "sarima_boot")) == {"ets": 0.5, "sarima_boot": 0.5}
+    r = feas.assess(_seasonal_series(40), target=0.1, target_period="2026-Q2", n_paths=300, backtest_origins=4)
+    scores = r.backtest[r.backtest["kind"] == "total"].groupby("model")["log_score"].sum()
+    assert (r.weights["ets"] > r.weights["sarima_boot"]) == (scores["ets"] > scores["sarima_boot"])
+
+
+def test_intervals_calibrated_on_short_random_walks():
+    # The issue's process: log random walk, drift 0.01, monthly SD 0.06, 20 months of history; the 80%
+    # interval of the next quarter's total (two months ahead) held the actual 31% of the time with the
+    # undamped ETS. 40 series (a quick run; the calibration study runs hundreds): at least 60% here.
+    inside = 0
+    for rep in range(40):
+        rng = np.random.default_rng(1000 + rep)
+        z = math.log(1000) + np.cumsum(rng.normal(0.01, 0.06, 25))
+        y = pd.Series(np.exp(z[:20]), index=pd.date_range("2025-03-01", periods=20, freq="MS"), name="kpi")
+        actual = float(np.exp(z[22:25]).sum())  # 2027-Q1 after data to 2026-10
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            r = feas.assess(y, target=actual, basis="absolute", target_period="2027-Q1", n_paths=400,
+                            backtest_origins=0)
+        inside += r.forecast_low <= actual <= r.forecast_high
+    assert inside / 40 >= 0.6, inside
+
+
+# ------------------------------------------------------------------------------ report cadences (issue 19)
+def test_coming_period_of_the_same_kind_and_weeks_refused():
+    assert feas.coming_period("2026-10") == "2026-11" and feas.coming_period("2026-12") == "2027-01"
+    assert feas.coming_period("2026-Q3") == "2026-Q4" and feas.coming_period("2026-Q4") == "2027-Q1"
+    assert feas.coming_period("2025") == "2026"
+    with pytest.raises(ValueError, match="weekly report"):
+        feas.coming_period("2026-W43")
+
+
+@pytest.mark.parametrize("period, target_period, last", [("2026-Q2", "2026-Q3", "2026-06"),
+                                                         ("2025", "2026", "2025-12"),
+                                                         ("2026-05", "2026-06", "2026-05")])
+def test_report_period_of_each_kind_assesses_the_coming_one(period, target_period, last):
+    y = _seasonal_series(48, start="2022-07-01")  # to 2026-06
+    r = feas.assess(y, target=0.1, target_period=feas.coming_period(period), period=period, n_paths=200,
+                    backtest_origins=0)
+    assert r.period == target_period and r.last_month == last
+
+
+def test_weekly_report_skips_the_feasibility_page():
+    import nbformat
+
+    from kpi_analysis import report
+
+    path = Path(__file__).resolve().parents[1] / "notebooks" / "01_kpi_feasibility.ipynb"
+    requires = report.notebook_requirements(path)
+    assert requires["period_kinds"] == ["month", "quarter", "year"]
+
+    class Workbook:
+        data_dir = "."
+
+        def has(self, table):
+            return True
+
+    skip = report.skip_reason(requires, Workbook(), {"period": "2026-W43"})
+    assert skip == {"code": "period_kind", "kind": "week", "kinds": ["month", "quarter", "year"]}
+    assert "weekly report" in report.skip_text(skip, "en") and "báo cáo tuần" in report.skip_text(skip, "vi")
+    for period in ("2026-10", "2026-Q3", "2025"):
+        assert report.skip_reason(requires, Workbook(), {"period": period}) is None
+    assert nbformat.read(str(path), as_version=4)  # the notebook itself stays valid
+
+
+# ------------------------------------------------------------------------------ the page a manager reads (issue 17)
+def test_answer_begins_with_the_verdict_and_names_won_deal_value(quarter):
+    en, vi = quarter.summary("en"), quarter.summary("vi")
+    assert en.startswith(f"Verdict: {present.verdict_label(quarter.verdict, 'en')} — ")
+    assert vi.startswith(f"Kết luận: {present.verdict_label(quarter.verdict, 'vi')} — ")
+    # "revenue" of the lead table is the won deal value, not the shop sales the scorecard calls revenue
+    assert "won deal value" in en.split("\n")[0] and "revenue" not in en.lower()
+    assert i18n.term("won_value", "vi") in vi.split("\n")[0] and "doanh thu" not in vi.lower()
+    assert "VND" in en.split("\n")[0]  # money in the workbook's currency, short scales
+    for bad in i18n.rejected_terms():
+        assert bad not in vi
+
+
+def test_second_scenario_is_labelled(quarter):
+    modest = quarter.retarget(0.05)
+    en = modest.summary("en", scenario=True)
+    assert en.startswith("Scenario: target +5.0% vs the same period last year.\nVerdict: ")
+    assert modest.summary("vi", scenario="mục tiêu vừa phải").startswith("Kịch bản: mục tiêu vừa phải.")
+    assert quarter.summary("en").startswith("Verdict:")
+
+
+@pytest.mark.parametrize("kind", ["fan", "totals", "drivers"])
+def test_chart_axes_carry_units_without_offsets(kind):
+    from matplotlib.ticker import ScalarFormatter
+
+    leads = _leads(30, deal=50e6)
+    r = feas.assess(leads, target=0.2, target_period="2026-Q3", n_paths=200, backtest_origins=0, currency="VND")
+    fig, ax = plt.subplots()
+    r.plot(ax=ax, kind=kind, locale="en")
+    fig.canvas.draw()
+    axis = {"fan": ax.yaxis, "totals": ax.xaxis, "drivers": ax.xaxis}[kind]
+    assert not isinstance(axis.get_major_formatter(), ScalarFormatter)
+    ticks = [t.get_text() for t in axis.get_ticklabels() if t.get_text()]
+    assert ticks and not any("e+" in t or "1e" in t for t in ticks)
+    assert ax.yaxis.get_offset_text().get_text() == "" and ax.xaxis.get_offset_text().get_text() == ""
+    if kind == "drivers":
+        assert all(t.endswith("%") for t in ticks)
+    else:
+        assert any(t.startswith("VND") and t.endswith((" m", " bn")) for t in ticks), ticks
+        assert "(VND)" in (ax.get_ylabel() if kind == "fan" else ax.get_xlabel())
+    if kind == "totals":
+        assert all(t.get_text().endswith("%") for t in ax.yaxis.get_ticklabels() if t.get_text())
+    plt.close(fig)

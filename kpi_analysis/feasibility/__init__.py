@@ -15,7 +15,7 @@ The package, split by job:
 - :mod:`.present`: the en/vi sentences, tables and plots;
 - :mod:`.api`: the public functions.
 """
-from .api import assess, default_target_period, lookup_perspective, parse_period
+from .api import assess, coming_period, default_target_period, lookup_perspective, parse_period
 from .reduce import monthly_drivers, reduce
 from .results import Feasibility
 from .stats import BASES, DEFAULT_BANDS, DIRECTIONS, DRIVERS, MODELS, SEED, VERDICTS, p_hit_from_paths
@@ -30,6 +30,7 @@ __all__ = [
     "VERDICTS",
     "Feasibility",
     "assess",
+    "coming_period",
     "default_target_period",
     "lookup_perspective",
     "monthly_drivers",

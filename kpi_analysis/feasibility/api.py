@@ -31,9 +31,9 @@ from . import stats
 from .results import Feasibility, Question, Simulation
 from .stats import BASES, DEFAULT_BANDS, DIRECTIONS, MODELS, SEASON, SEED
 
-__all__ = ["assess", "default_target_period", "evaluate", "lookup_perspective", "parse_period"]
+__all__ = ["assess", "coming_period", "default_target_period", "evaluate", "lookup_perspective", "parse_period"]
 
-EMPTY_BACKTEST = ["model", "origin", "horizon", "kind", "actual", "low", "high", "inside"]
+EMPTY_BACKTEST = ["model", "origin", "horizon", "kind", "actual", "low", "high", "log_score", "inside"]
 
 
 # --------------------------------------------------------------------------------------------- periods
@@ -91,6 +91,24 @@ default_target_period("2026-12", "year")
         year, q = (start.year + 1, 1) if q == 4 else (start.year, q + 1)
         return f"{year}-Q{q}"
     return str(start.year + 1)
+
+
+def coming_period(period: str) -> str:
+    """The period a report for ``period`` assesses targets for: the next one of the same kind, a month
+    after a month, a quarter after a quarter, a year after a year. Targets are not set for weeks, so a
+    week is refused (a weekly report leaves the feasibility page out, with the note ``note_weekly``).
+
+    Examples
+    --------
+    >>> coming_period("2026-10"), coming_period("2026-Q4"), coming_period("2026")
+    ('2026-11', '2027-Q1', '2027')
+    """
+    p = parse_report_period(period)
+    if p.kind == "week":
+        from .present import note_text
+
+        raise ValueError(f"period {p.text!r}: " + note_text(note("note_weekly"), "en"))
+    return p.shift(1).text
 
 
 @keyword_only("kpi")
@@ -159,8 +177,10 @@ def assess(data, *, target: float, target_period: str, period: str | None = None
         ``"2027"``. Months of the period already in the history count with their actual values.
         (Formerly ``period``, the third positional argument.)
     period : str, optional
-        The report month ``"YYYY-MM"``: the last month of history to use; later months are excluded
-        (and counted). Default: every month of the history. (Formerly ``as_of``.)
+        The report period: a month ``"YYYY-MM"``, a quarter ``"YYYY-Qn"`` or a year ``"YYYY"``, whose last
+        month is the last month of history to use; later months are excluded (and counted). Default:
+        every month of the history. A week is refused (targets are not set for weeks; see
+        :func:`coming_period`). (Formerly ``as_of``, a month.)
     basis : {"same_period_last_year", "last_12_months", "absolute"}, default "same_period_last_year"
         What a growth target is measured against: the same months one year earlier (simulated
         jointly with the target period if they are not all observed yet), or the last 12 months of
@@ -334,9 +354,15 @@ def _simulate(question: Question, prep, models: tuple, *, backtest_origins: int,
                           n_paths=min(question.n_paths, 500), level=question.interval, seed_seq=bt_seq)
     else:
         bt = pd.DataFrame(columns=EMPTY_BACKTEST)
+    weights = mdl.weights_from_backtest(bt, models)
+    if len(models) > 1 and not (bt["kind"] == "total").any():
+        notes.append(note("note_equal_weights"))
+    z = np.log(prep.y.to_numpy()) if prep.log else prep.y.to_numpy()
+    if np.ptp(z) == 0:
+        notes.append(note("note_flat", n=len(prep.y)))
     return Simulation(prepared=prep, paths=paths, future=future, models=models, model_keys=keys, backtest=bt,
                       horizon=horizon, last=last, drivers=hist.monthly_drivers_by_month(drivers, last),
-                      excluded=tuple(exclusions), notes=tuple(notes))
+                      excluded=tuple(exclusions), notes=tuple(notes), weights=weights)
 
 
 # ------------------------------------------------------------------------------------------ scoring
@@ -351,9 +377,10 @@ def evaluate(question: Question, simulation: Simulation, *, target: float, basis
     _check_target(target, basis)
     s = _score(q, sim, target=target, basis=basis, notes=notes)
     p_by = {m: stats.p_hit_from_paths(s["totals"][m], s["targets"][m], direction=q.direction) for m in sim.paths}
-    p_hit = float(np.mean(list(p_by.values())))
-    pooled = np.concatenate(list(s["totals"].values()))
+    w = sim.weights or {m: 1 / len(sim.paths) for m in sim.paths}
+    p_hit = float(sum(w[m] * p_by[m] for m in sim.paths))
     qlo, qhi = (1 - q.interval) / 2, 1 - (1 - q.interval) / 2
+    f_lo, f_med, f_hi = mdl.mixture_quantiles(s["totals"], w, [qlo, 0.5, qhi])
     verdict = stats.verdict(p_hit, q.bands)  # on P(hit) rounded to 0.01 (about its Monte Carlo SE)
     ly_mean = s["ly_mean"]
     target_growth = target if basis == "same_period_last_year" else (
@@ -364,8 +391,9 @@ def evaluate(question: Question, simulation: Simulation, *, target: float, basis
     if q.direction == "lower_is_better" and np.isfinite(g_pct):
         g_pct = 1 - g_pct  # share of past changes that were *better* (lower) than the target asks
     table, bt = _model_table(sim, s["totals"], p_by, qlo, qhi)
-    n_bt = int((bt["kind"] == "total").sum()) if len(bt) else 0
-    if 0 < n_bt < 10:
+    combined = bt[(bt["model"] == "combined") & (bt["kind"] == "total")] if len(bt) else bt
+    n_bt = len(combined)
+    if 0 < n_bt < stats.MIN_CALIBRATION_FORECASTS:
         notes.append(note("note_backtest_few", n=n_bt))
     drivers = stats.driver_table(sim.drivers, start=q.start, months=q.months, growth=target_growth,
                                  ly_known=s["ly_known"])
@@ -375,18 +403,22 @@ def evaluate(question: Question, simulation: Simulation, *, target: float, basis
                               n_months=len(sim.prepared.y), basis=basis, baseline=s["baseline"], p_hit=p_hit,
                               verdict=verdict, horizon=sim.horizon, max_horizon=q.max_horizon)
     log = "log scale" if sim.prepared.log else "original scale"
-    method = (f"simulated paths summed over the period ({'; '.join(sim.model_keys)}; {log}); "
-              "equal-weight combination; rolling-origin backtest")
+    weighting = "backtest-weighted combination" if n_bt else "equal-weight combination"
+    method = (f"simulated paths with parameter uncertainty summed over the period ({'; '.join(sim.model_keys)}; "
+              f"{log}); {weighting}; rolling-origin backtest")
+    month_rows = bt[(bt["kind"] == "month") & (bt["model"] != "combined")] if len(bt) else bt
     return Feasibility(
         kpi=q.kpi, period=q.target_period, basis=basis, target_input=float(target), target=s["target_abs"],
         baseline=float(s["baseline"]), target_growth=float(target_growth), direction=q.direction, p_hit=p_hit,
         p_hit_low=float(min(p_by.values())), p_hit_high=float(max(p_by.values())), verdict=verdict,
-        forecast_median=float(np.median(pooled)), forecast_mean=float(np.mean(pooled)),
-        forecast_low=float(np.quantile(pooled, qlo)), forecast_high=float(np.quantile(pooled, qhi)),
+        forecast_median=float(f_med), forecast_mean=float(sum(w[m] * np.mean(s["totals"][m]) for m in sim.paths)),
+        forecast_low=float(f_lo), forecast_high=float(f_hi),
         observed_months=int(s["n_obs"]), observed_value=float(s["obs_val"]) if s["n_obs"] else 0.0,
         horizon=sim.horizon, growth_percentile=g_pct, n_growth_history=len(past),
-        coverage=float(bt.loc[bt["kind"] == "total", "inside"].mean()) if n_bt else math.nan,
-        coverage_month=float(bt.loc[bt["kind"] == "month", "inside"].mean()) if n_bt else math.nan,
+        coverage=float(combined["inside"].mean()) if n_bt else math.nan,
+        coverage_month=float(month_rows["inside"].mean()) if len(month_rows) else math.nan,
+        calibration=stats.calibration(float(combined["inside"].mean()), n_bt, q.interval) if n_bt else "calib_none",
+        weights={k: float(w[m]) for m, k in zip(sim.models, sim.model_keys, strict=True)},
         n_backtest=n_bt, method=method, confidence=q.interval, seed=int(q.seed), n_paths=q.n_paths,
         bands=q.bands, last_month=f"{sim.last:%Y-%m}", scope=q.scope, perspective=q.perspective,
         currency=q.currency, excluded=sim.excluded, notes=tuple(notes), table=table, drivers=drivers,
@@ -433,7 +465,8 @@ def _model_table(sim: Simulation, totals: dict, p_by: dict, qlo: float, qhi: flo
     rows = []
     for m, key in zip(sim.models, sim.model_keys, strict=True):
         b = bt[bt["model"] == m] if len(bt) else bt
-        rows.append({"model": key, "p_hit": p_by[m], "median": float(np.median(totals[m])),
+        rows.append({"model": key, "weight": float((sim.weights or {}).get(m, 1 / len(sim.models))),
+                     "p_hit": p_by[m], "median": float(np.median(totals[m])),
                      "mean": float(np.mean(totals[m])), "low": float(np.quantile(totals[m], qlo)),
                      "high": float(np.quantile(totals[m], qhi)),
                      "coverage": float(b.loc[b["kind"] == "total", "inside"].mean()) if len(b) else math.nan,

@@ -153,9 +153,11 @@ def prepare(y: pd.Series, period: str | None, exclusions: list, notes: list) -> 
 
     if period:
         p = parse_period(period)
-        if p.kind != "month":
-            raise ValueError(f"period (the report month) must be a month 'YYYY-MM'; got {period!r}.")
-        after = y.index > p.start
+        if p.kind == "week":
+            raise ValueError(f"period (the report period) must be a month 'YYYY-MM', a quarter 'YYYY-Qn' or a "
+                             f"year 'YYYY' (targets are not set for weeks); got {period!r}.")
+        last = p.end.to_period("M").to_timestamp()  # the period's last month
+        after = y.index > last
         if after.any():
             exclusions.append(excluded("after_period", int(after.sum()), period=p.text))
             y = y[~after]

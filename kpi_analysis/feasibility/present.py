@@ -22,17 +22,27 @@ import pandas as pd
 from .. import i18n
 from ..core.periods import parse_period
 from ..core.results import html_table
-from .stats import DRIVERS, SEASON, calibration, driver_series, hit, verdict
+from .stats import CALIBRATION_TOLERANCE, DRIVERS, SEASON, calibration, driver_series, hit, verdict
 
 __all__ = ["MODEL_SHORT", "driver_table", "excluded_text", "format_value", "html", "kpi_label", "note_text",
-           "period_label", "plot", "smart_table", "summary", "text", "verdict_label"]
+           "period_label", "plot", "scenario_name", "smart_table", "summary", "text", "verdict_label",
+           "verdict_sentence"]
 
 #: sentences and labels, by key (``text(key, locale, **values)``)
 text = i18n.catalog("feasibility", {
+    "verdict_line": {
+        "en": "Verdict: {verdict} — a {p} chance that {kpi} reaches {target} in {period} "
+              "(the models range from {low} to {high}).",
+        "vi": "Kết luận: {verdict} — xác suất {kpi} đạt {target} trong {period} là {p} "
+              "(các mô hình từ {low} đến {high}).",
+    },
+    "scenario": {"en": "Scenario: {name}.", "vi": "Kịch bản: {name}."},
+    "scenario_target": {"en": "target {growth} vs the same period last year",
+                        "vi": "mục tiêu {growth} so với cùng kỳ năm trước"},
     "target": {
-        "en": "{kpi} target for {period}: {target} ({basis}); forecast median {median} "
+        "en": "Target for {period}: {target} ({basis}); forecast median {median} "
               "({level} range {low} to {high}).",
-        "vi": "Mục tiêu {kpi} cho {period}: {target} ({basis}); trung vị dự báo {median} "
+        "vi": "Mục tiêu cho {period}: {target} ({basis}); trung vị dự báo {median} "
               "(khoảng {level} từ {low} đến {high}).",
     },
     "basis_absolute": {"en": "absolute value", "vi": "giá trị tuyệt đối"},
@@ -42,8 +52,6 @@ text = i18n.catalog("feasibility", {
                              "vi": "{growth} so với 12 tháng gần nhất, {baseline} cho kỳ dài tương ứng"},
     "observed_part": {"en": "{months} month(s) of the period are already known: {value}.",
                       "vi": "{months} tháng của kỳ đã có số liệu thực tế: {value}."},
-    "p_hit": {"en": "Chance of hitting it: {p} (models range {low} to {high}). Verdict: {verdict}.",
-              "vi": "Xác suất đạt: {p} (các mô hình từ {low} đến {high}). Kết luận: {verdict}."},
     "p_hit_spread": {"en": "The models disagree across verdict bands: read the range, not only the "
                            "combined figure.",
                      "vi": "Các mô hình cho kết luận khác nhau: hãy xem cả khoảng, không chỉ con số chung."},
@@ -55,42 +63,56 @@ text = i18n.catalog("feasibility", {
                          "the {n} past year-on-year changes of {months}-month totals (largest {max}).",
                    "vi": "Mức tăng trưởng cần có ({growth} so với cùng kỳ) cao hơn {pct} trong {n} lần thay "
                          "đổi so với cùng kỳ của tổng {months} tháng trong quá khứ (cao nhất {max})."},
-    "calibration": {"en": "Backtest ({n} past forecast origins x {origins} models): past {level} intervals "
-                          "of the period total held the actual {cov} of the time (single months: "
-                          "{cov_month}); {judgement}",
-                    "vi": "Kiểm định lùi ({n} mốc dự báo trong quá khứ x {origins} mô hình): khoảng {level} "
-                          "của tổng kỳ trước đây chứa giá trị thực tế {cov} số lần (từng tháng: {cov_month}); "
-                          "{judgement}"},
-    "calib_good": {"en": "consistent with the nominal level, so P(hit) can be used as stated.",
-                   "vi": "phù hợp với mức danh nghĩa, nên có thể dùng xác suất đạt như đã nêu."},
-    "calib_narrow": {"en": "intervals were too narrow, so P(hit) is overconfident (too close to 0 or 1).",
-                     "vi": "khoảng dự báo quá hẹp, nên xác suất đạt có phần quá chắc chắn (quá gần 0 hoặc 1)."},
-    "calib_wide": {"en": "intervals were too wide, so P(hit) is too cautious (too close to 50%).",
-                   "vi": "khoảng dự báo quá rộng, nên xác suất đạt có phần quá thận trọng (quá gần 50%)."},
+    "calibration": {"en": "Backtest ({n} past forecast origins): past {level} intervals of the combined "
+                          "forecast of the period total held the actual {cov} of the time (single months, "
+                          "each model: {cov_month}); {judgement}",
+                    "vi": "Kiểm định lùi ({n} mốc dự báo trong quá khứ): khoảng {level} của dự báo kết hợp "
+                          "cho tổng kỳ trước đây chứa giá trị thực tế {cov} số lần (từng tháng, từng mô hình: "
+                          "{cov_month}); {judgement}"},
+    "calib_good": {"en": "within {tol} points of the nominal level, so P(hit) can be used as stated.",
+                   "vi": "cách mức danh nghĩa không quá {tol} điểm %, nên có thể dùng xác suất đạt như đã nêu."},
+    "calib_unknown": {"en": "too few past forecasts to confirm that P(hit) can be used as stated (it is "
+                            "confirmed within {tol} points of the nominal level): read it as a rough guide.",
+                      "vi": "quá ít dự báo trong quá khứ để xác nhận có thể dùng xác suất đạt như đã nêu (cần "
+                            "cách mức danh nghĩa không quá {tol} điểm %): chỉ nên xem là con số tham khảo."},
+    "calib_narrow": {"en": "more than {tol} points below the nominal level: the intervals were too narrow, so "
+                           "P(hit) is overconfident (too close to 0 or 1) and cannot be used as stated.",
+                     "vi": "thấp hơn mức danh nghĩa quá {tol} điểm %: khoảng dự báo quá hẹp, nên xác suất đạt "
+                           "có phần quá chắc chắn (quá gần 0 hoặc 1) và không thể dùng như đã nêu."},
+    "calib_wide": {"en": "more than {tol} points above the nominal level: the intervals were too wide, so "
+                         "P(hit) may be too cautious (too close to 50%) and cannot be used as stated.",
+                   "vi": "cao hơn mức danh nghĩa quá {tol} điểm %: khoảng dự báo quá rộng, nên xác suất đạt "
+                         "có thể quá thận trọng (quá gần 50%) và không thể dùng như đã nêu."},
     "model_narrow": {"en": "{model}: past {level} intervals held the actual only {cov} of the time, so its "
                            "P(hit) is overconfident.",
                      "vi": "{model}: khoảng {level} trước đây chỉ chứa giá trị thực tế {cov} số lần, nên xác "
                            "suất đạt của mô hình này có phần quá chắc chắn."},
     "calib_none": {"en": "Backtest not possible: the history is too short.",
                    "vi": "Không thể kiểm định lùi: chuỗi dữ liệu quá ngắn."},
-    "drivers": {"en": "Revenue = leads x conversion x deal size: moving alone, one lever would need "
+    "drivers": {"en": "Won deal value = leads x conversion x average deal value: moving alone, one lever would need "
                       "{alone}; shared equally, each needs {shared}. Share of past year-on-year changes at "
                       "least that large (alone / shared): {levers}.",
-                "vi": "Doanh thu = số lead x tỷ lệ chuyển đổi x giá trị đơn: nếu chỉ một yếu tố thay đổi, "
+                "vi": "Giá trị hợp đồng thành công = số khách hàng tiềm năng x tỷ lệ chuyển đổi x giá trị đơn "
+                      "trung bình: nếu chỉ một yếu tố thay đổi, "
                       "nó cần {alone}; nếu chia đều, mỗi yếu tố cần {shared}. Tỷ lệ số lần thay đổi so với "
                       "cùng kỳ trước đây đạt ít nhất mức đó (đơn lẻ / chia đều): {levers}."},
     "lever": {"en": "{driver} {alone} / {shared}", "vi": "{driver} {alone} / {shared}"},
-    "driver_leads": {"en": "leads", "vi": "số lead"},
+    "driver_leads": {"en": "leads", "vi": "số khách hàng tiềm năng"},
     "driver_conversion": {"en": "conversion", "vi": "tỷ lệ chuyển đổi"},
     "driver_deal_size": {"en": "deal size", "vi": "giá trị đơn trung bình"},
-    "driver_revenue": {"en": "revenue", "vi": "doanh thu"},
-    "method": {"en": "Method: {n_paths} simulated paths per model ({models}), summed over the target "
-                     "period; combined P(hit) = equal-weight average of the models; seed {seed}.",
-               "vi": "Phương pháp: {n_paths} đường mô phỏng cho mỗi mô hình ({models}), cộng dồn trong kỳ "
-                     "mục tiêu; xác suất chung = trung bình đều của các mô hình; seed {seed}."},
-    "model_ets": {"en": "exponential smoothing ETS(A,A,A)", "vi": "san bằng mũ ETS(A,A,A)"},
-    "model_ets_ns": {"en": "exponential smoothing ETS(A,A,N), no seasonality",
-                     "vi": "san bằng mũ ETS(A,A,N), không mùa vụ"},
+    "driver_revenue": {"en": "won deal value", "vi": "giá trị hợp đồng thành công"},
+    "method": {"en": "Method: {n_paths} simulated paths per model ({models}) with parameter uncertainty, "
+                     "summed over the target period; combined P(hit) = weighted average of the models "
+                     "(weights {weights}, {weighting}); seed {seed}.",
+               "vi": "Phương pháp: {n_paths} đường mô phỏng cho mỗi mô hình ({models}) có tính đến sai số của "
+                     "tham số, cộng dồn trong kỳ mục tiêu; xác suất chung = trung bình có trọng số của các mô "
+                     "hình (trọng số {weights}, {weighting}); seed {seed}."},
+    "weighting_backtest": {"en": "from the backtest's log scores", "vi": "theo điểm log của kiểm định lùi"},
+    "weighting_equal": {"en": "equal: no backtest", "vi": "bằng nhau: không có kiểm định lùi"},
+    "model_ets": {"en": "exponential smoothing ETS(A,Ad,A), damped trend",
+                  "vi": "san bằng mũ ETS(A,Ad,A), xu hướng tắt dần"},
+    "model_ets_ns": {"en": "exponential smoothing ETS(A,Ad,N), damped trend, no seasonality",
+                     "vi": "san bằng mũ ETS(A,Ad,N), xu hướng tắt dần, không mùa vụ"},
     "model_sarima_boot": {"en": "seasonal ARIMA(1,0,0)(0,1,0)12 with drift and bootstrapped residuals",
                           "vi": "ARIMA mùa vụ (1,0,0)(0,1,0)12 có xu hướng, phần dư bootstrap"},
     "model_arima_boot": {"en": "ARIMA(1,1,0) with drift and bootstrapped residuals, no seasonality",
@@ -132,15 +154,20 @@ text = i18n.catalog("feasibility", {
     "persp_internal": {"en": "internal process", "vi": "quy trình nội bộ"},
     "persp_learning": {"en": "learning and growth", "vi": "học hỏi và phát triển"},
     "quarter": {"en": "Q{q} {year}", "vi": "Quý {q}/{year}"},
-    "kpi_revenue": {"en": "revenue", "vi": "doanh thu"},
-    "kpi_leads": {"en": "new leads", "vi": "số lead mới"},
-    "kpi_new_leads": {"en": "new leads", "vi": "số lead mới"},
+    "kpi_revenue": {"en": "won deal value", "vi": "giá trị hợp đồng thành công"},
+    "kpi_won_value": {"en": "won deal value", "vi": "giá trị hợp đồng thành công"},
+    "kpi_shop_sales": {"en": "shop sales", "vi": "doanh số cửa hàng"},
+    "kpi_leads": {"en": "new leads", "vi": "số khách hàng tiềm năng mới"},
+    "kpi_new_leads": {"en": "new leads", "vi": "số khách hàng tiềm năng mới"},
     "kpi_won": {"en": "deals won", "vi": "số đơn thành công"},
     "kpi_orders": {"en": "orders", "vi": "số đơn hàng"},
     "year": {"en": "{year}", "vi": "năm {year}"},
     "ax_month": {"en": "Month", "vi": "Tháng"},
     "ax_total": {"en": "{kpi} total for {period}", "vi": "Tổng {kpi} của {period}"},
     "ax_density": {"en": "Share of simulated paths", "vi": "Tỷ lệ đường mô phỏng"},
+    "ax_monthly": {"en": "{kpi} per month", "vi": "{kpi} mỗi tháng"},
+    "ax_unit": {"en": "{label} ({unit})", "vi": "{label} ({unit})"},
+    "title_scenario": {"en": "Scenario: {name}", "vi": "Kịch bản: {name}"},
     "ax_growth": {"en": "Year-on-year change", "vi": "Thay đổi so với cùng kỳ"},
     "lbl_history": {"en": "history", "vi": "lịch sử"},
     "lbl_median": {"en": "forecast median", "vi": "trung vị dự báo"},
@@ -185,6 +212,16 @@ _note = i18n.catalog("feasibility.notes", {
                          "vi": "Mô hình {model} chưa hội tụ hoàn toàn."},
     "note_backtest_few": {"en": "The backtest has only {n} forecasts: its coverage is a rough guide.",
                           "vi": "Kiểm định lùi chỉ có {n} dự báo: tỷ lệ bao phủ chỉ mang tính tham khảo."},
+    "note_equal_weights": {"en": "No backtest: the models are weighted equally.",
+                           "vi": "Không có kiểm định lùi: các mô hình có trọng số bằng nhau."},
+    "note_flat": {"en": "The {n} months of history do not vary at all: the forecast is flat and certain, so "
+                        "P(hit) is 0% or 100% by construction; set the target by judgement.",
+                  "vi": "{n} tháng dữ liệu hoàn toàn không thay đổi: dự báo đi ngang và chắc chắn, nên xác suất "
+                        "đạt chỉ có thể là 0% hoặc 100%; hãy đặt mục tiêu theo đánh giá thực tế."},
+    "note_weekly": {"en": "A weekly report does not assess targets: targets are set for months, quarters and "
+                          "years, so this page is left out of weekly reports.",
+                    "vi": "Báo cáo tuần không đánh giá mục tiêu: mục tiêu được đặt theo tháng, quý và năm, nên "
+                          "trang này không có trong báo cáo tuần."},
 })
 
 #: the rows a result can leave out, by code (``n`` is always given)
@@ -213,7 +250,9 @@ def period_label(period: str, locale: str) -> str:
 
 
 def kpi_label(name: str, locale: str) -> str:
-    """Known KPI ids in words ("revenue" -> "doanh thu"); any other name as given."""
+    """Known KPI ids in words: "revenue" of the lead table is the won deal value ("giá trị hợp đồng thành
+    công", the glossary's ``won_value``), never "Revenue", which the scorecard uses for shop sales; any
+    other name as given."""
     try:
         return text(f"kpi_{name}", locale)
     except KeyError:
@@ -237,9 +276,10 @@ def excluded_text(item: dict, locale: str) -> str:
 
 
 def format_value(value: float, locale: str, *, currency: str | None = None) -> str:
-    """A KPI value as sentences show it: money in ``currency``, else a number (whole from 100 up)."""
+    """A KPI value as sentences show it: money in ``currency`` with the managers' short scales ("VND 9.08 bn",
+    "9,08 tỷ ₫"), else a number (whole from 100 up)."""
     if currency:
-        return i18n.money(value, locale, currency=currency, digits=0)
+        return i18n.money_short(value, locale, currency=currency)
     return i18n.number(value, locale, digits=0 if abs(value) >= 100 else 2)
 
 
@@ -278,11 +318,15 @@ def driver_table(r, locale: str = "en") -> pd.DataFrame | None:
 
 
 # ----------------------------------------------------------------------------------------- summary
-def summary(r, locale: str = "en") -> str:
-    """The sentences of result ``r`` in ``locale``: target and forecast, P(hit) and verdict, calibration,
-    growth percentile, drivers, SMART check, notes and method."""
+def summary(r, locale: str = "en", *, scenario: str | bool | None = None) -> str:
+    """The sentences of result ``r`` in ``locale``, the verdict first: the verdict sentence, target and
+    forecast, calibration, growth percentile, drivers, SMART check, notes and method. ``scenario`` labels
+    a second target on the same paths: a name, or True to name it by its target ("Scenario: target +5%
+    vs the same period last year.")."""
     i18n.check_locale(locale)
-    lines = [_target_sentence(r, locale)]
+    lines = [verdict_sentence(r, locale), _target_sentence(r, locale)]
+    if scenario is not None and scenario is not False:
+        lines.insert(0, text("scenario", locale, name=scenario_name(r, locale) if scenario is True else scenario))
     if r.observed_months:
         lines.append(text("observed_part", locale, months=r.observed_months,
                           value=format_value(r.observed_value, locale, currency=r.currency)))
@@ -293,8 +337,27 @@ def summary(r, locale: str = "en") -> str:
                       items=", ".join(f"{c} {s}" for c, s in zip(st["criterion"], st["status"], strict=True))))
     lines.extend(note_text(n, locale) for n in r.notes)
     models = "; ".join(text(f"model_{m}", locale) for m in r.simulation.model_keys)
-    lines.append(text("method", locale, n_paths=i18n.number(r.n_paths, locale), models=models, seed=r.seed))
+    weights = ", ".join(f"{MODEL_SHORT[k]} {i18n.percent(w, locale, digits=0)}" for k, w in (r.weights or {}).items())
+    lines.append(text("method", locale, n_paths=i18n.number(r.n_paths, locale), models=models, seed=r.seed,
+                      weights=weights, weighting=text("weighting_backtest" if r.n_backtest else "weighting_equal",
+                                                      locale)))
     return "\n".join(lines)
+
+
+def verdict_sentence(r, locale: str = "en") -> str:
+    """The answer in one sentence, verdict first: "Verdict: realistic stretch — a 62% chance that won deal
+    value reaches VND 9.08 bn in Q1 2027 (the models range from 55% to 70%)."."""
+    fmt = lambda v: format_value(v, locale, currency=r.currency)
+    return text("verdict_line", locale, verdict=verdict_label(r.verdict, locale), p=_pct(r.p_hit, locale, 0),
+                kpi=kpi_label(r.kpi, locale), target=fmt(r.target), period=period_label(r.period, locale),
+                low=_pct(r.p_hit_low, locale, 0), high=_pct(r.p_hit_high, locale, 0))
+
+
+def scenario_name(r, locale: str = "en") -> str:
+    """A target named for a scenario label: "target +5% vs the same period last year" (or its value)."""
+    if r.basis == "same_period_last_year":
+        return text("scenario_target", locale, growth=i18n.percent(r.target_input, locale, signed=True))
+    return format_value(r.target, locale, currency=r.currency)
 
 
 def _pct(x, locale, digits=1):
@@ -308,20 +371,20 @@ def _target_sentence(r, locale: str) -> str:
     else:
         basis = text(f"basis_{r.basis}", locale, growth=i18n.percent(r.target_input, locale, signed=True),
                      baseline=fmt(r.baseline))
-    return text("target", locale, kpi=kpi_label(r.kpi, locale), period=period_label(r.period, locale),
+    return text("target", locale, period=period_label(r.period, locale),
                 target=fmt(r.target), basis=basis, median=fmt(r.forecast_median),
                 level=i18n.percent(r.confidence, locale, digits=0), low=fmt(r.forecast_low),
                 high=fmt(r.forecast_high))
 
 
 def _p_hit_sentences(r, locale: str) -> list[str]:
-    lines = [text("p_hit", locale, p=_pct(r.p_hit, locale, 0), low=_pct(r.p_hit_low, locale, 0),
-                  high=_pct(r.p_hit_high, locale, 0), verdict=verdict_label(r.verdict, locale))]
+    lines = []
     if verdict(r.p_hit_low, r.bands) != verdict(r.p_hit_high, r.bands):
         lines.append(text("p_hit_spread", locale))
     lvl = i18n.percent(r.confidence, locale, digits=0)
     for row in r.table.itertuples(index=False):
-        if row.n_backtest and calibration(row.coverage, row.n_backtest, r.confidence) == "calib_narrow":
+        if row.n_backtest and calibration(row.coverage, row.n_backtest, r.confidence) == "calib_narrow" \
+                and row.weight >= 0.05:
             lines.append(text("model_narrow", locale, model=MODEL_SHORT[row.model],
                               cov=_pct(row.coverage, locale, 0), level=lvl))
     return lines
@@ -336,10 +399,11 @@ def _history_sentences(r, locale: str) -> list[str]:
                           pct=_pct(r.growth_percentile, locale, 0), n=r.n_growth_history,
                           months=r.question.months, max=i18n.percent(growth_max, locale, signed=True)))
     if r.n_backtest:
-        judgement = calibration(r.coverage, r.n_backtest, r.confidence)
-        lines.append(text("calibration", locale, n=r.n_backtest // max(1, len(r.table)), origins=len(r.table),
+        tol = i18n.number(CALIBRATION_TOLERANCE * 100, locale, digits=0)
+        lines.append(text("calibration", locale, n=r.n_backtest,
                           level=i18n.percent(r.confidence, locale, digits=0), cov=_pct(r.coverage, locale, 0),
-                          cov_month=_pct(r.coverage_month, locale, 0), judgement=text(judgement, locale)))
+                          cov_month=_pct(r.coverage_month, locale, 0),
+                          judgement=text(r.calibration, locale, tol=tol)))
     else:
         lines.append(text("calib_none", locale))
     if r.drivers is not None:
@@ -390,36 +454,50 @@ def plot_fan(r, ax, locale: str, *, months_shown: int = 24, **kwargs):
     start, end = q_.start - half, q_.end + half
     ax.axvspan(start, end, color="C3", alpha=0.06)
     ax.hlines(r.target / q_.months, start, end, color="C3", lw=2, ls="--", label=text("lbl_target", locale))
-    ax.yaxis.set_major_formatter(lambda v, _: i18n.number(v, locale))
+    _tidy(ax, "y", r, locale)
     kpi = kpi_label(r.kpi, locale)
     ax.set(title=text("title_fan", locale, kpi=kpi[:1].upper() + kpi[1:]), xlabel=text("ax_month", locale),
-           ylabel=kpi)
-    ax.legend(loc="upper left", fontsize="small")
+           ylabel=_with_unit(text("ax_monthly", locale, kpi=kpi), r, locale))
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small", borderaxespad=0)
     return ax
 
 
-def plot_totals(r, ax, locale: str, **kwargs):
-    """The simulated period totals, the hits shaded, one outline per model, and the target."""
+def _tidy(ax, axis: str, r, locale: str) -> None:
+    """The KPI's axis in its unit (money in short scales, no offset text) through ``i18n.tidy_axis``."""
+    i18n.tidy_axis(ax, axis, unit="money" if r.currency else "number", locale=locale, currency=r.currency or "VND")
+
+
+def _with_unit(label: str, r, locale: str) -> str:
+    """An axis label with the currency, if the KPI is money: "won deal value per month (VND)"."""
+    return text("ax_unit", locale, label=label, unit=r.currency) if r.currency else label
+
+
+def plot_totals(r, ax, locale: str, *, title: str | None = None, **kwargs):
+    """The simulated period totals (each model's paths weighted by its weight in the combination), the
+    hits shaded, one outline per model, and the target; ``title`` names a scenario (default: "Simulated
+    totals for <period>")."""
+    weights = r.simulation.weights or {m: 1 / len(r.totals) for m in r.totals}
     pooled = np.concatenate(list(r.totals.values()))
     tgt = np.concatenate(list(r.targets.values()))
+    w = np.concatenate([np.full(len(t), weights[m] / len(t)) for m, t in r.totals.items()])
     bins = np.histogram_bin_edges(pooled, bins=kwargs.pop("bins", 50))
     hits = hit(pooled, tgt, r.direction)
-    w = np.full(len(pooled), 1 / len(pooled))
     ax.hist(pooled[~hits], bins=bins, weights=w[~hits], color="0.7", **kwargs)
     ax.hist(pooled[hits], bins=bins, weights=w[hits], color="C2",
             label=text("lbl_hit", locale, p=i18n.percent(r.p_hit, locale, digits=0)), **kwargs)
     keys = dict(zip(r.simulation.models, r.simulation.model_keys, strict=True))
     for i, (m, t) in enumerate(r.totals.items()):
         share = float(np.mean(hit(t, r.targets[m], r.direction)))
-        ax.hist(t, bins=bins, weights=np.full(len(t), 1 / len(pooled)), histtype="step", color=f"C{i}",
+        ax.hist(t, bins=bins, weights=np.full(len(t), weights[m] / len(t)), histtype="step", color=f"C{i}",
                 label=f"{MODEL_SHORT[keys[m]]} {i18n.percent(share, locale, digits=0)}")
     ax.axvline(r.target, color="C3", ls="--", lw=2, label=text("lbl_target_line", locale))
-    ax.xaxis.set_major_formatter(lambda v, _: i18n.number(v, locale))
+    _tidy(ax, "x", r, locale)
+    i18n.tidy_axis(ax, "y", unit="share", locale=locale)
     ax.tick_params(axis="x", labelrotation=20)
     label = period_label(r.period, locale)
-    ax.set(title=text("title_totals", locale, period=label), ylabel=text("ax_density", locale),
-           xlabel=text("ax_total", locale, kpi=kpi_label(r.kpi, locale), period=label))
-    ax.legend(fontsize="small")
+    ax.set(title=title or text("title_totals", locale, period=label), ylabel=text("ax_density", locale),
+           xlabel=_with_unit(text("ax_total", locale, kpi=kpi_label(r.kpi, locale), period=label), r, locale))
+    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
     return ax
 
 
@@ -444,7 +522,7 @@ def plot_drivers(r, ax, locale: str, **kwargs):
                label=text("lbl_shared", locale))
     ax.axvline(0, color="0.3", lw=0.8)
     ax.set_yticks(range(len(names)), [text(f"driver_{k}", locale) for k in names])
-    ax.xaxis.set_major_formatter(lambda v, _: i18n.percent(v, locale, digits=0))
+    i18n.tidy_axis(ax, "x", unit="percent", locale=locale)
     ax.set(title=text("title_drivers", locale), xlabel=text("ax_growth", locale))
-    ax.legend(fontsize="small", loc="best")
+    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
     return ax

@@ -64,6 +64,7 @@ class Simulation:
     drivers: pd.DataFrame | None = None  # monthly drivers indexed by month, up to ``last``
     excluded: tuple = ()  # core.results.excluded(...) dicts
     notes: tuple = ()  # core.results.note(...) dicts
+    weights: Mapping[str, float] | None = None  # model -> weight of the combination (from the backtest)
 
 
 @dataclass(frozen=True, eq=False)
@@ -103,6 +104,8 @@ class Feasibility(ResultMixin):
     scope: str = ""
     perspective: str = ""
     currency: str | None = None
+    calibration: str = "calib_none"  # the backtest's verdict on the combined interval (stats.calibration)
+    weights: Mapping[str, float] = field(default=None)  # model variant -> weight in the combined P(hit)
     excluded: tuple = ()  # core.results.excluded(code, n, ...) dicts
     notes: tuple = ()  # core.results.note(code, ...) dicts
     table: pd.DataFrame = field(default=None, repr=False)  # one row per model
@@ -129,8 +132,8 @@ class Feasibility(ResultMixin):
     # ---- derived views
     def p_hit_at(self, target: float) -> float:
         """Combined P(hit) for another *absolute* target, from the cached paths (no refit)."""
-        hits = [float(np.mean(stats.hit(t, target, self.direction))) for t in self.totals.values()]
-        return float(np.mean(hits))
+        w = self.simulation.weights or {m: 1 / len(self.totals) for m in self.totals}
+        return float(sum(w[m] * np.mean(stats.hit(t, target, self.direction)) for m, t in self.totals.items()))
 
     def retarget(self, target: float, *, basis: str | None = None) -> Feasibility:
         """The same assessment for another target, reusing the simulated paths (instant)."""
@@ -161,10 +164,11 @@ class Feasibility(ResultMixin):
         keys = ["kpi", "period", "basis", "target_input", "target", "baseline", "target_growth", "direction",
                 "p_hit", "p_hit_low", "p_hit_high", "verdict", "forecast_median", "forecast_low",
                 "forecast_high", "growth_percentile", "n_growth_history", "coverage", "coverage_month",
-                "n_backtest", "method", "confidence", "seed", "n_paths", "last_month"]
+                "n_backtest", "calibration", "method", "confidence", "seed", "n_paths", "last_month"]
         out = {k: getattr(self, k) for k in keys}
         out["excluded"] = {e["code"]: e["n"] for e in self.excluded}
         out["p_hit_by_model"] = dict(zip(self.table["model"], self.table["p_hit"], strict=True))
+        out["weights"] = dict(self.weights or {})
         out["smart"] = dict(zip(self.smart["criterion"], self.smart["status"], strict=True))
         if self.drivers is not None:
             d = self.drivers.set_index("driver")
@@ -174,10 +178,12 @@ class Feasibility(ResultMixin):
         out["notes"] = [n["code"] for n in self.notes]
         return jsonable(out)
 
-    def summary(self, locale: str = "en") -> str:
+    def summary(self, locale: str = "en", *, scenario: str | bool | None = None) -> str:
+        """The sentences in ``locale``, the verdict first; ``scenario`` (a name, or True) labels a second
+        target on the same paths."""
         from .present import summary
 
-        return summary(self, locale)
+        return summary(self, locale, scenario=scenario)
 
     def _repr_html_(self) -> str:
         from .present import html
