@@ -48,7 +48,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import nnls
 
 from ..core.checks import check_choice, check_confidence, require_columns
 from ..core.results import ResultMixin, code_counts, codes, jsonable, note
@@ -72,6 +71,8 @@ def simplex_weights(y: np.ndarray, X: np.ndarray) -> np.ndarray:
     SciPy's NNLS (an exact active-set method) on ``X`` with one extra row ``M * 1'`` and target ``M``:
     with ``M`` large the row forces ``sum(w) = 1`` to rounding; the weights are then renormalised.
     """
+    from scipy.optimize import nnls  # here, not at import: the package imports fast
+
     y, X = np.asarray(y, float), np.asarray(X, float)
     if X.shape[1] == 1:
         return np.ones(1)

@@ -36,8 +36,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
-from scipy import stats
 
 from ..core.checks import check_choice, check_confidence, require_columns
 from ..core.results import ResultMixin, code_counts, codes, excluded, jsonable
@@ -58,6 +56,9 @@ def tbr_fit(y: np.ndarray, x: np.ndarray, post: np.ndarray, *, inference: str = 
     days (the others are the baseline). Returns the coefficients, the daily counterfactual, the
     cumulative effect with its t scale and degrees of freedom, and the two-sided p-value;
     ``inference`` as :func:`time_based_regression`."""
+    import statsmodels.api as sm  # here, not at import: statsmodels takes most of a second to import
+    from scipy import stats
+
     y, x, post = np.asarray(y, float), np.asarray(x, float), np.asarray(post, bool)
     pre = ~post
     model = sm.OLS(y[pre], sm.add_constant(x[pre], has_constant="add")).fit()
@@ -124,6 +125,8 @@ class TBRResult(ResultMixin):
 
     def lower_bound(self, level: float = 0.90) -> float:
         """One-sided lower bound of the cumulative effect at ``level`` (matched_markets' report)."""
+        from scipy import stats
+
         return self.cumulative + stats.t.ppf(1 - check_confidence(level), self.df) * self.t_scale
 
     def headline(self) -> dict:
@@ -238,6 +241,8 @@ def time_based_regression(data, *, treated: Sequence[str], controls: Sequence[st
 def tbr_from_arrays(y, x, post_mask, dates, *, treated, controls, spend=None, inference="ar1",
                     confidence=0.95) -> TBRResult:
     """:func:`time_based_regression` on the group totals per day (``y`` treatment, ``x`` control)."""
+    from scipy import stats
+
     fit = tbr_fit(y, x, post_mask, inference=inference)
     q = stats.t.ppf(0.5 + confidence / 2, fit["df"])
     cum, sd = fit["cumulative"], fit["scale"]
