@@ -135,7 +135,8 @@ def _narrative_segments(notebook, tag: str) -> list[str]:
     for cell in nb.cells:
         tags = cell.metadata.get("tags", [])
         if cell.cell_type == "markdown" and any(t.startswith("lang-") for t in tags):
-            blocks = re.split(r"\n\s*\n|\n(?=\s*(?:#|- ))", cell.source)  # paragraphs, headings, list items
+            source = re.sub(r"<[^>]+>", "", cell.source)  # inline HTML (a heading's anchor) is not text
+            blocks = re.split(r"\n\s*\n|\n(?=\s*(?:#|- ))", source)  # paragraphs, headings, list items
             (mine if tag in tags else others).extend(" ".join(b.split()).removeprefix("- ") for b in blocks)
     other_text = "\n".join(others)
     return [s.strip() for flat in mine for s in re.split(r"[`*_#\[\]()|]|\s-\s", flat)

@@ -273,7 +273,7 @@ def _run_page(tmp_path, n_stores, treated, locale):
 def test_one_treated_against_three_controls_through_kpi_report(tmp_path):
     head, lines = _run_page(tmp_path, 4, ("S00",), "en")
     assert head["promo_design"] == "did" and head["promo_test"]["design_rule"]["n_controls"] == 3
-    assert any("cannot go below 1/4" in line for line in lines)
+    assert any("cannot give p below 0.25 (1/4)" in line for line in lines)
     assert any("skipped for the difference-in-differences design" in line for line in lines)
 
 
