@@ -136,6 +136,17 @@ def term_differences(counts: pd.DataFrame, *, confidence: float = 0.95, adjust: 
     return out
 
 
+def _rows_of(table: pd.DataFrame, segment: str, category: str | None) -> pd.DataFrame:
+    """The rows of one segment and, optionally, one category of a per-group table."""
+    if not len(table):
+        return table
+    keep = table["segment"] == str(segment)
+    if category is not None:
+        check_choice(category, name="category", options=CATEGORIES)
+        keep &= table["category"] == category
+    return table.loc[keep].reset_index(drop=True)
+
+
 @dataclass(frozen=True, eq=False)
 class NPSComments(ResultMixin):
     """Comments per segment and category: how many, their most frequent terms and the terms that stand
@@ -194,25 +205,11 @@ class NPSComments(ResultMixin):
 
     def terms_of(self, segment: str = "", category: str | None = None) -> pd.DataFrame:
         """The shown terms of one segment (its label, "" without ``by``) and, optionally, one category."""
-        t = self.table
-        if not len(t):
-            return t
-        keep = t["segment"] == str(segment)
-        if category is not None:
-            check_choice(category, name="category", options=CATEGORIES)
-            keep &= t["category"] == category
-        return t.loc[keep].reset_index(drop=True)
+        return _rows_of(self.table, segment, category)
 
     def verbatims_of(self, segment: str = "", category: str | None = None) -> pd.DataFrame:
         """The verbatims of one segment and, optionally, one category (empty when verbatims are off)."""
-        v = self.verbatims
-        if not len(v):
-            return v
-        keep = v["segment"] == str(segment)
-        if category is not None:
-            check_choice(category, name="category", options=CATEGORIES)
-            keep &= v["category"] == category
-        return v.loc[keep].reset_index(drop=True)
+        return _rows_of(self.verbatims, segment, category)
 
     def headline(self) -> dict:
         """Counts and terms per group (no comment text: verbatims stay out of manifests)."""

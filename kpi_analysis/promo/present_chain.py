@@ -289,33 +289,26 @@ def _dates_axis(ax, locale):
         label.set_rotation(30)
 
 
-def plot_synthetic(r, ax=None, *, locale: str = "en"):
-    """Observed mean of the promoted locations and its synthetic control, promotion period shaded."""
+def _plot_against(d, observed: str, title: str, ax, locale: str):
+    """Observed against counterfactual by day, the promotion period shaded: both chain-scale designs."""
     import matplotlib.pyplot as plt
     ax = plt.gca() if ax is None else ax
-    d = r.daily
-    ax.plot(d["date"], d["observed"], color="C0", label=words("label_observed", locale))
+    ax.plot(d["date"], d[observed], color="C0", label=words("label_observed", locale))
     ax.plot(d["date"], d["counterfactual"], color="C1", ls="--", label=words("label_counterfactual", locale))
     on = d.loc[d["period"] == "promotion", "date"]
     if len(on):
         ax.axvspan(on.min(), on.max(), color="C2", alpha=0.12)
-    ax.set_title(words("title_synthetic", locale))
+    ax.set_title(words(title, locale))
     ax.legend(loc="best", fontsize="small")
     _dates_axis(ax, locale)
     return ax
+
+
+def plot_synthetic(r, ax=None, *, locale: str = "en"):
+    """Observed mean of the promoted locations and its synthetic control, promotion period shaded."""
+    return _plot_against(r.daily, "observed", "title_synthetic", ax, locale)
 
 
 def plot_tbr(r, ax=None, *, locale: str = "en"):
     """Treatment group total and its prediction from the control group, promotion period shaded."""
-    import matplotlib.pyplot as plt
-    ax = plt.gca() if ax is None else ax
-    d = r.table
-    ax.plot(d["date"], d["treatment"], color="C0", label=words("label_observed", locale))
-    ax.plot(d["date"], d["counterfactual"], color="C1", ls="--", label=words("label_counterfactual", locale))
-    on = d.loc[d["period"] == "promotion", "date"]
-    if len(on):
-        ax.axvspan(on.min(), on.max(), color="C2", alpha=0.12)
-    ax.set_title(words("title_tbr", locale))
-    ax.legend(loc="best", fontsize="small")
-    _dates_axis(ax, locale)
-    return ax
+    return _plot_against(r.table, "treatment", "title_tbr", ax, locale)
