@@ -579,3 +579,21 @@ def test_long_run_variance_of_an_ar1_series():
         x[i] = 0.5 * x[i - 1] + e[i]
     lrv, rho = stats.long_run_variance(x, np.ones((6000, 1)))
     assert rho == pytest.approx(0.5, abs=0.03) and lrv == pytest.approx(1 / (1 - 0.5) ** 2, rel=0.1)
+
+
+def test_a_schedule_with_day_first_dates_is_read_as_written_or_refused():
+    """A Vietnamese export writes 01/02/2026 for 1 February: the end dates (28/02/2026) show the order for
+    the start dates too; a schedule whose dates read both ways is refused, naming the option."""
+    from kpi_analysis.formats import FormatError
+
+    vn = pd.DataFrame({"location": ["A", "B"], "start": ["01/02/2026", "01/03/2026"],
+                       "end": ["28/02/2026", "31/03/2026"]})
+    got = promo.parse_schedule(vn)
+    assert got["start"].dt.strftime("%Y-%m-%d").tolist() == ["2026-02-01", "2026-03-01"]
+    assert got["end"].dt.strftime("%Y-%m-%d").tolist() == ["2026-02-28", "2026-03-31"]
+    both_ways = pd.DataFrame({"location": ["A"], "start": ["01/02/2026"], "end": ["10/02/2026"]})
+    with pytest.raises(FormatError, match="dayfirst"):
+        promo.parse_schedule(both_ways)
+    assert promo.parse_schedule(both_ways, dayfirst=True)["end"].dt.strftime("%Y-%m-%d").tolist() == ["2026-02-10"]
+    labelled = vn.assign(test=["T1", "T1"])
+    assert promo.schedule_tests(labelled)[["test", "periods"]].values.tolist() == [["T1", 2]]

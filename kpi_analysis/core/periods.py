@@ -27,12 +27,17 @@ import pandas as pd
 
 from .. import i18n
 
-__all__ = ["FREQS", "KINDS", "ReportPeriod", "freq_alias", "parse_period", "period_label", "period_of"]
+__all__ = ["FREQS", "KINDS", "TRAILING_MONTHS", "TRAILING_WEEKS", "ReportPeriod", "freq_alias", "parse_period",
+           "period_label", "period_of"]
 
 #: frequency -> pandas period alias (weeks run Monday to Sunday, as ISO weeks do)
 FREQS = {"W": "W-SUN", "M": "M", "Q": "Q-DEC", "Y": "Y-DEC"}
 #: period kind -> its frequency
 KINDS = {"week": "W", "month": "M", "quarter": "Q", "year": "Y"}
+#: A week or month too thin for a figure of its own is read over the trailing window ending with it: 13
+#: ISO weeks, or 3 months (the NPS page, the scorecard's NPS and the weekly rep comparison all use it)
+TRAILING_WEEKS = 13
+TRAILING_MONTHS = 3
 
 _t = i18n.catalog("periods", {
     "quarter": {"en": "Q{q} {year}", "vi": "quý {q}/{year}"},

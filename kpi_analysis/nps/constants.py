@@ -1,9 +1,11 @@
 """The NPS analysis's fixed values: categories, methods, policies, column names of the counts table."""
 from __future__ import annotations
 
+from ..core.periods import TRAILING_MONTHS, TRAILING_WEEKS
+
 __all__ = ["ADJUSTS", "BLANK_POLICIES", "CATEGORIES", "COUNT_COLUMNS", "DEFAULT_N_BOOT", "DEFAULT_SEED",
-           "EARLY_POLICIES", "EXCLUSION_COLUMNS", "METHODS", "POLICY_DEFAULTS", "PSEUDO_COUNTS", "REFERENCES",
-           "TABLE", "TENURE_BANDS", "TRAILING_MONTHS", "TRAILING_WEEKS"]
+           "EARLY_POLICIES", "EXCLUSION_COLUMNS", "METHODS", "MIN_PERIOD_N", "POLICY_DEFAULTS", "PSEUDO_COUNTS",
+           "REFERENCES", "TABLE", "TENURE_BANDS", "TRAILING_MONTHS", "TRAILING_WEEKS"]
 
 #: the canonical table the analysis reads
 TABLE = "nps_responses"
@@ -30,7 +32,6 @@ TENURE_BANDS = (0, 90, 180, 365, 730)
 POLICY_DEFAULTS = {"score": "score", "date": "responded_at", "customer": "customer_id",
                    "since": "customer_since", "blank": "exclude", "latest_only": False,
                    "early_days": 90, "early": "keep", "start": None, "end": None}
-#: a report period with fewer answers than ``min_period_n`` (100) gets the NPS of the trailing window:
-#: 3 months ending with the period, 13 weeks for a week
-TRAILING_MONTHS = 3
-TRAILING_WEEKS = 13
+#: a report period with fewer answers has no NPS of its own: the trailing window's is shown (nps.for_period and the
+#: scorecard's NPS line, so both pages show one number)
+MIN_PERIOD_N = 100

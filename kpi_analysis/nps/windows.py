@@ -14,7 +14,14 @@ import pandas as pd
 from ..core.results import note
 from .api import make_estimate
 from .checks import check_common, check_int
-from .constants import COUNT_COLUMNS, DEFAULT_N_BOOT, DEFAULT_SEED, TRAILING_MONTHS, TRAILING_WEEKS
+from .constants import (
+    COUNT_COLUMNS,
+    DEFAULT_N_BOOT,
+    DEFAULT_SEED,
+    MIN_PERIOD_N,
+    TRAILING_MONTHS,
+    TRAILING_WEEKS,
+)
 from .reduce import reduced_table
 from .results import Codes, NPSPeriod
 
@@ -73,7 +80,7 @@ def _counts(data, start, end, policies: dict) -> tuple[np.ndarray, Codes]:
     return c, Codes(e for e in excluded if e["code"] != "outside_period")
 
 
-def for_period(data, *, period, min_period_n: int = 100, method: str = "adjusted_wald", confidence: float = 0.95,
+def for_period(data, *, period, min_period_n: int = MIN_PERIOD_N, method: str = "adjusted_wald", confidence: float = 0.95,
                min_n: int = 30, seed: int = DEFAULT_SEED, n_boot: int = DEFAULT_N_BOOT, score=None, date=None,
                customer=None, since=None, blank=None, latest_only=None, early_days=None,
                early=None) -> NPSPeriod:

@@ -159,28 +159,39 @@ def _check_engine_result(out: pd.DataFrame, *, date: str, location: str) -> None
         warn_case_variants(pd.DataFrame({location: names.astype(str)}), [location], table="sales")
 
 
-def to_dates(values: pd.Series, *, table: str, column: str) -> pd.Series:
+def to_dates(values: pd.Series, *, table: str, column: str, order: str | None = None) -> pd.Series:
     """Dates at midnight (``datetime64[ns]``, time zone dropped); blank or unreadable ones are refused.
+
+    Text dates are read by the data layer's rules (:func:`kpi_analysis.formats.parse_dates`): ISO dates
+    as they are, numeric ones (01/02/2026) in ``order`` ("dmy" or "mdy"), else in the order the column
+    itself shows; a column whose dates read both ways is refused, naming the option, never guessed.
 
     Examples
     --------
     >>> dates = pd.Series(["2026-02-01 08:00", "2026-02-03 10:00"])
     >>> to_dates(dates, table="schedule", column="start").tolist()
     [Timestamp('2026-02-01 00:00:00'), Timestamp('2026-02-03 00:00:00')]
+    >>> to_dates(pd.Series(["13/02/2026", "01/03/2026"]), table="schedule", column="start").tolist()
+    [Timestamp('2026-02-13 00:00:00'), Timestamp('2026-03-01 00:00:00')]
     >>> to_dates(pd.Series(["2026-02-01", "soon"]), table="schedule", column="start")
     Traceback (most recent call last):
     ...
     ValueError: schedule.start must be a date (ISO YYYY-MM-DD): 1 row(s) do not, e.g. row 1: 'soon'.
     """
-    parsed = pd.to_datetime(values, errors="coerce")
+    from ..formats import date_order, parse_dates
+
+    if pd.api.types.is_datetime64_any_dtype(values):
+        parsed = values.dt.tz_localize(None) if getattr(values.dt, "tz", None) is not None else values
+    else:
+        if order is None:
+            order = date_order({column: values}, table=table)
+        parsed = parse_dates(values, order=order)
     bad = parsed.isna() & values.notna()
     if bad.any():
         reject_rows(pd.DataFrame({column: values}), bad, table=table, column=column,
                     rule="must be a date (ISO YYYY-MM-DD)")
     reject_rows(pd.DataFrame({column: values}), parsed.isna(), table=table, column=column,
                 rule="must not be blank")
-    if getattr(parsed.dt, "tz", None) is not None:
-        parsed = parsed.dt.tz_localize(None)
     return parsed.dt.normalize().astype("datetime64[ns]")
 
 

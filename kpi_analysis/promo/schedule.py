@@ -47,8 +47,9 @@ def period_bounds(value, *, what: str) -> tuple[pd.Timestamp, pd.Timestamp]:
     raise ValueError(f"{what}: {value!r} is not {_FORMS}.")
 
 
-def parse_schedule(schedule, *, location: str = "location") -> pd.DataFrame:
-    """The promotion schedule as a tidy table: ``location``, ``start``, ``end`` (inclusive dates).
+def parse_schedule(schedule, *, location: str = "location", dayfirst: bool | None = None) -> pd.DataFrame:
+    """The promotion schedule as a tidy table: ``location``, ``start``, ``end`` (inclusive dates), and
+    ``test`` when the table labels its tests.
 
     Parameters
     ----------
@@ -59,6 +60,10 @@ def parse_schedule(schedule, *, location: str = "location") -> pd.DataFrame:
         month, quarter, ISO week or year (``"2026-02"``, ``"2026-Q1"``, ``"2026-W05"``, ``"2026"``).
     location : str
         Name of the location column in a table.
+    dayfirst : bool, optional
+        Numeric dates (01/02/2026) are day first (True) or month first (False). By default the
+        order is read from the start and end columns together (a cell like 28/02/2026 settles it);
+        dates that read both ways with different meanings are refused, naming this option.
 
     Returns
     -------
@@ -78,10 +83,17 @@ def parse_schedule(schedule, *, location: str = "location") -> pd.DataFrame:
     if isinstance(schedule, Mapping):
         table = _from_mapping(schedule)
     elif isinstance(schedule, pd.DataFrame):
+        from ..formats import date_order
+
         require_columns(schedule, table="schedule", columns=[location, "start", "end"])
+        # one order for both columns: an end date like 28/02/2026 tells how the start dates read
+        order = date_order({"start": schedule["start"], "end": schedule["end"]}, dayfirst=dayfirst,
+                           table="schedule")
         table = pd.DataFrame({"location": schedule[location].astype(str),
-                              "start": to_dates(schedule["start"], table="schedule", column="start"),
-                              "end": to_dates(schedule["end"], table="schedule", column="end")})
+                              "start": to_dates(schedule["start"], table="schedule", column="start", order=order),
+                              "end": to_dates(schedule["end"], table="schedule", column="end", order=order)})
+        if "test" in schedule.columns:
+            table["test"] = schedule["test"].astype(str).to_numpy()
         reject_rows(table, table["end"] < table["start"], table="schedule", column="end",
                     rule="must not be before start (empty period)")
     else:
@@ -155,12 +167,7 @@ def schedule_tests(schedule) -> pd.DataFrame:
     [['1', '2026-03-31'], ['2', '2026-07-31']]
     """
     table = parse_schedule(schedule)
-    if isinstance(schedule, pd.DataFrame) and "test" in schedule.columns:
-        raw = pd.DataFrame({"location": schedule["location"].astype(str),
-                            "start": to_dates(schedule["start"], table="schedule", column="start"),
-                            "test": schedule["test"].to_numpy()})
-        table = table.merge(raw.drop_duplicates(["location", "start"]), on=["location", "start"], how="left")
-    else:
+    if "test" not in table.columns:
         # a new test starts when a period begins after every earlier period has ended (a gap of a day or more)
         reach = table["end"].cummax().shift(1)
         new = table["start"] > reach + pd.Timedelta(days=1)

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..core.checks import check_choice, check_confidence, check_not_empty, reject_rows
-from ..core.periods import parse_period
+from ..core.periods import TRAILING_WEEKS, parse_period
 from ..core.reduction import fetch
 from ..core.results import excluded, note
 from ..core.stats import adjust_pvalues
@@ -32,9 +32,6 @@ _COLUMNS = ["rep", "closed", "won", "conversion", "ci_low", "ci_high", "expected
             "p_adj", "significant", "mh_or", "mh_or_low", "mh_or_high", "homogeneity_p", "shrunk",
             "shrunk_low", "shrunk_high", "p_below_team", "periods", "periods_below", "periods_above",
             "worst_period", "worst_z", "worst_oe", "period_closed", "period_won", "classification", "verdict"]
-#: a report period that is an ISO week is compared over the trailing weeks ending with it (as the NPS
-#: page's 13 weeks: a week alone has too few closed leads to compare reps)
-TRAILING_WEEKS = 13
 #: periods with a comparison that persistence needs (fewer: "not enough periods to judge persistence")
 MIN_PERIODS = 3
 

@@ -15,7 +15,7 @@ import pandas as pd
 from ..core.checks import check_choice, reject_rows, require_columns, warn_case_variants
 from ..core.columns import LEAD_STATUSES
 from ..core.deprecation import renamed
-from ..core.periods import parse_period
+from ..core.periods import parse_period, period_of
 from ..core.reduction import (
     as_str,
     as_table,
@@ -183,7 +183,7 @@ def _expression(t, *, rep: str, strata: list[str], freq: str | None, date: str, 
 def _tidy(out: pd.DataFrame, freq: str | None) -> pd.DataFrame:
     """The fetched groups as the documented table: text keys, period labels, int64 counts, sorted."""
     if freq == "W":
-        labels = [f"{d.isocalendar().year}-W{d.isocalendar().week:02d}" for d in as_timestamps(out["_period"])]
+        labels = [str(period_of(d, "week")) for d in as_timestamps(out["_period"])]
     elif freq:
         labels = period_strings(as_timestamps(out["_period"]), freq)
     else:

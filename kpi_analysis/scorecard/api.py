@@ -14,7 +14,7 @@ import pandas as pd
 
 from ..core.checks import check_choice, check_confidence, require_columns
 from ..core.columns import PERSPECTIVES
-from ..core.periods import ReportPeriod, parse_period
+from ..core.periods import TRAILING_MONTHS, TRAILING_WEEKS, ReportPeriod, parse_period
 from ..core.results import excluded, note
 from ..core.stats import adjust_pvalues
 from .reduce import READS, reduce
@@ -419,7 +419,7 @@ def _judge_change(kpi: str, s: pd.DataFrame, cur, before, change: float, plan: _
     return threshold, p_value, n_changes
 
 
-NPS_TRAILING = {"week": 13, "month": 3}  # periods in the window, ending with the report's own
+NPS_TRAILING = {"week": TRAILING_WEEKS, "month": TRAILING_MONTHS}  # periods in the window, ending with the report's own
 
 
 def _trailing_nps(kpi: str, s: pd.DataFrame, plan: _Plan):

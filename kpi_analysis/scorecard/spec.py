@@ -25,6 +25,7 @@ import pandas as pd
 
 from ..core.checks import check_choice, closest
 from ..core.periods import freq_alias, parse_period
+from ..nps.constants import MIN_PERIOD_N
 
 __all__ = ["ALL", "CONCEPTS", "DEFAULTS", "FREQS", "KEY_COLUMNS", "KPIS", "MIN_N", "PER_YEAR", "REDUCED_COLUMNS",
            "SPEC", "STATUSES", "SURVEY_KPIS", "TABLES", "KpiSpec", "as_period", "is_missing", "pandas_freq",
@@ -84,7 +85,7 @@ FREQS = ("M", "Q", "W", "Y")
 PER_YEAR = {"M": 12, "Q": 4, "W": 52, "Y": 1}
 DEFAULTS = {"tolerance": 0.05, "contact_days": 3, "risk_days": 60, "lost_days": 120, "change_sd": 2.0,
             "history": 24, "min_history": 6, "survey_max_age_days": 92, "sparkline_periods": 12,
-            "nps_min_n": 100}
+            "nps_min_n": MIN_PERIOD_N}
 
 
 def is_missing(x) -> bool:
