@@ -59,6 +59,7 @@ bench: $(STAMP)
 		MPLBACKEND=Agg $(BIN)/python benchmarks/run.py
 	MPLBACKEND=Agg $(BIN)/python benchmarks/nps_comments.py --json benchmarks/out/nps_comments.json
 	MPLBACKEND=Agg $(BIN)/python benchmarks/promo_chain_scale.py
+	MPLBACKEND=Agg $(BIN)/python benchmarks/promo_design.py
 	MPLBACKEND=Agg $(BIN)/python benchmarks/calibration.py
 
 screenshots: $(STAMP)

@@ -14,6 +14,16 @@ import time
 import numpy as np
 
 
+def chain(rng, stores: int, days: int, *, smallest: float = 50, largest: float = 5000) -> np.ndarray:
+    """Days x stores of daily sales: sizes log-uniform, a weekly pattern (+-25%), a shared random walk
+    (1% a day) and 5% noise per store-day."""
+    t = np.arange(days)
+    week = 1 + 0.25 * np.sin(2 * np.pi * (t % 7) / 7)
+    common = np.cumsum(rng.normal(0, 0.01, days))
+    sizes = np.exp(rng.uniform(np.log(smallest), np.log(largest), stores))
+    return sizes[None, :] * week[:, None] * np.exp(common[:, None] + rng.normal(0, 0.05, (days, stores)))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--controls", type=int, default=2000)
@@ -25,10 +35,7 @@ def main() -> None:
     rng = np.random.default_rng(20261028)
     n, days = args.controls, args.days
     t = np.arange(days)
-    week = 1 + 0.25 * np.sin(2 * np.pi * (t % 7) / 7)
-    common = np.cumsum(rng.normal(0, 0.01, days))
-    sizes = np.exp(rng.uniform(np.log(50), np.log(5000), n))
-    X = sizes[None, :] * week[:, None] * np.exp(common[:, None] + rng.normal(0, 0.05, (days, n)))
+    X = chain(rng, n, days)
     y = X[:, :5].mean(axis=1) + rng.normal(0, 5, days)
     post = t >= days - args.promo_days
     pre = ~post

@@ -130,6 +130,7 @@ KERNEL_ENV = {
     "PYDEVD_DISABLE_FILE_VALIDATION": "1",  # silences a debugger warning in every kernel's stderr
 }
 KERNEL_ARGS = ["--IPKernelApp.log_level=CRITICAL"]  # no kernel log noise (TCP warning, interrupts) on our stderr
+KERNEL_STARTS = 2  # attempts to start a notebook's kernel before it counts as failed
 
 PACKAGES = ("kpi-workbook", "pandas", "numpy", "scipy", "statsmodels", "matplotlib", "seaborn", "pandera",
             "Babel", "papermill", "nbconvert", "nbclient", "nbformat", "ipykernel", "jupyter_client",
@@ -1328,23 +1329,30 @@ def execute_job(task: Mapping[str, Any]) -> dict:
     started, t0 = _now(), time.perf_counter()
     error: dict | None = None
     with _kernel_environment(), _quiet_papermill():
-        try:
-            papermill.execute_notebook(
-                str(source_path), str(ipynb), parameters=dict(task["parameters"]),
-                kernel_name=task["kernel"], start_timeout=task["start_timeout"],
-                execution_timeout=task["cell_timeout"], cwd=str(source_path.parent),
-                progress_bar=False, log_output=False, request_save_on_cell_execute=True,
-                extra_arguments=list(KERNEL_ARGS))
-        except PapermillExecutionError as err:
-            error = {"stage": "execute", "ename": err.ename, "evalue": err.evalue}
-        except Exception as err:  # kernel start timeout, cell timeout, dead kernel: all end the notebook
-            # papermill saves the notebook after every cell: a full or read-only disk shows up here,
-            # and reading back the half-written file would only add a NotJSONError.
-            fault = output_fault(err, build) if isinstance(err, OSError) else None
-            if fault is not None:
-                raise fault from err
-            error = {"stage": "kernel" if not ipynb.exists() else "execute",
-                     "ename": type(err).__name__, "evalue": str(err).strip()}
+        # a kernel that never ran a cell (its port taken by another process between the choice and the
+        # bind, a slow machine) is started once more before the notebook counts as failed
+        for starts in range(1, KERNEL_STARTS + 1):  # the count is recorded
+            error = None
+            ipynb.unlink(missing_ok=True)  # what a cell ran is read from this attempt's notebook only
+            try:
+                papermill.execute_notebook(
+                    str(source_path), str(ipynb), parameters=dict(task["parameters"]),
+                    kernel_name=task["kernel"], start_timeout=task["start_timeout"],
+                    execution_timeout=task["cell_timeout"], cwd=str(source_path.parent),
+                    progress_bar=False, log_output=False, request_save_on_cell_execute=True,
+                    extra_arguments=list(KERNEL_ARGS))
+            except PapermillExecutionError as err:
+                error = {"stage": "execute", "ename": err.ename, "evalue": err.evalue}
+            except Exception as err:  # kernel start timeout, cell timeout, dead kernel: all end the notebook
+                # papermill saves the notebook after every cell: a full or read-only disk shows up here,
+                # and reading back the half-written file would only add a NotJSONError.
+                fault = output_fault(err, build) if isinstance(err, OSError) else None
+                if fault is not None:
+                    raise fault from err
+                error = {"stage": "execute" if _a_cell_ran(ipynb) else "kernel",
+                         "ename": type(err).__name__, "evalue": str(err).strip()}
+            if error is None or error["stage"] != "kernel":
+                break
     duration = time.perf_counter() - t0
     source = nbformat.read(source_path, as_version=4)
     executed = nbformat.read(ipynb, as_version=4) if ipynb.exists() else source
@@ -1382,8 +1390,20 @@ def execute_job(task: Mapping[str, Any]) -> dict:
         "started_at": started, "duration_s": round(duration, 3),
         "parameters": dict(task["parameters"]), "headline": headline, "concepts": concepts,
         "outputs": {"ipynb": ipynb.name, "html": page.name if page.exists() else None},
-        "kernel": {"name": task["kernel"], "language_version": language.get("version")},
+        "kernel": {"name": task["kernel"], "language_version": language.get("version"), "starts": starts},
     }
+
+
+def _a_cell_ran(ipynb: Path) -> bool:
+    """Whether papermill's output notebook shows any cell started (else the kernel never ran one)."""
+    import nbformat
+
+    try:
+        nb = nbformat.read(ipynb, as_version=4)
+    except (OSError, ValueError):
+        return False
+    return any(c.get("metadata", {}).get("papermill", {}).get("status", "pending") != "pending"
+               or c.get("execution_count") for c in nb.cells if c.get("cell_type") == "code")
 
 
 # ----------------------------------------------------------------------------------------------

@@ -704,3 +704,66 @@ def promo_explorer(sales, schedule, *, baseline: str = "2026-01", locale: str = 
             w.VBox(list(pick_promo.values()))]
     return explorer("promo", rows, [pick_locs, pick_outcome, pick_base, washout, pick_ctrl, design, scale,
                                      *pick_promo.values()], draw, locale=locale)
+
+
+# --------------------------------------------------------------------------------------- test design
+_t_design = _i18n.catalog("widgets_design", {
+    "n_treated": {"en": "Promoted stores", "vi": "Số điểm bán khuyến mãi"},
+    "days": {"en": "Days", "vi": "Số ngày"},
+    "lift": {"en": "Hoped-for lift", "vi": "Mức tăng mong muốn"},
+    "method": {"en": "Design", "vi": "Thiết kế"},
+})
+
+
+def design_explorer(sales, *, locale: str = "en", n_treated: int = 2, days: int = 28, lift: float = 0.05,
+                    **design_kwargs):
+    """Explore a planned promotion test: the number of promoted stores, the days and the hoped-for lift.
+
+    Parameters
+    ----------
+    sales : pandas.DataFrame
+        Validated ``sales`` rows or their ``promo.reduce``: the promotion-free history.
+    locale : {"en", "vi"}, default "en"
+    n_treated, days, lift
+        Starting values of the controls (as ``promo.design``).
+    **design_kwargs
+        Passed on to ``promo.design`` (e.g. ``history``, ``outcome``, ``n_simulated``).
+
+    Returns
+    -------
+    ipywidgets.VBox
+        CSS classes ``kpi-explorer kpi-explorer-design``: the controls, then the summary and the ten best
+        candidates (``.html``) and their power curves (``.image``); ``.result`` holds the current
+        ``DesignResult`` (None when the choice is rejected, whose sentence is shown instead).
+    """
+    import ipywidgets as w
+
+    from . import i18n, promo
+    from .promo import present_design
+
+    i18n.check_locale(locale)
+    daily = promo.reduce(sales) if "rows" not in sales.columns else sales
+    n_locs = int(daily["location"].nunique())
+    pick_n = w.IntSlider(value=min(n_treated, max(n_locs - 1, 1)), min=1, max=max(n_locs - 1, 1),
+                         description=_t_design("n_treated", locale), continuous_update=False,
+                         style={"description_width": "initial"})
+    pick_days = w.IntSlider(value=days, min=7, max=91, step=7, description=_t_design("days", locale),
+                            continuous_update=False)
+    pick_lift = w.FloatSlider(value=lift, min=0.01, max=0.30, step=0.01, readout_format=".0%",
+                              description=_t_design("lift", locale), continuous_update=False,
+                              style={"description_width": "initial"})
+    pick_method = w.Dropdown(options=list(promo.planning.DESIGN_METHODS), value="auto",
+                             description=_t_design("method", locale))
+
+    def draw():
+        res = promo.design(daily, n_treated=int(pick_n.value), days=int(pick_days.value),
+                           lift=float(pick_lift.value), method=pick_method.value, **design_kwargs)
+        parts = [res.summary(locale), table_view(present_design.design_table(res, locale))]
+        if len(res.curves):
+            fig, ax = _figure(7, 3.5)
+            res.plot(ax=ax, locale=locale)
+            parts.append(fig)
+        return res, parts
+
+    rows = [w.HBox([pick_n, pick_days]), w.HBox([pick_lift, pick_method])]
+    return explorer("design", rows, [pick_n, pick_days, pick_lift, pick_method], draw, locale=locale)

@@ -28,8 +28,8 @@ from kpi_analysis import cli, data, i18n, report
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
 NOTEBOOKS = ["01_kpi_feasibility", "02_rep_conversion", "03_location_ab_test", "04_nps_segmentation",
-             "05_kpi_scorecard"]
-ANALYSIS = dict(zip(NOTEBOOKS, ["feasibility", "reps", "promo", "nps", "scorecard"]))
+             "05_kpi_scorecard", "06_test_design"]
+ANALYSIS = dict(zip(NOTEBOOKS, ["feasibility", "reps", "promo", "nps", "scorecard", "promo.design"]))
 
 # The client's column names (canonical -> client), as a CRM or accounting export would have them.
 CLIENT_COLUMNS = {

@@ -37,7 +37,7 @@ def test_notebook_is_stripped_and_parameterized(path):
         assert f"{name}:" in source, f"{path}: the parameters cell lacks the common parameter {name!r}"
 
 
-def test_there_are_five_notebooks():
+def test_there_are_six_notebooks():
     names = {p.split("/")[-1] for p in NOTEBOOKS}
     assert names == {"01_kpi_feasibility.ipynb", "02_rep_conversion.ipynb", "03_location_ab_test.ipynb",
-                     "04_nps_segmentation.ipynb", "05_kpi_scorecard.ipynb"}
+                     "04_nps_segmentation.ipynb", "05_kpi_scorecard.ipynb", "06_test_design.ipynb"}

@@ -274,7 +274,10 @@ def test_one_treated_against_three_controls_through_kpi_report(tmp_path):
     head, lines = _run_page(tmp_path, 4, ("S00",), "en")
     assert head["promo_design"] == "did" and head["promo_test"]["design_rule"]["n_controls"] == 3
     assert any("cannot give p below 0.25 (1/4)" in line for line in lines)
-    assert any("skipped for the difference-in-differences design" in line for line in lines)
+    # the power of the design that ran: randomization over 4 assignments can never detect anything
+    assert any(line.startswith("This test could not detect any lift: with difference-in-differences over so few "
+                               "stores, randomization cannot give a p-value below 0.05") for line in lines)
+    assert head["promo_mde"] is None  # infinite: no lift is detectable
 
 
 @pytest.mark.slow
@@ -290,3 +293,7 @@ def test_many_locations_page_headline_checks_and_manifest_agree(tmp_path, locale
     caution = "Caution" if locale == "en" else "Lưu ý"
     assert any(line.startswith(caution) for line in lines[:3]) == head["promo_robustness_disagree"]
     assert any(line.startswith("Robustness checks" if locale == "en" else "Kiểm tra độ vững") for line in lines)
+    # the power of the synthetic control that ran, on its own stores and days
+    power = "The test of S00, S01 and S02 (synthetic control)" if locale == "en" else \
+        "Phép thử tại S00, S01 và S02 (đối chứng tổng hợp)"
+    assert any(line.startswith(power) for line in lines) and 0 < head["promo_mde"] < 0.5

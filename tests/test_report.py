@@ -22,7 +22,7 @@ SAMPLE = ROOT / "data" / "sample"
 EVIL_LOCATION = '<script>alert("location")</script>'
 EVIL_REP = '<script>alert("rep")</script>'
 REAL_NOTEBOOKS = ["01_kpi_feasibility", "02_rep_conversion", "03_location_ab_test", "04_nps_segmentation",
-                  "05_kpi_scorecard"]
+                  "05_kpi_scorecard", "06_test_design"]
 
 PARAMS = '''period: str = "2026-10"  # month reported, YYYY-MM
 data_dir: str = "../data"  # folder with the canonical tables
@@ -532,3 +532,37 @@ def test_tests_are_told_apart_by_their_test_column(tmp_path):
     assert report.skip_reason(requires, Book(), {"schedule_file": "promotions.csv", "period": "2026-09"})["code"] \
         == "no_test_ended"
     assert report.skip_reason(requires, Book(), {"schedule_file": "promotions.csv", "period": "2026-10"}) is None
+
+
+def test_a_kernel_that_never_ran_a_cell_is_started_once_more(tmp_path, monkeypatch):
+    """A kernel whose port another process took before it bound (seen with two runs on one machine)
+    never runs a cell: the notebook is started once more, and the manifest says how many starts it took."""
+    import papermill
+
+    path = make_notebook(tmp_path / "tiny.ipynb", ['from kpi_analysis.record import record\nrecord("x", 1)'],
+                         setup=False)
+    task = {"name": "tiny", "notebook": str(path), "build_dir": str(tmp_path / "build"), "parameters": {},
+            "kernel": "python3", "cell_timeout": 60, "start_timeout": 60, "locale": "en", "period": "2026-10"}
+    (tmp_path / "build").mkdir()
+    real, calls = papermill.execute_notebook, []
+
+    def flaky(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("Kernel didn't respond in 120 seconds")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(papermill, "execute_notebook", flaky)
+    entry = report.execute_job(task)
+    assert entry["status"] == "ok" and entry["kernel"]["starts"] == 2 and len(calls) == 2
+    assert entry["headline"] == {"x": 1}
+
+    def dead(*args, **kwargs):
+        calls.append(1)
+        raise RuntimeError("Kernel died before replying to kernel_info")
+
+    calls.clear()
+    monkeypatch.setattr(papermill, "execute_notebook", dead)
+    entry = report.execute_job(task)
+    assert entry["status"] == "failed" and len(calls) == report.KERNEL_STARTS == 2
+    assert entry["error"]["stage"] == "kernel" and entry["kernel"]["starts"] == 2

@@ -12,11 +12,12 @@ Three public analyses and their building blocks:
 - :func:`synthetic_control` (many controls, conformal inference) and :func:`time_based_regression`
   (a treatment group against a control group, as matched_markets) for chain-scale tests;
 - :func:`mde` gives the minimum detectable lift for a planned two-store test and the days needed for
-  a given lift.
+  a given lift; :func:`design` ranks which stores should run the next test and for how long.
 
 The package is split by job: ``reduce`` (the one reduction, in Ibis), ``schedule``, ``stats``
 (arrays in, numbers out), ``estimators`` (crossover, DiD, baseline checks on a panel), ``designs``
-(the designs ``analyze`` chooses from), ``api`` (``analyze``), ``power`` (``mde``), ``results``
+(the designs ``analyze`` chooses from), ``api`` (``analyze``), ``power`` (``mde``), ``planning``
+(``design``), ``results``
 (frozen result objects carrying numbers and codes) and ``present`` (en/vi words and charts).
 
 Examples
@@ -27,6 +28,7 @@ Examples
 """
 from .api import analyze, analyze_period
 from .estimators import SCALES, SEED, crossover, did, prechecks
+from .planning import DesignResult, design
 from .power import mde
 from .present import plot_effect
 from .reduce import OUTCOMES, daily_sums, reduce
@@ -49,6 +51,7 @@ __all__ = [
     "SCALES",
     "SEED",
     "CrossoverResult",
+    "DesignResult",
     "DiDResult",
     "Exclusions",
     "MDEResult",
@@ -62,6 +65,7 @@ __all__ = [
     "analyze_period",
     "crossover",
     "daily_sums",
+    "design",
     "did",
     "ended_in",
     "mde",

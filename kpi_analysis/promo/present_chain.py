@@ -37,6 +37,10 @@ words = i18n.catalog("promo.chain", {
                        "control group.",
                  "vi": "Thiết kế: hồi quy theo thời gian, vì lịch khuyến mãi chia nhóm khuyến mãi và nhóm "
                        "đối chứng."},
+    "power_short_history": {"en": "The power calculation is skipped: the promotion-free history before the test has "
+                                  "{days} days, and this test length needs {needed}.",
+                            "vi": "Bỏ qua phép tính độ mạnh: lịch sử không khuyến mãi trước phép thử có {days} ngày, "
+                                  "trong khi độ dài phép thử này cần {needed} ngày."},
     "rule_forced": {"en": "Design: {design}, as asked (method = {method}).",
                     "vi": "Thiết kế: {design}, theo yêu cầu (method = {method})."},
     "method_synthetic": {"en": "synthetic control of {n_treated} promoted location(s) from {n_control} "
@@ -134,10 +138,10 @@ NOTES = i18n.catalog("promo.notes", {
                            "không thể nhỏ hơn {min_p}."},
     "robustness_failed": {"en": "The {design} robustness check could not run: {reason}",
                           "vi": "Không chạy được kiểm tra độ vững bằng {design}: {reason}"},
-    "power_not_applicable": {"en": "The power calculation covers the two-location crossover only; it is skipped "
-                                   "for the {design} design.",
-                             "vi": "Phép tính độ mạnh chỉ áp dụng cho thiết kế chéo hai điểm bán; bỏ qua với "
-                                   "thiết kế {design}."},
+    "power_not_applicable": {"en": "The power calculation covers the crossover, difference-in-differences and "
+                                   "synthetic control; it is skipped for the {design} design.",
+                             "vi": "Phép tính độ mạnh áp dụng cho thiết kế chéo, khác biệt kép và đối chứng tổng "
+                                   "hợp; bỏ qua với thiết kế {design}."},
     "log_scale_auto": {"en": "The locations differ in size (largest baseline mean {ratio} times the smallest), so "
                              "difference-in-differences is on the log scale.",
                        "vi": "Các điểm bán khác nhau về quy mô (trung bình kỳ gốc lớn nhất gấp {ratio} lần nhỏ "

@@ -55,8 +55,8 @@ from . import present_chain
 from .results import Exclusions, Notes
 from .schedule import check_known, period_bounds
 
-__all__ = ["AUGMENT", "SC_INFERENCE", "STATISTICS", "SyntheticControlResult", "conformal_p", "simplex_weights",
-           "synthetic_control", "synthetic_from_arrays"]
+__all__ = ["AUGMENT", "SC_INFERENCE", "STATISTICS", "SyntheticControlResult", "conformal_p", "effect_and_p",
+           "simplex_weights", "synthetic_control", "synthetic_from_arrays"]
 
 SC_INFERENCE = ("block", "iid")
 STATISTICS = ("mean", "abs", "squared")
@@ -158,6 +158,26 @@ def conformal_p(y: np.ndarray, X: np.ndarray, post: np.ndarray, theta: float, *,
     else:
         stats = np.append(_stat(u[perms][:, post], statistic), s0)
     return float(np.mean(stats >= s0 - 1e-12 * max(abs(s0), 1.0)))
+
+
+def effect_and_p(y: np.ndarray, X: np.ndarray, pre: np.ndarray, post: np.ndarray, *,
+                 augment: str = "none") -> tuple[float, float]:
+    """The estimate (ATT per promoted location-day, weights fitted on ``pre``) and the default
+    conformal p-value of :func:`synthetic_control`, without the interval: what a power simulation
+    needs from each injected window.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(6)
+    >>> X = 50 + rng.normal(0, 2, (60, 4))
+    >>> post = np.arange(60) >= 50
+    >>> att, p = effect_and_p(X[:, :2].mean(axis=1) + 10.0 * post, X, ~post, post)
+    >>> bool(8 < att < 12), p < 0.05
+    (True, True)
+    """
+    _, cf, lam = _fit(y, X, pre, augment)
+    att = float((y - cf)[post].mean())
+    return att, conformal_p(y, X, post, 0.0, augment=augment, lam=lam)
 
 
 def _invert(pfun, estimate: float, step: float, alpha: float, *, iters: int = 40) -> tuple[float, float]:
