@@ -200,6 +200,10 @@ _t = i18n.catalog("report", {
     "reason_error": {"en": "the runner stopped with an error ({detail})",
                      "vi": "tiến trình chạy báo cáo dừng vì lỗi ({detail})"},
     "overall_ok": {"en": "All {n} notebooks ran.", "vi": "Cả {n} báo cáo chi tiết đều chạy xong."},
+    "overall_ok_skipped": {"en": "{ran} of {n} notebooks ran; {skipped} had nothing to report for this period "
+                                 "(the reason is in the list below).",
+                           "vi": "{ran} trên {n} báo cáo chi tiết đã chạy; {skipped} báo cáo không có gì để báo cáo "
+                                 "trong kỳ này (lý do ở danh sách bên dưới)."},
     "overall_failed": {"en": "{failed} of {n} notebooks failed. This attempt is kept for inspection; an "
                                  "earlier complete report for {period}, if there is one, is unchanged.",
                        "vi": "{failed} trên {n} báo cáo chi tiết bị lỗi. Lần chạy này được giữ lại để kiểm tra; "
@@ -1159,6 +1163,8 @@ def render_index(manifest: Mapping, *, locale: str = "en") -> str:
         look = "failed"
     elif failed:
         overall, look = _t("overall_failed", locale, failed=failed, n=n, period=period), "failed"
+    elif skipped := sum(e["status"] == "skipped" for e in manifest["notebooks"]):
+        overall, look = _t("overall_ok_skipped", locale, ran=n - skipped, n=n, skipped=skipped), "ok"
     else:
         overall, look = _t("overall_ok", locale, n=n), "ok"
     company = manifest.get("company") or {}

@@ -31,3 +31,8 @@ def test_a_quick_run_gives_a_sane_rate(name):
         assert row["rate"] < 0.15
     else:
         assert row["rate"] > 0.8
+
+
+def test_the_design_study_runs_and_its_power_is_near_the_target():
+    row = evaluate(STUDIES["test design: power at the reported MDE"], 30, 1)
+    assert row["n"] >= 25 and 0.5 <= row["rate"] <= 0.97, row

@@ -53,7 +53,9 @@ def test_design_ranking_is_deterministic_and_complete(pretest, geolift_plan):
     again = promo.design(pretest, n_treated=2, days=15, lift=0.05, n_simulated=2, max_candidates=60)
     pd.testing.assert_frame_equal(geolift_plan.table, again.table)
     t = geolift_plan.table
-    assert len(t) == 60 and geolift_plan.n_possible == 780 and "candidates_sampled" in geolift_plan.notes
+    # 780 pairs: the greedy search keeps the 11 stores that fit best alone (C(11, 2) = 55 <= 60 < C(12, 2))
+    assert len(t) == 55 and geolift_plan.n_possible == 780 and "candidates_searched" in geolift_plan.notes
+    assert len({x for c in t["locations"] for x in c}) == 11
     assert set(t["design"]) == {"synthetic"} and t["locations"].map(len).eq(2).all()
     for col in ("locations", "design", "mde", "power_at_lift", "days_needed", "scaled_l2", "correlation"):
         assert col in t.columns

@@ -85,6 +85,9 @@ def test_notebooks_without_their_table_are_skipped_and_the_rest_is_published(tmp
     assert manifest["coverage"]["missing"] == ["nps_responses", "client_activity", "competitor_prices"]
     index = (tmp_path / "reports" / "2026-10" / "index.html").read_text(encoding="utf-8")
     assert "skipped" in index and "nps_responses are not in the workbook" in index
+    # the headline counts what ran: a skipped page is not said to have run
+    assert "2 of 3 notebooks ran; 1 had nothing to report for this period" in index
+    assert "All 3 notebooks ran" not in index
 
 
 def test_a_missing_schedule_file_skips_the_promotion_notebook(tmp_path):

@@ -6,9 +6,11 @@ design :func:`~kpi_analysis.promo.analyze` would use on that test.
 
 How it works (as GeoLift's market selection and power analysis, on this package's designs):
 
-1. **Candidates.** Every set of ``n_treated`` stores when there are at most ``max_candidates`` of them;
-   otherwise ``max_candidates`` distinct sets drawn at random (seeded, so the same data give the same
-   ranking). ``candidates=`` evaluates given sets instead.
+1. **Candidates.** Every set of ``n_treated`` stores when there are at most ``max_candidates`` of them.
+   Otherwise a greedy search by fit: every store is first scored alone (its analytic MDE as the only
+   promoted store against all the others, by synthetic control), and the candidates are the sets of the
+   best ``m`` stores, ``m`` the largest with ``C(m, n_treated) <= max_candidates`` (deterministic: the
+   same data give the same ranking). ``candidates=`` evaluates given sets instead.
 2. **Design** by the rule of ``analyze``: two stores swapping (crossover) when ``n_treated`` is 2 and
    the chain has no more than ``did_max_controls`` other stores (the seed's two-shop test); otherwise
    the other stores are the controls: difference-in-differences with randomization inference for at
@@ -88,7 +90,7 @@ class DesignResult(ResultMixin):
     seed: int
     method: str
     table: pd.DataFrame = field(repr=False)  # one row per candidate, best first
-    curves: pd.DataFrame = field(repr=False)  # locations, lift, power (simulated candidates)
+    curves: pd.DataFrame = field(repr=False)  # locations, lift, power (the simulated candidates)
     excluded: Exclusions = field(default_factory=Exclusions)
     notes: Notes = field(default_factory=Notes)
 
@@ -143,13 +145,18 @@ def design(data, *, n_treated: int = 2, days: int = 28, lift: float = 0.05, hist
     power, confidence : float
         Target power and the confidence level of the planned test.
     max_candidates : int, default 200
-        The most candidate sets evaluated; more are sampled at random with ``seed``.
+        The most candidate sets evaluated; with more, the greedy search of the module notes.
     n_simulated : int, default 5
         Best candidates (by the analytic MDE) whose power is simulated on history.
     n_windows : int, default 20
         History windows per simulated lift.
     did_max_controls : int, default 5
         The design rule's threshold, as in ``analyze``.
+    outcome, currency : str
+        The outcome column and its currency (for the words).
+    seed : int
+        Recorded with the result, as every analysis's seed (the search and the simulations here are
+        deterministic: evenly spaced windows, no random draws).
 
     Returns
     -------
@@ -159,7 +166,8 @@ def design(data, *, n_treated: int = 2, days: int = 28, lift: float = 0.05, hist
         control: the history fit against equal weights, as GeoLift), ``correlation`` (the promoted
         stores' mean against their comparison), ``level`` (mean outcome per promoted store-day),
         ``simulated_power`` and ``false_positive`` (detection rates at the MDE and with no lift);
-        ``.curves``: the simulated power curves.
+        ``.curves``: the power curves of the simulated candidates (``locations``, ``lift``, ``power``;
+        a crossover's is the analytic curve its simulation checks).
 
     Raises
     ------
@@ -187,8 +195,9 @@ def design(data, *, n_treated: int = 2, days: int = 28, lift: float = 0.05, hist
     if bad := [x for x in named if x in _dropped_names(dropped)]:
         raise ValueError(f"locations: {sorted(set(bad))} miss some day of the history, so a test on them cannot be "
                          "planned from it; shorten history= or fill the days.")
-    sets, n_possible, sampled = _candidate_sets(names, n_treated=n_treated, candidates=candidates, controls=controls,
-                                                max_candidates=max_candidates, seed=seed)
+    sets, n_possible, searched = _candidate_sets(wide, n_treated=n_treated, candidates=candidates,
+                                                 controls=controls, max_candidates=max_candidates,
+                                                 power=power, confidence=confidence)
     crossover = method == "crossover" or (method == "auto" and n_treated == 2 and len(names) - 2 <= did_max_controls)
     need = history_needed(days, "crossover" if crossover else "synthetic")
     if len(wide) < need:
@@ -238,7 +247,7 @@ def design(data, *, n_treated: int = 2, days: int = 28, lift: float = 0.05, hist
     # the simulated candidates first: their MDE is measured, the others' estimated
     table = table.sort_values(["simulated", "mde", "days_needed"], ascending=[False, True, True], kind="stable",
                               ignore_index=True)
-    notes = [note("candidates_sampled", n=len(sets), of=n_possible)] if sampled else []
+    notes = [note("candidates_searched", n=len(sets), of=n_possible, stores=searched)] if searched else []
     if not np.isfinite(table["mde"]).any():
         notes.append(note("nothing_detectable"))
     method_text = ", ".join(sorted(table["design"].unique()))
@@ -315,14 +324,16 @@ def _dropped_names(dropped: list) -> set:
     return {n for d in dropped for n in d.get("names", ())}
 
 
-def _candidate_sets(names, *, n_treated, candidates, controls, max_candidates, seed):
-    """The treated sets to evaluate, how many there are in all, and whether they were sampled."""
+def _candidate_sets(wide, *, n_treated, candidates, controls, max_candidates, power, confidence):
+    """The treated sets to evaluate, how many there are in all, and how many stores the greedy search
+    kept (0: every set, or the given ones)."""
+    names = list(wide.columns)
     if candidates is not None:
         sets = [tuple(str(x) for x in c) for c in candidates]
         for s in sets:
             if len(s) == 0 or len(set(s)) != len(s):
                 raise ValueError(f"candidates: each set names one or more different stores; got {list(s)}.")
-        return sets, len(sets), False
+        return sets, len(sets), 0
     pool = [x for x in names if controls is None or x not in controls]
     n_ctrl = len(controls) if controls is not None else len(names) - n_treated
     if len(pool) < n_treated or n_ctrl < 1:
@@ -330,12 +341,18 @@ def _candidate_sets(names, *, n_treated, candidates, controls, max_candidates, s
                          f"and at least one control need {n_treated + 1}.")
     n_possible = math.comb(len(pool), n_treated)
     if n_possible <= max_candidates:
-        return list(itertools.combinations(pool, n_treated)), n_possible, False
-    rng = np.random.default_rng(seed)
-    chosen: set = set()
-    while len(chosen) < max_candidates:
-        chosen.add(tuple(sorted(rng.choice(len(pool), n_treated, replace=False).tolist())))
-    return [tuple(pool[i] for i in c) for c in sorted(chosen)], n_possible, True
+        return list(itertools.combinations(pool, n_treated)), n_possible, 0
+    m = n_treated
+    while math.comb(m + 1, n_treated) <= max_candidates:
+        m += 1
+    score = {}
+    for x in pool:  # each store alone against all the others: the greedy search's order
+        ctrl = [c for c in (controls or names) if c != x]
+        y, comp, _ = _comparison(wide, [x], ctrl, "synthetic")
+        u = y - comp
+        score[x] = window_mde(u - u.mean(), 7, power=power, confidence=confidence) / float(y.mean())
+    best = sorted(pool, key=lambda x: (score[x], x))[:m]
+    return list(itertools.combinations(best, n_treated)), n_possible, m
 
 
 def _choose(method: str, n_treated: int, n_controls: int, did_max_controls: int) -> str:
@@ -396,9 +413,7 @@ def _analytic(wide, treated, ctrl, chosen, *, days, lift, power, confidence) -> 
            "level": level, "simulated_power": math.nan, "false_positive": math.nan, "windows": 0,
            "assignments": math.nan}
     if chosen == "crossover":
-        long = wide[treated].rename_axis("date").reset_index().melt("date", var_name="location", value_name="v")
-        r = crossover_mde(long, locations=treated, days=days, lift=lift, power=power, confidence=confidence,
-                          outcome="v", simulate=False)
+        r = _crossover(wide, treated, days=days, lift=lift, power=power, confidence=confidence)
         power_at = float(np.interp(lift, r.table["lift"], r.table["power"]))
         return row | {"mde": r.mde, "mde_source": "analytic", "power_at_lift": power_at,
                       "days_needed": float(r.days_needed)}, None
@@ -411,6 +426,13 @@ def _analytic(wide, treated, ctrl, chosen, *, days, lift, power, confidence) -> 
                           "days_needed": math.nan, "assignments": n_assign}, u
     return row | {"mde_source": "analytic"} | _window_answers(u, level, days=days, lift=lift, power=power,
                                                                 confidence=confidence), u
+
+
+def _crossover(wide, treated, *, days, lift, power, confidence):
+    """``promo.mde`` of two stores swapping, on the history table (analytic only)."""
+    long = wide[treated].rename_axis("date").reset_index().melt("date", var_name="location", value_name="v")
+    return crossover_mde(long, locations=treated, days=days, lift=lift, power=power, confidence=confidence,
+                         outcome="v", simulate=False)
 
 
 def _window_answers(u, level, *, days, lift, power, confidence, scale: float = 1.0) -> dict:
@@ -473,7 +495,10 @@ def _simulate(wide, row, *, days, lift, power, confidence, n_windows) -> dict:
         a, b = (wide[x].to_numpy(float) for x in treated)
         hit, false, used = stats.simulate_power(a, b, wide.index, days=days, lift=row["mde"], scale="level",
                                                 dow_adjust=True, confidence=confidence, n_windows=n_windows)
-        curve = pd.DataFrame({"locations": [tuple(treated)] * 2, "lift": [0.0, row["mde"]], "power": [false, hit]})
+        # the calibrated analytic curve; the simulation's check at the MDE is in the table
+        table = _crossover(wide, treated, days=days, lift=lift, power=power, confidence=confidence).table
+        curve = pd.DataFrame({"locations": [tuple(treated)] * len(table), "lift": table["lift"],
+                              "power": table["power"]})
         return {"row": {"simulated_power": hit, "false_positive": false, "mde_source": "analytic_checked",
                         "windows": used}, "curve": curve}
     starts = _windows(len(wide), days, n_windows)

@@ -50,14 +50,16 @@ words = i18n.catalog("promo.design", {
                      "vi": "doanh số hằng ngày của các điểm bán dao động quá mạnh so với {days} ngày"},
     "power_at_lift": {"en": "Chance to detect a true {lift} lift with this set in {days} days: {p}.",
                       "vi": "Khả năng phát hiện mức tăng thực {lift} với phương án này trong {days} ngày: {p}."},
-    "searched": {"en": "{n} of {possible} possible set(s) of {k} store(s) evaluated; the best {sim} checked by "
+    "searched": {"en": "{n} of {possible} possible set(s) of {k} store(s) evaluated{how}; the best {sim} checked by "
                        "injecting the lift into {windows} past windows and re-running the test.",
-                 "vi": "Đã đánh giá {n} trên {possible} phương án gồm {k} điểm bán; {sim} phương án tốt nhất được "
+                 "vi": "Đã đánh giá {n} trên {possible} phương án gồm {k} điểm bán{how}; {sim} phương án tốt nhất được "
                        "kiểm tra bằng cách đưa mức tăng vào {windows} giai đoạn trong quá khứ rồi chạy lại phép thử."},
-    "searched_plain": {"en": "{n} of {possible} possible set(s) of {k} store(s) evaluated, by the analytic "
+    "searched_plain": {"en": "{n} of {possible} possible set(s) of {k} store(s) evaluated{how}, by the analytic "
                              "approximation only.",
-                       "vi": "Đã đánh giá {n} trên {possible} phương án gồm {k} điểm bán, chỉ bằng phép tính gần "
+                       "vi": "Đã đánh giá {n} trên {possible} phương án gồm {k} điểm bán{how}, chỉ bằng phép tính gần "
                              "đúng."},
+    "greedy": {"en": " (the sets of the {m} stores that fit best on their own)",
+               "vi": " (các tổ hợp của {m} điểm bán tự khớp tốt nhất)"},
     "false_alarm": {"en": "With no lift injected, the test flagged {fp} of the past windows (the nominal rate is "
                           "{alpha}).",
                     "vi": "Khi không đưa mức tăng vào, phép thử báo hiệu ở {fp} số giai đoạn trong quá khứ (mức danh "
@@ -92,10 +94,10 @@ words = i18n.catalog("promo.design", {
 })
 
 i18n.catalog("promo.notes", {
-    "candidates_sampled": {"en": "{n} candidate sets were drawn at random (seeded) from all possible ones and "
-                                 "evaluated.",
-                           "vi": "{n} phương án được chọn ngẫu nhiên (có hạt giống) từ mọi phương án có thể để "
-                                 "đánh giá."},
+    "candidates_searched": {"en": "There are too many possible sets to evaluate each: {n} were built from the "
+                                  "stores that fit best on their own.",
+                            "vi": "Có quá nhiều phương án để đánh giá hết: {n} phương án được lập từ các điểm bán "
+                                  "tự khớp tốt nhất."},
     "nothing_detectable": {"en": "No candidate can detect a lift with this design and history.",
                            "vi": "Không phương án nào phát hiện được mức tăng với thiết kế và lịch sử này."},
 })
@@ -141,8 +143,10 @@ def design_summary(r, locale: str = "en") -> str:
         lines.append(words("power_at_lift", locale, lift=i18n.percent(r.lift, locale, digits=0),
                            days=i18n.number(r.days, locale),
                            p=i18n.percent(best["power_at_lift"], locale, digits=0)))
+    searched = next((n.get("stores") for n in r.notes if n["code"] == "candidates_searched"), 0)
     fmt = {"n": i18n.number(r.n_candidates, locale), "possible": i18n.number(r.n_possible, locale),
-           "k": i18n.number(r.n_treated, locale)}
+           "k": i18n.number(r.n_treated, locale),
+           "how": words("greedy", locale, m=i18n.number(searched, locale)) if searched else ""}
     if r.n_simulated:
         lines.append(words("searched", locale, sim=i18n.number(r.n_simulated, locale),
                            windows=i18n.number(r.n_windows, locale), **fmt))
@@ -179,12 +183,13 @@ def source_words(row, locale: str) -> str:
 
 
 def plot_design(r, ax=None, *, locale: str = "en"):
-    """The simulated power curves of the best candidates, with the target power marked."""
+    """The power curves of the best candidates (simulated; a crossover's the calibrated analytic one), with
+    the target power and the hoped-for lift marked."""
     import matplotlib.pyplot as plt
     ax = plt.gca() if ax is None else ax
     for locs, c in r.curves.groupby("locations", sort=False):
         c = c.sort_values("lift")
-        ax.plot(c["lift"], c["power"], marker="o", label=stores(locs, locale))
+        ax.plot(c["lift"], c["power"], marker="o" if len(c) <= 12 else None, label=stores(locs, locale))
     ax.axhline(r.power, color="grey", lw=0.8, ls="--")
     ax.axvline(r.lift, color="C3", lw=0.8, ls=":")
     ax.xaxis.set_major_formatter(lambda x, _: i18n.percent(x, locale, digits=0))

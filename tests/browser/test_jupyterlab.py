@@ -71,6 +71,9 @@ EXPLORE = {
     # Quarters instead of months: the scorecard is redrawn for a quarter.
     "05": Explore("scorecard", "choice", label=r"^(Periods|Chu kỳ)$", choose=r"^(quarters|quý)$",
                   expect=r"(?i)\bQ[1-4]\b|quý"),
+    # Two weeks instead of four: the smallest detectable lift of the best pair must grow.
+    "06": Explore("design", "slider", label=r"^(Days|Số ngày)$", steps=-2,
+                  value=r"(?:power is|độ mạnh \d+\s*% là)\s*([\d.,]+\s*%)"),
 }
 
 _CONTROLS = {  # what each kind of control looks like in the page (ipywidgets 8)
