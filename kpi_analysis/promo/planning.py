@@ -89,6 +89,7 @@ class DesignResult(ResultMixin):
     currency: str
     seed: int
     method: str
+    given: bool  # the candidates were named (candidates=), not searched
     table: pd.DataFrame = field(repr=False)  # one row per candidate, best first
     curves: pd.DataFrame = field(repr=False)  # locations, lift, power (the simulated candidates)
     excluded: Exclusions = field(default_factory=Exclusions)
@@ -101,7 +102,7 @@ class DesignResult(ResultMixin):
 
     def headline(self) -> dict:
         keys = ["n_treated", "days", "lift", "power", "confidence", "history_days", "n_locations", "n_candidates",
-                "n_possible", "n_simulated", "n_windows", "outcome", "seed", "method"]
+                "n_possible", "n_simulated", "n_windows", "outcome", "seed", "method", "given"]
         best = self.table.iloc[0]
         return jsonable({k: getattr(self, k) for k in keys}
                         | {"best": {"locations": list(best["locations"]), "design": best["design"],
@@ -255,7 +256,7 @@ def design(data, *, n_treated: int = 2, days: int = 28, lift: float = 0.05, hist
         n_treated=int(n_treated if candidates is None else max(len(s) for s in sets)), days=int(days),
         lift=float(lift), power=float(power), confidence=confidence, history_days=len(wide), n_locations=len(names),
         n_candidates=len(sets), n_possible=n_possible, n_simulated=len(curves), n_windows=int(n_windows),
-        outcome=outcome, currency=currency, seed=int(seed), method=method_text,
+        outcome=outcome, currency=currency, seed=int(seed), method=method_text, given=candidates is not None,
         table=table[_COLUMNS], curves=pd.concat(curves, ignore_index=True) if curves else
         pd.DataFrame(columns=["locations", "lift", "power"]), excluded=Exclusions(dropped), notes=Notes(notes))
 

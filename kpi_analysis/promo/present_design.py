@@ -58,6 +58,8 @@ words = i18n.catalog("promo.design", {
                              "approximation only.",
                        "vi": "Đã đánh giá {n} trên {possible} phương án gồm {k} điểm bán{how}, chỉ bằng phép tính gần "
                              "đúng."},
+    "checked": {"en": "Checked by injecting the lift into {windows} past windows and re-running the test.",
+                "vi": "Kiểm tra bằng cách đưa mức tăng vào {windows} giai đoạn trong quá khứ rồi chạy lại phép thử."},
     "greedy": {"en": " (the sets of the {m} stores that fit best on their own)",
                "vi": " (các tổ hợp của {m} điểm bán tự khớp tốt nhất)"},
     "false_alarm": {"en": "With no lift injected, the test flagged {fp} of the past windows (the nominal rate is "
@@ -130,10 +132,10 @@ def design_summary(r, locale: str = "en") -> str:
         reason = (words("reason_assignments", locale, design=design_name(best["design"], locale),
                         alpha=i18n.number(1 - r.confidence, locale, digits=2))
                   if best["mde_source"] == "randomization_floor" else words("reason_noise", locale, days=r.days))
-        lines.append(words("given_nothing" if r.n_candidates == 1 else "nothing", locale,
+        lines.append(words("given_nothing" if r.given and r.n_candidates == 1 else "nothing", locale,
                            n=i18n.number(r.n_candidates, locale), reason=reason))
     else:
-        key = ("given" if r.n_candidates == 1 else "best") + ("" if math.isfinite(best["days_needed"]) else "_no_days")
+        key = ("given" if r.given and r.n_candidates == 1 else "best") + ("" if math.isfinite(best["days_needed"]) else "_no_days")
         lines.append(words(key, locale, stores=stores(best["locations"], locale),
                            design=design_name(best["design"], locale), days=i18n.number(r.days, locale),
                            power=i18n.percent(r.power, locale, digits=0), mde=_pct(best["mde"], locale),
@@ -147,14 +149,16 @@ def design_summary(r, locale: str = "en") -> str:
     fmt = {"n": i18n.number(r.n_candidates, locale), "possible": i18n.number(r.n_possible, locale),
            "k": i18n.number(r.n_treated, locale),
            "how": words("greedy", locale, m=i18n.number(searched, locale)) if searched else ""}
-    if r.n_simulated:
+    if r.n_simulated and r.given and r.n_candidates == 1:
+        lines.append(words("checked", locale, windows=i18n.number(r.n_windows, locale)))
+    elif r.n_simulated:
         lines.append(words("searched", locale, sim=i18n.number(r.n_simulated, locale),
                            windows=i18n.number(r.n_windows, locale), **fmt))
-        if math.isfinite(best["false_positive"]):
-            lines.append(words("false_alarm", locale, fp=i18n.percent(best["false_positive"], locale, digits=0),
-                               alpha=i18n.percent(1 - r.confidence, locale, digits=0)))
     else:
         lines.append(words("searched_plain", locale, **fmt))
+    if r.n_simulated and math.isfinite(best["false_positive"]):
+        lines.append(words("false_alarm", locale, fp=i18n.percent(best["false_positive"], locale, digits=0),
+                           alpha=i18n.percent(1 - r.confidence, locale, digits=0)))
     lines.append(i18n.text("common", "method", locale,
                            method=words("method", locale, history=i18n.number(r.history_days, locale))))
     return "\n".join(lines)
