@@ -145,6 +145,13 @@ def test_bad_input_is_refused_clearly():
     data = _chain(np.random.default_rng(9), n=4, days=60)
     with pytest.raises(ValueError, match=r"history: 60 day\(s\).*needs at least 85"):
         promo.design(data, n_treated=2, days=28, method="synthetic")
+    # the history needed follows the design each candidate gets: one store against three is DiD (2 x 28 + 28 + 1
+    # days), not the 4 x 28 of a two-store swap
+    with pytest.raises(ValueError, match=r"needs at least 85 days.*baseline of 56 days"):
+        promo.design(data, days=28, candidates=[("S0",)])
+    assert promo.design(data, days=14, candidates=[("S0",)]).table.iloc[0]["design"] == "did"
+    with pytest.raises(ValueError, match=r"needs at least 112 days.*two periods of 28 days"):
+        promo.design(data, days=28)
     with pytest.raises(ValueError, match="lift must be a positive"):
         promo.design(data, lift=0)
     with pytest.raises(ValueError, match="lift must be a positive"):

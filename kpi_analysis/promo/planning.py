@@ -199,22 +199,23 @@ def design(data, *, n_treated: int = 2, days: int = 28, lift: float = 0.05, hist
     sets, n_possible, searched = _candidate_sets(wide, n_treated=n_treated, candidates=candidates,
                                                  controls=controls, max_candidates=max_candidates,
                                                  power=power, confidence=confidence)
-    crossover = method == "crossover" or (method == "auto" and n_treated == 2 and len(names) - 2 <= did_max_controls)
-    need = history_needed(days, "crossover" if crossover else "synthetic")
-    if len(wide) < need:
-        why = (f"a baseline and two periods of {days} days" if crossover else
-               f"a baseline of {_min_baseline(days)} days before each simulated {days}-day window")
-        raise ValueError(f"history: {len(wide)} day(s) with every store observed; a {days}-day test needs at least "
-                         f"{need} days of promotion-free history ({why}). Shorten days= or give a longer history.")
-    rows, gaps = [], []
+    plans = []
     for treated in sets:
         ctrl = [x for x in (controls or names) if x not in treated]
         if not ctrl:
             raise ValueError(f"candidates: {list(treated)} leaves no store as a control; "
                              f"design needs at least {len(treated) + 1} stores.")
-        chosen = _choose(method, len(treated), len(ctrl), did_max_controls)
-        row, gap = _analytic(wide, list(treated), ctrl, chosen, days=days, lift=lift, power=power,
-                             confidence=confidence)
+        plans.append((list(treated), ctrl, _choose(method, len(treated), len(ctrl), did_max_controls)))
+    longest = max(plans, key=lambda p: history_needed(days, p[2]))[2]
+    need = history_needed(days, longest)
+    if len(wide) < need:
+        why = (f"a baseline and two periods of {days} days" if longest == "crossover" else
+               f"a baseline of {_min_baseline(days)} days before each simulated {days}-day window")
+        raise ValueError(f"history: {len(wide)} day(s) with every store observed; a {days}-day test needs at least "
+                         f"{need} days of promotion-free history ({why}). Shorten days= or give a longer history.")
+    rows, gaps = [], []
+    for treated, ctrl, chosen in plans:
+        row, gap = _analytic(wide, treated, ctrl, chosen, days=days, lift=lift, power=power, confidence=confidence)
         rows.append(row)
         gaps.append(gap)
     table = pd.DataFrame(rows)
