@@ -152,6 +152,11 @@ def test_bad_input_is_refused_clearly():
     assert promo.design(data, days=14, candidates=[("S0",)]).table.iloc[0]["design"] == "did"
     with pytest.raises(ValueError, match=r"needs at least 112 days.*two periods of 28 days"):
         promo.design(data, days=28)
+    with pytest.raises(ValueError, match="sales: the table has no rows"):
+        promo.design(data.iloc[:0])
+    with pytest.raises(ValueError, match=r"history: no sales rows from 2027-01-01 to 2027-06-30; the sales run from "
+                                         r"2025-01-01 to 2025-03-01"):
+        promo.design(data, history=("2027-01-01", "2027-06-30"))
     with pytest.raises(ValueError, match="lift must be a positive"):
         promo.design(data, lift=0)
     with pytest.raises(ValueError, match="lift must be a positive"):

@@ -303,11 +303,15 @@ def history_needed(days: int, design: str) -> int:
 def _history_table(data, *, history, outcome, date, location) -> tuple[pd.DataFrame, list]:
     """Days x stores of the history; a store missing any day is left out (counted), not filled."""
     daily = as_daily(data, outcome=outcome, date=date, location=location)
+    if daily.empty:
+        raise ValueError("sales: the table has no rows; a test is planned from the stores' sales history.")
     if history is not None:
         h0, h1 = period_bounds(history, what="history")
+        first, last = daily["date"].min(), daily["date"].max()
         daily = daily.loc[daily["date"].between(h0, h1)]
-    if daily.empty:
-        raise ValueError("history: no sales rows in the history window.")
+        if daily.empty:
+            raise ValueError(f"history: no sales rows from {h0.date()} to {h1.date()}; the sales run from "
+                             f"{first.date()} to {last.date()}.")
     wide = daily.pivot_table(index="date", columns="location", values=outcome, aggfunc="sum")
     wide = wide.reindex(pd.date_range(wide.index.min(), wide.index.max(), freq="D"))
     gaps = [c for c in wide.columns if wide[c].isna().any()]
