@@ -181,3 +181,18 @@ def test_summary_plot_and_html_in_both_languages(geolift_plan):
         assert len(ax.get_lines()) >= 2
         plt.close("all")
     assert "kpi-result" in geolift_plan._repr_html_()
+
+
+def test_names_typed_in_nfd_match_the_data(sample_table):
+    """A store name typed on macOS (NFD) or with a stray space is the same store (NFC, as the data layer)."""
+    import unicodedata
+    sales = sample_table("sales")
+    history = sales.loc[pd.to_datetime(sales["date"]) < "2026-02-01"]
+    typed = (unicodedata.normalize("NFD", "Hà Nội - Cầu Giấy"), "Hà Nội - Đống Đa ")
+    plan = promo.design(history, candidates=[typed], n_simulated=0)
+    assert plan.table.iloc[0]["locations"] == ("Hà Nội - Cầu Giấy", "Hà Nội - Đống Đa")
+    raw = history.assign(location=history["location"].map(lambda x: unicodedata.normalize("NFD", x)))
+    again = promo.design(raw, candidates=[("Hà Nội - Cầu Giấy", "Hà Nội - Đống Đa")], n_simulated=0)
+    assert again.table.iloc[0]["mde"] == pytest.approx(plan.table.iloc[0]["mde"])
+    nfd_schedule = {unicodedata.normalize("NFD", "Hà Nội - Cầu Giấy"): "2026-02", "Hà Nội - Đống Đa": "2026-03"}
+    assert promo.parse_schedule(nfd_schedule)["location"].tolist() == ["Hà Nội - Cầu Giấy", "Hà Nội - Đống Đa"]

@@ -23,7 +23,7 @@ from ..core.results import excluded, note
 from . import stats
 from .designs import DESIGNS, Fit, Panel, choose_design, is_swap, shares_one_period
 from .estimators import SCALES, SEED, prechecks
-from .reduce import as_daily
+from .reduce import as_daily, location_names
 from .results import Exclusions, Notes, PeriodTests, PromoResult
 from .schedule import check_known, ended_in, parse_schedule, period_bounds
 
@@ -339,7 +339,7 @@ def _controls(controls, promoted: list, pool: list, known: list) -> list:
     if controls is None or (isinstance(controls, str) and controls == "all"):
         ctrl = [x for x in pool if x not in promoted]
     else:
-        ctrl = [str(x) for x in ([controls] if isinstance(controls, str) else controls)]
+        ctrl = list(location_names([controls] if isinstance(controls, str) else list(controls)))
         check_known(ctrl, known, what="controls")
         clash = [x for x in ctrl if x in promoted]
         if clash:

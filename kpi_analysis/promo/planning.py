@@ -57,7 +57,7 @@ from ..core.results import ResultMixin, code_counts, codes, excluded, jsonable, 
 from . import present_design, stats
 from .estimators import SEED
 from .power import mde as crossover_mde
-from .reduce import as_daily
+from .reduce import as_daily, location_names
 from .results import Exclusions, Notes
 from .schedule import check_known, period_bounds
 from .synthetic import MIN_PRE_DAYS, effect_and_p, simplex_weights
@@ -191,6 +191,10 @@ def design(data, *, n_treated: int = 2, days: int = 28, lift: float = 0.05, hist
                      max_candidates=max_candidates, n_simulated=n_simulated, n_windows=n_windows)
     wide, dropped = _history_table(data, history=history, outcome=outcome, date=date, location=location)
     names = list(wide.columns)
+    if candidates is not None:  # the names as the data holds them (NFC, trimmed): typed names match
+        candidates = [tuple(location_names(list(c))) for c in candidates]
+    if controls is not None:
+        controls = list(location_names([controls] if isinstance(controls, str) else list(controls)))
     named = [str(x) for c in (candidates or []) for x in c] + [str(x) for x in (controls or [])]
     check_known(sorted(set(named)), sorted(set(names) | _dropped_names(dropped)), what="locations")
     if bad := [x for x in named if x in _dropped_names(dropped)]:

@@ -23,7 +23,7 @@ import pandas as pd
 from ..core.checks import reject_rows, require_columns, warn_case_variants
 from ..core.deprecation import renamed
 
-__all__ = ["OUTCOMES", "as_daily", "daily_sums", "reduce", "to_dates"]
+__all__ = ["OUTCOMES", "as_daily", "daily_sums", "location_names", "reduce", "to_dates"]
 
 OUTCOMES = ("revenue", "orders")
 
@@ -117,10 +117,25 @@ def _outcomes(outcome, columns, keys: list[str], require) -> list[str]:
     return present
 
 
+def location_names(values) -> pd.Series:
+    """Location names as keys: text, Unicode NFC, inner whitespace collapsed, ends trimmed (as the data
+    layer loads them), so a name typed in NFD (macOS) matches the same name in the sales.
+
+    Examples
+    --------
+    >>> import unicodedata
+    >>> location_names([unicodedata.normalize("NFD", "Hà Nội "), 7]).tolist() == ["Hà Nội", "7"]
+    True
+    """
+    from ..formats import normalize_text
+
+    return normalize_text(pd.Series(values, dtype="object").astype(str)).astype(object)
+
+
 def _checked_rows(sales: pd.DataFrame, outcomes: list[str], *, date: str, location: str) -> pd.DataFrame:
     """Check pandas rows (dates, numbers, case variants) and give them canonical columns for the engine."""
     warn_case_variants(sales, [location], table="sales")
-    frame = pd.DataFrame({"location": sales[location].astype(str),
+    frame = pd.DataFrame({"location": location_names(sales[location]).to_numpy(),
                           "date": to_dates(sales[date], table="sales", column=date)})
     for col in outcomes:
         values = pd.to_numeric(sales[col], errors="coerce")
@@ -221,7 +236,7 @@ def as_daily(data, *, outcome: str, date: str = "date", location: str = "locatio
         return reduce(data, outcome=outcome, date=date, location=location)
     reduced = data.rename(columns={date: "date", location: "location"})
     reduced = reduced.assign(date=to_dates(reduced["date"], table="sales", column=date),
-                             location=reduced["location"].astype(str))
+                             location=location_names(reduced["location"]).to_numpy())
     dup = reduced.duplicated(["location", "date"], keep=False)
     reject_rows(reduced, dup, table="sales (daily sums)", column="date",
                 rule="must have one row per location and day")

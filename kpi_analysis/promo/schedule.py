@@ -14,7 +14,7 @@ import pandas as pd
 
 from ..core.checks import closest, reject_rows, require_columns
 from ..core.periods import parse_period
-from .reduce import to_dates
+from .reduce import location_names, to_dates
 
 __all__ = ["check_known", "ended_in", "parse_schedule", "period_bounds", "schedule_tests"]
 
@@ -89,7 +89,7 @@ def parse_schedule(schedule, *, location: str = "location", dayfirst: bool | Non
         # one order for both columns: an end date like 28/02/2026 tells how the start dates read
         order = date_order({"start": schedule["start"], "end": schedule["end"]}, dayfirst=dayfirst,
                            table="schedule")
-        table = pd.DataFrame({"location": schedule[location].astype(str),
+        table = pd.DataFrame({"location": schedule[location],
                               "start": to_dates(schedule["start"], table="schedule", column="start", order=order),
                               "end": to_dates(schedule["end"], table="schedule", column="end", order=order)})
         if "test" in schedule.columns:
@@ -101,6 +101,7 @@ def parse_schedule(schedule, *, location: str = "location", dayfirst: bool | Non
                         f"got {type(schedule).__name__}.")
     if table.empty:
         raise ValueError("schedule: no promotion periods given.")
+    table["location"] = location_names(table["location"]).to_numpy()  # as the sales hold them
     table = table.sort_values(["start", "location"], ignore_index=True)
     _refuse_overlaps(table)
     return table
