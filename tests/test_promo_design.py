@@ -168,8 +168,30 @@ def test_bad_input_is_refused_clearly():
     gappy = data.drop(index=data.index[(data["location"] == "S3")][:5])
     plan = promo.design(gappy, days=7, n_simulated=0)
     assert plan.excluded["incomplete_locations"] == 5 and "S3" not in {x for c in plan.table["locations"] for x in c}
+    assert "left out of the candidates and controls (5 missing store-days): S3." in plan.summary("en")
     with pytest.raises(ValueError, match="miss some day"):
         promo.design(gappy, days=7, candidates=[("S0", "S3")])
+
+
+def test_stores_without_sales_and_zero_days_on_the_log_scale_are_named():
+    data = _chain(np.random.default_rng(10), n=6, days=120, sizes=[300, 400, 500, 2000, 2500, 3000])
+    closed = data.assign(revenue=data["revenue"].where(data["location"] != "S5", 0.0))
+    plan = promo.design(closed, n_treated=1, days=14, n_simulated=0, method="synthetic")
+    # left out and counted (every one of its days), never a level of 0 to divide a lift by
+    assert plan.excluded["silent_locations"] == 120
+    assert "S5" not in {x for c in plan.table["locations"] for x in c} | {x for c in plan.table["controls"] for x in c}
+    assert np.isfinite(plan.table["mde"]).all()
+    assert "no sales on any day" in plan.summary("en") and "không có doanh số" in plan.summary("vi")
+    with pytest.raises(ValueError, match=r"locations: \['S5'\] have no revenue above zero"):
+        promo.design(closed, days=14, candidates=[("S5",)])
+    # stores over 3x apart in size: the DiD runs on the log scale (as analyze), so a zero day is refused up front
+    # with the store and the day, not simulated into "too noisy"
+    zero_day = data.copy()
+    zero_day.loc[(zero_day["location"] == "S0") & (zero_day["date"] == "2025-02-03"), "revenue"] = 0.0
+    with pytest.raises(ValueError, match=r"above zero on every day for a DiD on the log scale.*S0 on 2025-02-03"):
+        promo.design(zero_day, days=14, candidates=[("S0",)])
+    assert promo.design(zero_day, days=14, candidates=[("S0",)], method="synthetic", n_simulated=1).table.iloc[0][
+        "design"] == "synthetic"
 
 
 def test_summary_plot_and_html_in_both_languages(geolift_plan):

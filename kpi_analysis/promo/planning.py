@@ -197,9 +197,7 @@ def design(data, *, n_treated: int = 2, days: int = 28, lift: float = 0.05, hist
         controls = list(location_names([controls] if isinstance(controls, str) else list(controls)))
     named = [str(x) for c in (candidates or []) for x in c] + [str(x) for x in (controls or [])]
     check_known(sorted(set(named)), sorted(set(names) | _dropped_names(dropped)), what="locations")
-    if bad := [x for x in named if x in _dropped_names(dropped)]:
-        raise ValueError(f"locations: {sorted(set(bad))} miss some day of the history, so a test on them cannot be "
-                         "planned from it; shorten history= or fill the days.")
+    _refuse_dropped(named, dropped, outcome=outcome)
     sets, n_possible, searched = _candidate_sets(wide, n_treated=n_treated, candidates=candidates,
                                                  controls=controls, max_candidates=max_candidates,
                                                  power=power, confidence=confidence)
@@ -210,6 +208,8 @@ def design(data, *, n_treated: int = 2, days: int = 28, lift: float = 0.05, hist
             raise ValueError(f"candidates: {list(treated)} leaves no store as a control; "
                              f"design needs at least {len(treated) + 1} stores.")
         plans.append((list(treated), ctrl, _choose(method, len(treated), len(ctrl), did_max_controls)))
+        if plans[-1][2] == "did" and _did_on_log(wide[list(treated) + ctrl]):
+            _refuse_log_zeros(wide, list(treated) + ctrl, outcome=outcome)
     longest = max(plans, key=lambda p: history_needed(days, p[2]))[2]
     need = history_needed(days, longest)
     if len(wide) < need:
@@ -327,11 +327,46 @@ def _history_table(data, *, history, outcome, date, location) -> tuple[pd.DataFr
     if wide.empty or wide.shape[1] == 0:
         raise ValueError(f"sales.{outcome}: every store misses some day of the history; shorten history= to days "
                          "every store has.")
+    # a store that sold nothing on any day (closed, or not yet open) has no level to take a lift of
+    if silent := [c for c in wide.columns if not (wide[c] > 0).any()]:
+        dropped.append(excluded("silent_locations", len(silent) * len(wide), locations=len(silent),
+                                names=tuple(silent)))
+        wide = wide.drop(columns=silent)
     return wide.astype(float), dropped
 
 
-def _dropped_names(dropped: list) -> set:
-    return {n for d in dropped for n in d.get("names", ())}
+def _dropped_names(dropped: list, code: str | None = None) -> set:
+    return {n for d in dropped if code in (None, d["code"]) for n in d.get("names", ())}
+
+
+def _refuse_dropped(named: list, dropped: list, *, outcome: str) -> None:
+    """A store named in ``candidates=`` or ``controls=`` that the history table left out is an error."""
+    why = {"incomplete_locations": "miss some day of the history, so a test on them cannot be planned from it; "
+                                   "shorten history= or fill the days",
+           "silent_locations": f"have no {outcome} above zero on any day of the history, so a lift on them has "
+                               "nothing to be a fraction of; leave them out or choose another history="}
+    for code, reason in why.items():
+        if bad := sorted({x for x in named if x in _dropped_names(dropped, code)}):
+            raise ValueError(f"locations: {bad} {reason}.")
+
+
+def _did_on_log(stores: pd.DataFrame) -> bool:
+    """``analyze``'s scale rule for DiD: the log when the largest mean is over 3x the smallest."""
+    means = stores.mean(axis=0)
+    return bool(means.min() > 0 and means.max() > 3 * means.min())
+
+
+def _refuse_log_zeros(wide: pd.DataFrame, stores: list, *, outcome: str) -> None:
+    """A DiD on the log scale (as ``analyze`` chooses it) needs every day above zero: name the first ones."""
+    sub = wide[stores]
+    bad = sub.le(0).stack()
+    bad = bad[bad]
+    if len(bad):
+        shown = ", ".join(f"{loc} on {day.date()}" for day, loc in bad.index[:5])
+        raise ValueError(f"sales.{outcome} must be above zero on every day for a DiD on the log scale (the stores' "
+                         f"mean sales differ more than 3x, as analyze's scale rule): {len(bad)} store-day(s) are "
+                         f"not, e.g. {shown}. Plan with method='synthetic', leave those stores out of candidates= "
+                         "and controls=, or choose a history= without those days.")
 
 
 def _candidate_sets(wide, *, n_treated, candidates, controls, max_candidates, power, confidence):
@@ -520,8 +555,7 @@ def _simulate(wide, row, *, days, lift, power, confidence, n_windows) -> dict:
     else:
         Y = wide[treated + ctrl].to_numpy(float)
         contrasts = _did_assignments(Y.shape[1], len(treated))
-        means = Y.mean(axis=0)
-        log = bool(means.min() > 0 and means.max() > 3 * means.min())  # analyze's scale rule for DiD
+        log = _did_on_log(wide[treated + ctrl])
 
         def detected(lift_):
             return np.mean([_hit(*_detect_did(Y, s, days, lift_, len(treated), contrasts, log), alpha)

@@ -104,11 +104,15 @@ i18n.catalog("promo.notes", {
                            "vi": "Không phương án nào phát hiện được mức tăng với thiết kế và lịch sử này."},
 })
 
-i18n.catalog("promo.excluded", {
+EXCLUDED = i18n.catalog("promo.excluded", {
     "incomplete_locations": {"en": "{locations} store(s) missing some day of the history were left out of the "
-                                   "candidates and controls ({n} missing store-days).",
+                                   "candidates and controls ({n} missing store-days): {names}.",
                              "vi": "{locations} điểm bán thiếu dữ liệu một số ngày trong lịch sử đã bị loại khỏi "
-                                   "các phương án và nhóm đối chứng ({n} ngày-điểm bán bị thiếu)."},
+                                   "các phương án và nhóm đối chứng ({n} ngày-điểm bán bị thiếu): {names}."},
+    "silent_locations": {"en": "{locations} store(s) with no sales on any day of the history were left out of the "
+                               "candidates and controls: {names}.",
+                         "vi": "{locations} điểm bán không có doanh số ngày nào trong lịch sử đã bị loại khỏi các "
+                               "phương án và nhóm đối chứng: {names}."},
 })
 
 
@@ -159,6 +163,8 @@ def design_summary(r, locale: str = "en") -> str:
     if r.n_simulated and math.isfinite(best["false_positive"]):
         lines.append(words("false_alarm", locale, fp=i18n.percent(best["false_positive"], locale, digits=0),
                            alpha=i18n.percent(1 - r.confidence, locale, digits=0)))
+    lines += [EXCLUDED(e["code"], locale, locations=i18n.number(e["locations"], locale),
+                       n=i18n.number(e["n"], locale), names=stores(e["names"], locale)) for e in r.excluded]
     lines.append(i18n.text("common", "method", locale,
                            method=words("method", locale, history=i18n.number(r.history_days, locale))))
     return "\n".join(lines)
