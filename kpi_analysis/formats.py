@@ -110,6 +110,18 @@ _t = i18n.catalog("formats", {
               "ngày nào trong tệp lớn hơn 12 để phân biệt. Hãy khai báo `dayfirst: true` (khi đó {first} là "
               "{as_dmy}) hoặc `dayfirst: false` (khi đó {first} là {as_mdy}), hoặc `date_format:`, trong "
               "data.tables.{table} của workbook.yml."},
+    "date_ambiguous_setting": {
+        "en": "{where}: dates that read two ways: {examples} could be day first or month first, and no date "
+              "has a day above 12 to tell. Set {setting} to true (then {first} is {as_dmy}) or false (then "
+              "{first} is {as_mdy}).",
+        "vi": "{where}: có ngày đọc được hai cách: {examples} có thể là ngày trước hoặc tháng trước, và không "
+              "ngày nào lớn hơn 12 để phân biệt. Hãy đặt {setting} là true (khi đó {first} là {as_dmy}) hoặc "
+              "false (khi đó {first} là {as_mdy})."},
+    "date_mixed_setting": {
+        "en": "{where}: dates written in two orders: {dmy} can only be day first, {mdy} only month first. "
+              "Fix the file, or set {setting} so the other order is reported row by row.",
+        "vi": "{where}: ngày được viết theo hai thứ tự: {dmy} chỉ có thể là ngày trước, {mdy} chỉ có thể là "
+              "tháng trước. Hãy sửa tệp, hoặc đặt {setting} để các dòng theo thứ tự kia được báo lỗi từng dòng."},
     "date_mixed": {
         "en": "{where}: dates written in two orders: {dmy} can only be day first, {mdy} only month first. "
               "Fix the export, or set `dayfirst:` under data.tables.{table} in workbook.yml so the other order "
@@ -413,13 +425,15 @@ def _orders(text: pd.Series) -> pd.DataFrame:
 
 
 def date_order(columns: Mapping[str, pd.Series], *, dayfirst: bool | None = None, date_format: str | None = None,
-               table: str | None = None, source=None, lines=None, locale: str = "en") -> str | None:
+               table: str | None = None, source=None, lines=None, locale: str = "en",
+               setting: str | None = None) -> str | None:
     """``"dmy"`` or ``"mdy"`` for the numeric dates (01/02/2026) of one file, or None when it has none.
 
     ISO dates (2026-01-08) are unambiguous and need nothing. For the others the order comes from
     ``dayfirst``/``date_format`` when given, else from the file: a cell whose first number is above
     12 is day first, one whose second is above 12 is month first. A file with both is refused, and
-    so is one whose cells all fit both orders with different meanings.
+    so is one whose cells all fit both orders with different meanings. The refusal names where to set
+    the order: ``data.tables.<table>`` in workbook.yml, or ``setting`` (a table read outside the config).
     """
     if date_format is not None:
         return "format"
@@ -437,8 +451,9 @@ def date_order(columns: Mapping[str, pd.Series], *, dayfirst: bool | None = None
     dmy, mdy, differ = (_cells(x) for x in (dmy, mdy, differ))
     where = _where(table, source)
     if len(dmy) and len(mdy):
-        raise FormatError(_t("date_mixed", locale, where=where, table=table, dmy=_examples(dmy, lines, locale),
-                             mdy=_examples(mdy, lines, locale)), option="dayfirst", table=table)
+        raise FormatError(_t("date_mixed" + ("_setting" if setting else ""), locale, where=where, table=table,
+                             setting=setting, dmy=_examples(dmy, lines, locale), mdy=_examples(mdy, lines, locale)),
+                          option="dayfirst", table=table)
     if len(dmy):
         return "dmy"
     if len(mdy):
@@ -447,7 +462,8 @@ def date_order(columns: Mapping[str, pd.Series], *, dayfirst: bool | None = None
         first = differ["value"].iloc[0]
         as_dmy = parse_dates(pd.Series([first]), order="dmy").iloc[0]
         as_mdy = parse_dates(pd.Series([first]), order="mdy").iloc[0]
-        raise FormatError(_t("date_ambiguous", locale, where=where, table=table, first=repr(first),
+        raise FormatError(_t("date_ambiguous" + ("_setting" if setting else ""), locale, where=where, table=table,
+                             setting=setting, first=repr(first),
                              examples=_examples(differ, lines, locale), as_dmy=as_dmy.strftime("%Y-%m-%d"),
                              as_mdy=as_mdy.strftime("%Y-%m-%d")),
                           option="dayfirst", table=table, column=str(differ["column"].iloc[0]))

@@ -885,7 +885,8 @@ def skip_reason(requires: Mapping, workbook, parameters: Mapping) -> dict | None
             return {"code": "missing_file", "file": str(Path(workbook.data_dir) / str(value))}
     for name in requires.get("ended_in_period", []):
         if parameters.get(name) and (why := no_test_ended(Path(workbook.data_dir) / str(parameters[name]),
-                                                          parameters.get("period"))):
+                                                          parameters.get("period"),
+                                                          dayfirst=parameters.get("schedule_dayfirst"))):
             return why
     kinds = requires.get("period_kinds") or []
     if kinds and parameters.get("period"):
@@ -897,17 +898,18 @@ def skip_reason(requires: Mapping, workbook, parameters: Mapping) -> dict | None
     return None
 
 
-def no_test_ended(path: Path, period: str | None) -> dict | None:
+def no_test_ended(path: Path, period: str | None, *, dayfirst=None) -> dict | None:
     """``{"code": "no_test_ended", ...}`` when no promotion test of the schedule at ``path`` ends inside
-    ``period`` (tests as :func:`kpi_analysis.promo.schedule_tests` tells them apart); None when one does,
-    or when the schedule cannot be read (the notebook then says why)."""
+    ``period`` (tests as :func:`kpi_analysis.promo.schedule_tests` tells them apart, its dates read with
+    the job's ``schedule_dayfirst``); None when one does, or when the schedule cannot be read (the
+    notebook then says why)."""
     from . import data, promo
     from .core.periods import parse_period
 
     if not period:
         return None
     try:
-        tests = promo.schedule_tests(data.read(path))
+        tests = promo.schedule_tests(data.read(path), dayfirst=promo.schedule.dayfirst_option(dayfirst))
     except (OSError, ValueError, TypeError, KeyError):
         return None
     p = parse_period(period)

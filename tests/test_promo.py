@@ -592,8 +592,19 @@ def test_a_schedule_with_day_first_dates_is_read_as_written_or_refused():
     assert got["start"].dt.strftime("%Y-%m-%d").tolist() == ["2026-02-01", "2026-03-01"]
     assert got["end"].dt.strftime("%Y-%m-%d").tolist() == ["2026-02-28", "2026-03-31"]
     both_ways = pd.DataFrame({"location": ["A"], "start": ["01/02/2026"], "end": ["10/02/2026"]})
-    with pytest.raises(FormatError, match="dayfirst"):
+    with pytest.raises(FormatError, match="dayfirst") as err:
         promo.parse_schedule(both_ways)
+    # the schedule is not a workbook.yml table: the message names the parameter that exists, not data.tables
+    assert "schedule_dayfirst" in str(err.value) and "data.tables" not in str(err.value)
+    assert "to true (then '01/02/2026' is 2026-02-01) or false (then '01/02/2026' is 2026-01-02)" in str(err.value)
+    mixed = pd.DataFrame({"location": ["A", "B"], "start": ["13/02/2026", "02/13/2026"], "end": ["14/02/2026", "02/14/2026"]})
+    with pytest.raises(FormatError, match="schedule_dayfirst"):
+        promo.parse_schedule(mixed)
+    assert promo.schedule.dayfirst_option("TRUE") is True and promo.schedule.dayfirst_option(" ") is None
+    with pytest.raises(ValueError, match="schedule_dayfirst must be true .* got 'dmy'"):
+        promo.schedule.dayfirst_option("dmy")
     assert promo.parse_schedule(both_ways, dayfirst=True)["end"].dt.strftime("%Y-%m-%d").tolist() == ["2026-02-10"]
     labelled = vn.assign(test=["T1", "T1"])
     assert promo.schedule_tests(labelled)[["test", "periods"]].values.tolist() == [["T1", 2]]
+    grouped = both_ways.assign(group="treatment")  # a TBR schedule keeps its groups through the parse
+    assert promo.parse_schedule(grouped, dayfirst=True)["group"].tolist() == ["treatment"]

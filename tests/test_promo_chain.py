@@ -297,3 +297,34 @@ def test_many_locations_page_headline_checks_and_manifest_agree(tmp_path, locale
     power = "The test of S00, S01 and S02 (synthetic control)" if locale == "en" else \
         "Phép thử tại S00, S01 và S02 (đối chứng tổng hợp)"
     assert any(line.startswith(power) for line in lines) and 0 < head["promo_mde"] < 0.5
+
+
+@pytest.mark.slow
+def test_a_schedule_in_day_first_dates_is_read_as_the_job_says(tmp_path):
+    """A schedule whose dates read both ways (01/04/2026 .. 12/04/2026) is refused with the parameter to
+    set, and read day first when the job sets schedule_dayfirst."""
+    import json
+    from pathlib import Path
+
+    from click.testing import CliRunner
+
+    from kpi_analysis import cli
+    root = Path(__file__).resolve().parents[1]
+    _write_chain(tmp_path / "data", 4, ("S00",))
+    (tmp_path / "data" / "promotions.csv").write_text("location,start,end\nS00,01/04/2026,12/04/2026\n",
+                                                      encoding="utf-8")
+
+    def run(*extra):
+        return CliRunner().invoke(cli.cli, ["run", "--config", str(root / "workbook.yml"), "--data",
+                                            str(tmp_path / "data"), "--out", str(tmp_path / "out"), "--period",
+                                            "2026-04", "--only", "03_location_ab_test", "-p", "baseline",
+                                            "2026-01-01..2026-03-31", *extra], catch_exceptions=False)
+
+    refused = run()
+    assert refused.exit_code != 0
+    assert "schedule_dayfirst" in refused.output and "'01/04/2026' is 2026-04-01" in refused.output
+    res = run("-p", "schedule_dayfirst", "true")
+    assert res.exit_code == 0, res.output
+    entry = next(e for e in json.loads((tmp_path / "out" / "2026-04" / "manifest.json").read_text())["notebooks"]
+                 if e["name"].startswith("03"))
+    assert entry["headline"]["promo_test"]["treated_days"] == 12  # 1-12 April, not 4 January to 4 December

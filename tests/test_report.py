@@ -532,6 +532,12 @@ def test_tests_are_told_apart_by_their_test_column(tmp_path):
     assert report.skip_reason(requires, Book(), {"schedule_file": "promotions.csv", "period": "2026-09"})["code"] \
         == "no_test_ended"
     assert report.skip_reason(requires, Book(), {"schedule_file": "promotions.csv", "period": "2026-10"}) is None
+    # dates that read both ways follow the job's schedule_dayfirst: 01/10/2026..12/10/2026 is October day first
+    schedule.write_text("location,start,end\nA,01/10/2026,12/10/2026\n", encoding="utf-8")
+    day_first = {"schedule_file": "promotions.csv", "period": "2026-10", "schedule_dayfirst": "true"}
+    assert report.skip_reason(requires, Book(), day_first) is None
+    assert report.skip_reason(requires, Book(), day_first | {"schedule_dayfirst": False})["last"] == "2026-12-10"
+    assert report.skip_reason(requires, Book(), day_first | {"schedule_dayfirst": ""}) is None  # the page says why
 
 
 def test_a_kernel_that_never_ran_a_cell_is_started_once_more(tmp_path, monkeypatch):

@@ -16,7 +16,7 @@ from ..core.checks import closest, reject_rows, require_columns
 from ..core.periods import parse_period
 from .reduce import location_names, to_dates
 
-__all__ = ["check_known", "ended_in", "parse_schedule", "period_bounds", "schedule_tests"]
+__all__ = ["check_known", "dayfirst_option", "ended_in", "parse_schedule", "period_bounds", "schedule_tests"]
 
 _FORMS = "a period ('2026-02', '2026-Q1', '2026-W05', '2026') or a (start, end) pair of ISO dates"
 
@@ -47,9 +47,31 @@ def period_bounds(value, *, what: str) -> tuple[pd.Timestamp, pd.Timestamp]:
     raise ValueError(f"{what}: {value!r} is not {_FORMS}.")
 
 
+#: where a schedule's date order is set: the schedule is read by the notebooks, not through workbook.yml's tables
+DAYFIRST_SETTING = ("the schedule's date order (the parameter schedule_dayfirst of notebooks 03 and 06 and of "
+                    "their jobs in workbook.yml; dayfirst= of promo.parse_schedule)")
+
+
+def dayfirst_option(value) -> bool | None:
+    """A ``schedule_dayfirst`` parameter as :func:`parse_schedule` takes it: ``""``/``None`` read the
+    order from the file, ``"true"``/``"false"`` (or a bool, as YAML gives it) set it.
+
+    >>> dayfirst_option(""), dayfirst_option("true"), dayfirst_option(False)
+    (None, True, False)
+    """
+    if value is None or isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    options = {"": None, "auto": None, "true": True, "yes": True, "false": False, "no": False}
+    if text not in options:
+        raise ValueError(f"schedule_dayfirst must be true (01/02/2026 is 1 February), false (2 January) or "
+                         f"empty (read the order from the file); got {value!r}.")
+    return options[text]
+
+
 def parse_schedule(schedule, *, location: str = "location", dayfirst: bool | None = None) -> pd.DataFrame:
     """The promotion schedule as a tidy table: ``location``, ``start``, ``end`` (inclusive dates), and
-    ``test`` when the table labels its tests.
+    ``test`` and ``group`` when the table has them (which test a row is in; treatment or control).
 
     Parameters
     ----------
@@ -88,12 +110,13 @@ def parse_schedule(schedule, *, location: str = "location", dayfirst: bool | Non
         require_columns(schedule, table="schedule", columns=[location, "start", "end"])
         # one order for both columns: an end date like 28/02/2026 tells how the start dates read
         order = date_order({"start": schedule["start"], "end": schedule["end"]}, dayfirst=dayfirst,
-                           table="schedule")
+                           table="schedule", setting=DAYFIRST_SETTING)
         table = pd.DataFrame({"location": schedule[location],
                               "start": to_dates(schedule["start"], table="schedule", column="start", order=order),
                               "end": to_dates(schedule["end"], table="schedule", column="end", order=order)})
-        if "test" in schedule.columns:
-            table["test"] = schedule["test"].astype(str).to_numpy()
+        for label in ("test", "group"):  # kept as given: which test a row is in, and TBR's groups
+            if label in schedule.columns:
+                table[label] = schedule[label].astype(str).to_numpy()
         reject_rows(table, table["end"] < table["start"], table="schedule", column="end",
                     rule="must not be before start (empty period)")
     else:
@@ -145,12 +168,12 @@ def check_known(names, known, *, what: str) -> None:
                          f"closest names {hints}; the data has {known}.")
 
 
-def schedule_tests(schedule) -> pd.DataFrame:
+def schedule_tests(schedule, *, dayfirst: bool | None = None) -> pd.DataFrame:
     """The promotion tests in a schedule: one row per test, numbered in time order.
 
     A test is a run of promotion periods that overlap or follow each other without a gap (a
     two-store swap, February at A then March at B, is one test); a schedule table with a ``test``
-    column groups its rows by that column instead.
+    column groups its rows by that column instead. ``dayfirst`` as :func:`parse_schedule`.
 
     Returns
     -------
@@ -167,7 +190,7 @@ def schedule_tests(schedule) -> pd.DataFrame:
     >>> schedule_tests(sched)[["test", "end"]].astype(str).values.tolist()
     [['1', '2026-03-31'], ['2', '2026-07-31']]
     """
-    table = parse_schedule(schedule)
+    table = parse_schedule(schedule, dayfirst=dayfirst)
     if "test" not in table.columns:
         # a new test starts when a period begins after every earlier period has ended (a gap of a day or more)
         reach = table["end"].cummax().shift(1)
