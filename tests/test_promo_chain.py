@@ -108,7 +108,45 @@ def test_matched_markets_tbr_reproduced(matched_markets):
     assert r.cumulative_ci_low > 0 and r.p_value < 0.001
     ar1 = promo.time_based_regression(sales, treated=treated, controls=control, pre=MM_PRE, post=MM_POST,
                                       spend=50_000)  # the default: AR(1) residuals, a wider interval
-    assert ar1.cumulative == pytest.approx(r.cumulative) and ar1.t_scale > r.t_scale and ar1.p_value < 0.001
+    assert ar1.cumulative == pytest.approx(r.cumulative) and ar1.t_scale > r.t_scale
+    assert ar1.p_value == 1 / (promo.tbr.N_BOOT + 1)  # no draw as extreme: the smallest p the bootstrap gives
+    assert ar1.seed == promo.tbr.SEED and len(ar1.t_draws) == promo.tbr.N_BOOT
+    assert ar1.lower_bound(0.90) == pytest.approx(
+        ar1.cumulative - np.quantile(ar1.t_draws, 0.90) * ar1.t_scale)  # the same draws as p and interval
+    assert ar1.cumulative_ci_low < ar1.lower_bound(0.90) < ar1.cumulative
+
+
+def test_tbr_bootstrap_of_t_is_one_procedure_and_calibrated():
+    """The default TBR inference: the t statistic's distribution by a sieve bootstrap under the fitted AR(1).
+    Independent residuals: its critical value is the t quantile's (within bootstrap error). AR(1) residuals
+    (rho 0.6, 99 baseline days): the plain AR(1) t test over-rejects, the bootstrap holds 5% (A/A), and a
+    planted effect is found; p, interval and the one-sided bound come from the same draws."""
+    from scipy import stats as st
+    from scipy.signal import lfilter
+
+    from kpi_analysis.promo.tbr import tbr_fit
+    rng = np.random.default_rng(12)
+    x = 1000 + rng.normal(0, 40, 120).cumsum() / 4
+    post = np.arange(120) >= 99
+    white = tbr_fit(0.5 * x + rng.normal(0, 10, 120), x, post, n_boot=9999)
+    assert white["critical"] == pytest.approx(st.t.ppf(0.975, white["df"]), abs=0.08)
+    # A/A on AR(1) residuals: count rejections of the bootstrap and of the plain AR(1) t (same statistic)
+    boot = plain = 0
+    for i in range(400):
+        e = rng.normal(0, 1, 120)
+        e[0] /= 0.8  # stationary start: sd 1 / sqrt(1 - 0.6^2)
+        f = tbr_fit(0.5 * x + 10 * lfilter([1.0], [1.0, -0.6], e), x, post, n_boot=499, seed=i)
+        boot += f["p_value"] <= 0.05
+        plain += 2 * st.t.sf(abs(f["cumulative"]) / f["scale"], f["df"]) <= 0.05
+    assert boot / 400 <= 0.075 and boot < plain  # 5% +/- 2.2 points (Monte Carlo, 400 tests)
+    planted = tbr_fit(0.5 * x + 10 * lfilter([1.0], [1.0, -0.6], rng.normal(0, 1, 120)) + 40 * post, x, post)
+    assert planted["p_value"] < 0.01 and planted["cumulative"] == pytest.approx(40 * 21, rel=0.35)
+    y = 0.5 * x + 10 * lfilter([1.0], [1.0, -0.6], rng.normal(0, 1, 120))
+    again = tbr_fit(y, x, post, seed=3)
+    assert np.array_equal(again["draws"], tbr_fit(y, x, post, seed=3)["draws"])  # seeded: the same answer
+    # p below 1 - confidence exactly when the interval leaves out 0
+    for f in (planted, again):
+        assert (f["p_value"] < 0.05) == (abs(f["cumulative"]) > f["critical"] * f["scale"])
 
 
 def test_matched_markets_one_headline_and_synthetic_agrees(matched_markets):

@@ -109,6 +109,7 @@ def analyze(data, *, schedule, baseline, outcome: str = "revenue", method: str =
     lags : int, optional
         HAC lags / bootstrap block length (Newey-West rule by default).
     n_boot : int, default 999
+        Bootstrap draws of the AR(1) t statistic (crossover and time-based regression), with ``seed``.
     equivalence_margin : float, default 0.10
         Margin of the baseline trend equivalence test (see :func:`~kpi_analysis.promo.prechecks`).
     confidence : float, default 0.95

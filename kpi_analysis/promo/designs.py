@@ -312,14 +312,14 @@ def _fit_tbr(panel: Panel, *, outcome, scale, dow_adjust, inference, lags, n_boo
              spend=None) -> Fit:
     data, pre, post, promoted, controls = _chain_data(panel, outcome)
     model = time_based_regression(data, treated=promoted, controls=controls, pre=pre, post=post, outcome=outcome,
-                                  spend=spend, inference=inference, confidence=confidence)
+                                  spend=spend, inference=inference, confidence=confidence, n_boot=n_boot, seed=seed)
     d = model.table.loc[model.table["period"] == "promotion"]
     return Fit(model=model, treated_days=model.post_days * model.n_treated,
                mean_treated=float(d["treatment"].sum() / (model.post_days * model.n_treated)),
                carryover_p=math.nan,
                effects=_effects_frame(d["date"], d["effect"].to_numpy(), np.full(len(d), np.nan),
                                       np.full(len(d), np.nan)),
-               seed=None, notes=tuple(model.notes))  # missing location-days: counted with the panel
+               seed=model.seed, notes=tuple(model.notes))  # missing location-days: counted with the panel
 
 
 DESIGNS: dict[str, Design] = {

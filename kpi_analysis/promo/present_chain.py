@@ -61,10 +61,12 @@ words = i18n.catalog("promo.chain", {
                             "đảo ngược cùng kiểm định"},
     "inference_t": {"en": "t distribution on {df} degrees of freedom for the cumulative effect",
                     "vi": "phân phối t với {df} bậc tự do cho hiệu quả cộng dồn"},
-    "inference_t_ar1": {"en": "t distribution on {df} degrees of freedom for the cumulative effect, with the "
-                              "variance of autocorrelated (AR(1), rho {rho}) daily residuals",
-                        "vi": "phân phối t với {df} bậc tự do cho hiệu quả cộng dồn, với phương sai của sai số "
-                              "hằng ngày tự tương quan (AR(1), rho {rho})"},
+    "inference_t_ar1": {"en": "the variance of autocorrelated (AR(1), rho {rho}) daily residuals, and the t statistic's "
+                              "distribution from {n} bootstrap series of such residuals, each refitted (p-value and "
+                              "interval from the same draws)",
+                        "vi": "phương sai của sai số hằng ngày tự tương quan (AR(1), rho {rho}), và phân phối của "
+                              "thống kê t lấy từ {n} chuỗi bootstrap của các sai số đó, mỗi chuỗi được ước lượng lại "
+                              "(giá trị p và khoảng tin cậy từ cùng các lần rút)"},
     "ridge": {"en": " (ridge-augmented)", "vi": " (bổ sung hồi quy ridge)"},
     "sc_fit": {"en": "Baseline fit: the synthetic control misses the promoted location(s) by {rmse} per "
                      "location-day on average (scaled L2 {scaled}: {improve} better than equal weights). "
@@ -195,7 +197,8 @@ def method_words(model, design: str, locale: str) -> str:
     text = words("method_tbr", locale, n_treated=model.n_treated, n_control=model.n_controls,
                  pre_days=model.pre_days)
     if math.isfinite(model.rho):
-        return f"{text}; {words('inference_t_ar1', locale, df=int(model.df), rho=i18n.number(model.rho, locale, digits=2))}"
+        return f"{text}; " + words("inference_t_ar1", locale, rho=i18n.number(model.rho, locale, digits=2),
+                                   n=i18n.number(len(model.t_draws) if model.t_draws is not None else 0, locale))
     return f"{text}; {words('inference_t', locale, df=int(model.df))}"
 
 

@@ -21,7 +21,7 @@ import math
 import numpy as np
 import pandas as pd
 
-__all__ = ["ar1_bootstrap", "ar1_fit", "ar1_gls", "ar1_rho", "ar1_shift", "baseline_comparison", "block_bootstrap_se", "classic_crossover", "contrast_row",
+__all__ = ["ar1_bootstrap", "ar1_errors", "ar1_fit", "ar1_gls", "ar1_rho", "ar1_shift", "baseline_comparison", "block_bootstrap_se", "bootstrap_t", "classic_crossover", "contrast_row",
            "daily_crossover", "daily_fit", "days_needed", "detectable_effect", "did_ols", "dow_matrix",
            "factor_codes", "group_demean", "hac_fit", "lift_from_effect", "long_run_variance", "nw_lags",
            "power_curve", "randomization_inference", "simulate_power", "t_inference",
@@ -226,17 +226,7 @@ def ar1_bootstrap(y: np.ndarray, X: np.ndarray, contrasts: np.ndarray, *, levels
     beta, cov, df = ar1_gls(y, X, rho)
     est = C @ beta[0]
     se = np.sqrt(np.maximum(np.einsum("ci,ij,cj->c", C, cov[0], C), 0.0))
-    resid = y - X @ beta[0]
-    white = resid[1:] - rho * resid[:-1]
-    white = white - white.mean()
-    rng = np.random.default_rng(seed)
-    burn = 50
-    u = rng.choice(white, size=(n + burn, n_boot), replace=True)
-    E = np.empty_like(u)
-    E[0] = u[0]
-    for t in range(1, n + burn):
-        E[t] = rho * E[t - 1] + u[t]
-    E = E[burn:]
+    E = ar1_errors(y - X @ beta[0], rho, n_boot=n_boot, seed=seed)
     rho_b = ar1_rho(E, X)
     if n > 8:
         rho_b = np.clip(rho_b + (1 + 3 * rho_b + levels) / n, -0.98, 0.98)  # ar1_shift, vectorised
@@ -245,24 +235,62 @@ def ar1_bootstrap(y: np.ndarray, X: np.ndarray, contrasts: np.ndarray, *, levels
     se_b = np.sqrt(np.maximum(np.einsum("ci,bij,cj->bc", C, cov_b, C), 0.0))
     with np.errstate(divide="ignore", invalid="ignore"):
         t_b = np.abs(est_b / se_b)
-    alpha = 1 - confidence
     rows = []
     for j in range(len(C)):
-        tb = np.sort(t_b[:, j][np.isfinite(t_b[:, j])])
-        B = len(tb)
-        if not (np.isfinite(se[j]) and se[j] > 0) or B == 0:
+        if not (np.isfinite(se[j]) and se[j] > 0) or not np.isfinite(t_b[:, j]).any():
             rows.append({"estimate": float(est[j]), "se": float(se[j]), "statistic": math.nan, "p_value": math.nan,
                          "ci_low": math.nan, "ci_high": math.nan, "critical": math.nan, "rho": rho})
             continue
         stat = float(est[j] / se[j])
-        p = (1 + int((tb >= abs(stat)).sum())) / (B + 1)
-        # reject (p < alpha) exactly when |t| exceeds the j0-th smallest |t*|
-        j0 = math.floor(B + 1 - alpha * (B + 1)) + 1
-        q = float(tb[j0 - 1]) if j0 <= B else math.inf
-        rows.append({"estimate": float(est[j]), "se": float(se[j]), "statistic": stat, "p_value": float(p),
+        p, q = bootstrap_t(stat, t_b[:, j], confidence)
+        rows.append({"estimate": float(est[j]), "se": float(se[j]), "statistic": stat, "p_value": p,
                      "ci_low": float(est[j] - q * se[j]), "ci_high": float(est[j] + q * se[j]),
                      "critical": q, "rho": rho, "df": float(df)})
     return rows
+
+
+def ar1_errors(resid: np.ndarray, rho: float, *, n_boot: int, seed: int, length: int | None = None,
+               burn: int = 50) -> np.ndarray:
+    """``n_boot`` series (length x n_boot; ``length`` defaults to ``len(resid)``) of AR(1) errors with
+    coefficient ``rho`` whose innovations are the whitened ``resid`` resampled and centred (a sieve
+    bootstrap, Buehlmann 1997), after ``burn`` days.
+
+    Examples
+    --------
+    >>> E = ar1_errors(np.random.default_rng(0).normal(size=400), 0.6, n_boot=300, seed=1)
+    >>> E.shape, round(float(np.mean(E[1:] * E[:-1]) / np.mean(E ** 2)), 1)
+    ((400, 300), 0.6)
+    """
+    resid = np.asarray(resid, float)
+    n = len(resid) if length is None else int(length)
+    white = resid[1:] - rho * resid[:-1]
+    white = white - white.mean()
+    u = np.random.default_rng(seed).choice(white, size=(n + burn, n_boot), replace=True)
+    E = np.empty_like(u)
+    E[0] = u[0]
+    for t in range(1, n + burn):
+        E[t] = rho * E[t - 1] + u[t]
+    return E[burn:]
+
+
+def bootstrap_t(stat: float, draws: np.ndarray, confidence: float) -> tuple[float, float]:
+    """The p-value ``(1 + #{|t*| >= |t|}) / (B + 1)`` of a t statistic against bootstrap draws of it,
+    and the critical value ``q`` of ``|t|`` that goes with it: ``estimate +/- q se`` leaves out 0
+    exactly when ``p < 1 - confidence`` (one procedure). Non-finite draws are left out.
+
+    Examples
+    --------
+    >>> draws = np.random.default_rng(0).standard_normal(9999)
+    >>> p, q = bootstrap_t(1.96, draws, 0.95)
+    >>> round(p, 2), round(q, 1)
+    (0.05, 2.0)
+    """
+    tb = np.sort(np.abs(np.asarray(draws, float)[np.isfinite(draws)]))
+    B = len(tb)
+    p = (1 + int((tb >= abs(stat)).sum())) / (B + 1)
+    # reject (p < alpha) exactly when |t| exceeds the j0-th smallest |t*|
+    j0 = math.floor(B + 1 - (1 - confidence) * (B + 1)) + 1
+    return float(p), (float(tb[j0 - 1]) if j0 <= B else math.inf)
 
 
 def daily_fit(y: np.ndarray, X: np.ndarray, inference: str, lags: int, levels: int = 1):
