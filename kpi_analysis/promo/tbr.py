@@ -28,7 +28,7 @@ Examples
 >>> y = 2 * x + rng.normal(0, 10, 70) + np.r_[np.zeros(56), np.full(14, 100.0)]
 >>> post = np.r_[np.zeros(56, bool), np.ones(14, bool)]
 >>> fit = tbr_fit(y, x, post)
->>> bool(abs(fit["cumulative"] - 1400) < 200), fit["p_value"] < 0.001
+>>> bool(abs(fit["cumulative"] - 1400) < 200), fit["p_value"] < 0.01
 (True, True)
 """
 from __future__ import annotations
@@ -242,7 +242,7 @@ def time_based_regression(data, *, treated: Sequence[str], controls: Sequence[st
     >>> data = pd.DataFrame(rows, columns=["location", "date", "revenue"])
     >>> r = time_based_regression(data, treated=["L0", "L1", "L2"], controls=["L3", "L4", "L5"],
     ...                           pre=("2026-01-01", "2026-02-25"), post=("2026-02-26", "2026-03-11"))
-    >>> bool(r.ci_low < 20 < r.ci_high), bool(r.p_value < 0.001)
+    >>> bool(r.ci_low < 20 < r.ci_high), bool(r.p_value < 0.01)
     (True, True)
     """
     confidence = check_confidence(confidence)
