@@ -21,7 +21,7 @@ def test_every_study_says_what_process_it_draws_from():
 
 
 @pytest.mark.parametrize("name", ["synthetic control A/A, conformal moving-block (default)",
-                                  "time-based regression A/A, AR(1) residuals (default)",
+                                  "time-based regression A/A, AR(1) residuals, bootstrap of t (default)",
                                   "synthetic control interval, lift 10%"])
 def test_a_quick_run_gives_a_sane_rate(name):
     study = STUDIES[name]
