@@ -52,6 +52,7 @@ import pandas as pd
 from ..core.checks import check_choice, check_confidence, require_columns
 from ..core.results import ResultMixin, code_counts, codes, jsonable, note
 from . import present_chain
+from .estimators import SEED
 from .results import Exclusions, Notes
 from .schedule import check_known, period_bounds
 
@@ -61,7 +62,6 @@ __all__ = ["AUGMENT", "SC_INFERENCE", "STATISTICS", "SyntheticControlResult", "c
 SC_INFERENCE = ("block", "iid")
 STATISTICS = ("mean", "abs", "squared")
 AUGMENT = ("none", "ridge")
-SEED = 20261028
 MIN_PRE_DAYS = 14
 
 

@@ -44,6 +44,7 @@ import pandas as pd
 from ..core.checks import check_choice, check_confidence, require_columns
 from ..core.results import ResultMixin, code_counts, codes, excluded, jsonable
 from . import present_chain
+from .estimators import SEED
 from .results import Exclusions, Notes
 from .schedule import check_known, period_bounds
 from .stats import ar1_errors, bootstrap_t
@@ -52,7 +53,6 @@ __all__ = ["TBR_INFERENCE", "TBRResult", "tbr_fit", "tbr_from_arrays", "time_bas
 
 MIN_PRE_DAYS = 14
 N_BOOT = 999  # as analyze's n_boot (the crossover's bootstrap of t)
-SEED = 20261028
 
 
 TBR_INFERENCE = ("ar1", "t")
@@ -82,7 +82,6 @@ def tbr_fit(y: np.ndarray, x: np.ndarray, post: np.ndarray, *, inference: str = 
         u = np.asarray(model.resid)
         rho = float(_rho(u))
         factor = float(_ar1_factor(rho, T))
-        df -= 1
     scale = math.sqrt(max(factor * (lever + T) * float(model.scale), 0.0))
     if not scale > 0:
         p, critical = math.nan, math.nan
